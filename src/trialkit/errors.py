@@ -1,0 +1,63 @@
+"""The one error tree of trialkit.
+
+::
+
+    TrialkitError                      every error trialkit raises on purpose
+    ├── TrialkitInputError (ValueError) bad user input: the CLI exits 2 with one line
+    │   ├── BundleError                 a FHIR Bundle that cannot be read (JSON, structure, dates)
+    │   ├── UnitError                   a unit that is not UCUM, or cannot mean the concept
+    │   ├── PlausibilityError           a value outside the concept's plausible range
+    │   ├── VocabularyError             an unknown concept key or code
+    │   └── DesignInputError            impossible parameters for a trial design
+    └── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
+                                        a bug in trialkit, never the user's fault
+
+User-input errors subclass ``ValueError`` (pint's habit) and carry a message that
+names the field, the value and the reason, so that one line on stderr is enough
+to fix the input.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BundleError",
+    "DefinitionError",
+    "DesignInputError",
+    "PlausibilityError",
+    "TrialkitError",
+    "TrialkitInputError",
+    "UnitError",
+    "VocabularyError",
+]
+
+
+class TrialkitError(Exception):
+    """Base of every error trialkit raises on purpose."""
+
+
+class TrialkitInputError(TrialkitError, ValueError):
+    """Bad input from a user: the message names the field, the value and the reason."""
+
+
+class BundleError(TrialkitInputError):
+    """A FHIR Bundle that cannot be read: not JSON, not a Bundle, a bad resource or field."""
+
+
+class UnitError(TrialkitInputError):
+    """A unit that is not valid UCUM, or that cannot express the concept's quantity."""
+
+
+class PlausibilityError(TrialkitInputError):
+    """A value outside the plausible range of its concept (a negative count, 60 °C)."""
+
+
+class VocabularyError(TrialkitInputError):
+    """An unknown concept key, or a code that maps to no concept where one is required."""
+
+
+class DesignInputError(TrialkitInputError):
+    """Trial-design parameters that admit no design (p1 <= p0, alpha outside (0, 1), ...)."""
+
+
+class DefinitionError(TrialkitError):
+    """A data file shipped with trialkit is invalid. This is a bug in trialkit."""

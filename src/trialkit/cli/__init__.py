@@ -34,22 +34,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (used by ``main`` and tests)."""
     _register()
     try:
-        app(args=list(argv) if argv is not None else None, standalone_mode=False)
+        app(args=list(argv) if argv is not None else None, prog_name="trialkit")
     except TrialkitInputError as error:
         print(f"trialkit: error: {error}", file=sys.stderr)
         return 2
-    except typer.Exit as done:
-        return done.exit_code
-    except typer.Abort:
-        print("trialkit: aborted", file=sys.stderr)
-        return 1
-    except Exception as error:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            return error.exit_code
-        raise
+    except SystemExit as done:
+        # typer ends every run with SystemExit; usage errors (bad options) carry 2.
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     return 0
 
 

@@ -1,0 +1,522 @@
+"""FHIR R4 Bundle (JSON) → :class:`PatientRecord`.
+
+The accepted input (the "FHIR input profile") is documented for integrators in
+``docs/fhir-input.md``; this module is its executable definition. Structural
+problems (not JSON, not a Bundle, a dated resource without a date, a unit that
+cannot express the concept, an implausible value) raise :class:`BundleError`
+or its siblings with the resource and the field named. Codes that trialkit does
+not know are not fatal: the resource is skipped and listed in
+``PatientRecord.unknown_codes``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from trialkit.errors import BundleError, TrialkitInputError
+from trialkit.record.genomics import GENOMIC_VARIANT_CODES, read_variant
+from trialkit.record.model import (
+    Condition,
+    Exposure,
+    Observation,
+    Procedure,
+    Sex,
+    UnknownCode,
+)
+from trialkit.record.patient import PatientRecord, group_observations
+from trialkit.units import Quantity, commensurable, parse_unit, to_canonical
+from trialkit.vocab import Code, Concept, ValueType, vocabulary
+
+__all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
+
+UCUM = "http://unitsofmeasure.org"
+_SKIPPED_STATUS = frozenset({"entered-in-error", "cancelled", "not-done"})
+_PRESENT = frozenset(
+    {("http://snomed.info/sct", "52101004"), ("http://snomed.info/sct", "373066001")}
+)
+_ABSENT = frozenset(
+    {("http://snomed.info/sct", "2667000"), ("http://snomed.info/sct", "373067005")}
+)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$")
+
+JSON = Any
+
+
+def read_bundle(path: str | Path) -> PatientRecord:
+    """Load a FHIR R4 Bundle from a JSON file."""
+    file = Path(path)
+    try:
+        text = file.read_bytes()
+    except OSError as error:
+        raise BundleError(f"{file}: cannot read the file: {error.strerror}") from None
+    return parse_bundle(text, origin=str(file))
+
+
+def parse_bundle(text: str | bytes, origin: str = "bundle") -> PatientRecord:
+    """Load a FHIR R4 Bundle from JSON text."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BundleError(f"{origin}: not valid JSON ({error})") from None
+    return record_from_bundle(data, origin=origin)
+
+
+def parse_datetime(value: JSON, where: str) -> datetime:
+    """A FHIR date or dateTime as a naive wall-clock datetime (the offset is dropped)."""
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        raise BundleError(
+            f"{where}: {value!r} is not a full FHIR date or dateTime (YYYY-MM-DD[Thh:mm[:ss][±hh:mm]])"
+        )
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BundleError(f"{where}: {value!r} is not a valid date") from None
+    return parsed.replace(tzinfo=None)
+
+
+def record_from_bundle(data: JSON, origin: str = "bundle") -> PatientRecord:
+    """Build the record from a parsed Bundle (a dict)."""
+    if not isinstance(data, dict):
+        raise BundleError(f"{origin}: expected a JSON object (a FHIR Bundle)")
+    kind = data.get("resourceType")
+    if kind != "Bundle":
+        raise BundleError(f"{origin}: resourceType is {kind!r}, expected 'Bundle'")
+    entries = data.get("entry")
+    if not isinstance(entries, list):
+        raise BundleError(f"{origin}: Bundle.entry must be a list of entries")
+    return _Reader(origin).read(entries)
+
+
+class _Reader:
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.vocab = vocabulary()
+        self.observations: list[Observation] = []
+        self.conditions: list[Condition] = []
+        self.exposures: list[Exposure] = []
+        self.procedures: list[Procedure] = []
+        self.genomics: list[Any] = []
+        self.unknown: list[UnknownCode] = []
+        self.medications: dict[str, JSON] = {}
+        self.patient: JSON = None
+        self.patient_where = ""
+
+    # -- driver ---------------------------------------------------------------------------------
+    def read(self, entries: list[JSON]) -> PatientRecord:
+        resources: list[tuple[str, JSON]] = []
+        for index, entry in enumerate(entries):
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict):
+                raise BundleError(f"{self.origin}: Bundle.entry[{index}] has no resource object")
+            kind = resource.get("resourceType")
+            ident = resource.get("id")
+            where = f"{kind}/{ident}" if ident else f"Bundle.entry[{index}] ({kind})"
+            if kind == "Medication":
+                for ref in (f"Medication/{ident}", entry.get("fullUrl")):
+                    if ref:
+                        self.medications[ref] = resource
+            resources.append((where, resource))
+        for where, resource in resources:
+            try:
+                self._dispatch(where, resource)
+            except TrialkitInputError as error:
+                if str(error).startswith(where):
+                    raise
+                raise type(error)(f"{where}: {error}") from None
+        return self._build()
+
+    def _dispatch(self, where: str, resource: JSON) -> None:
+        kind = resource.get("resourceType")
+        if kind == "Patient":
+            if self.patient is not None:
+                raise BundleError(
+                    f"{where}: a bundle describes one patient; found a second Patient"
+                )
+            self.patient, self.patient_where = resource, where
+        elif kind == "Observation":
+            self._observation(where, resource)
+        elif kind == "Condition":
+            self._condition(where, resource)
+        elif kind in {"MedicationStatement", "MedicationRequest", "MedicationAdministration"}:
+            self._medication(where, kind, resource)
+        elif kind == "Procedure":
+            self._procedure(where, resource)
+
+    def _build(self) -> PatientRecord:
+        if self.patient is None:
+            raise BundleError(f"{self.origin}: the bundle has no Patient resource")
+        patient, where = self.patient, self.patient_where
+        birth: date | None = None
+        if "birthDate" in patient:
+            birth = parse_datetime(patient["birthDate"], f"{where}: birthDate").date()
+            if "T" in patient["birthDate"]:
+                raise BundleError(f"{where}: birthDate must be a date, not a dateTime")
+        gender = patient.get("gender", "unknown")
+        try:
+            sex = Sex(gender)
+        except ValueError:
+            raise BundleError(
+                f"{where}: gender {gender!r} is not one of female, male, other, unknown"
+            ) from None
+        deceased = patient.get("deceasedDateTime")
+        return PatientRecord(
+            patient_id=str(patient.get("id", "")),
+            birth_date=birth,
+            sex=sex,
+            observations=group_observations(self.observations),
+            conditions=tuple(self.conditions),
+            exposures=tuple(self.exposures),
+            procedures=tuple(self.procedures),
+            genomics=tuple(self.genomics),
+            unknown_codes=tuple(self.unknown),
+            deceased=parse_datetime(deceased, f"{where}: deceasedDateTime") if deceased else None,
+        )
+
+    # -- codes ----------------------------------------------------------------------------------
+    def _concept(self, where: str, field: str, codeable: JSON) -> Concept | None:
+        found = self._coding(where, field, codeable)
+        return None if found is None else found[0]
+
+    def _coding(self, where: str, field: str, codeable: JSON) -> tuple[Concept, Code | None] | None:
+        codings = codeable.get("coding") if isinstance(codeable, dict) else None
+        if not isinstance(codings, list) or not codings:
+            raise BundleError(f"{where}: {field}.coding must list at least one coding")
+        seen: list[str] = []
+        for coding in codings:
+            if not isinstance(coding, dict):
+                raise BundleError(f"{where}: {field}.coding entries must be objects")
+            system, code = coding.get("system"), coding.get("code")
+            if not isinstance(system, str) or not isinstance(code, str):
+                raise BundleError(f"{where}: {field}.coding needs both a system and a code")
+            found = self.vocab.lookup(system, code)
+            if found is not None:
+                return found
+            seen.append(f"{system}|{code}")
+        self.unknown.append(UnknownCode(where, field, tuple(seen)))
+        return None
+
+    # -- resources ------------------------------------------------------------------------------
+    def _observation(self, where: str, resource: JSON) -> None:
+        status = _status(where, resource)
+        if status in _SKIPPED_STATUS:
+            return
+        code = resource.get("code")
+        time, end = _effective(where, resource, "effective")
+        if _is_variant(code):
+            self.genomics.append(read_variant(where, resource, time, self.vocab))
+            return
+        components = resource.get("component") or []
+        found = self._coding(where, "code", code) if not components else _maybe(self, code)
+        if found is not None:
+            self._value(where, found, resource, time, end)
+        for index, component in enumerate(components):
+            part = f"{where}#component[{index}]"
+            component_found = self._coding(part, "code", component.get("code"))
+            if component_found is not None:
+                self._value(part, component_found, component, time, end)
+
+    def _value(
+        self,
+        where: str,
+        found: tuple[Concept, Code | None],
+        holder: JSON,
+        time: datetime,
+        end: datetime | None,
+    ) -> None:
+        item, code = found
+        flags = tuple(
+            c.get("code", "")
+            for i in holder.get("interpretation", ())
+            for c in i.get("coding", ())
+            if isinstance(c, dict)
+        )
+        kind = item.value_type
+        quantity: Quantity | None = None
+        value: float | bool | str
+        low = high = None
+        if "valueQuantity" in holder:
+            if kind is not ValueType.QUANTITY:
+                raise BundleError(
+                    f"{where}: valueQuantity given for {item.display} ({item.key}), "
+                    f"which takes a {kind.value} value"
+                )
+            quantity, value = _quantity(where, "valueQuantity", holder["valueQuantity"], item)
+            if (
+                code is not None
+                and code.unit is not None
+                and not commensurable(code.unit, quantity.unit)
+            ):
+                raise BundleError(
+                    f"{where}: valueQuantity unit {quantity.unit!r} is of the wrong dimension "
+                    f"for {code.system.upper()} {code.code} ({code.display}, in {code.unit})"
+                )
+            low, high = _reference_range(where, holder, item)
+        elif "valueBoolean" in holder:
+            flag = holder["valueBoolean"]
+            if kind is not ValueType.BOOLEAN or not isinstance(flag, bool):
+                raise BundleError(
+                    f"{where}: valueBoolean {flag!r} does not fit {item.key} ({kind.value})"
+                )
+            value = flag
+        elif "valueCodeableConcept" in holder:
+            value = _coded(where, holder["valueCodeableConcept"], kind)
+        elif "valueString" in holder and kind is ValueType.CODED:
+            value = str(holder["valueString"])
+        elif "dataAbsentReason" in holder:
+            return
+        else:
+            raise BundleError(f"{where}: no value (value[x]) for {item.display} ({item.key})")
+        self.observations.append(
+            Observation(item.key, where, time, end, value, quantity, flags, low, high)
+        )
+
+    def _condition(self, where: str, resource: JSON) -> None:
+        verification = _first_code(resource.get("verificationStatus")) or "confirmed"
+        if verification == "entered-in-error":
+            return
+        item = self._concept(where, "code", resource.get("code"))
+        if item is None:
+            return
+        onset = _first_time(where, resource, ("onsetDateTime", "onsetPeriod.start", "recordedDate"))
+        if onset is None:
+            raise BundleError(
+                f"{where}: a Condition needs onsetDateTime, onsetPeriod.start or recordedDate"
+            )
+        abatement = _first_time(where, resource, ("abatementDateTime", "abatementPeriod.start"))
+        self.conditions.append(
+            Condition(
+                item.key,
+                where,
+                onset,
+                abatement,
+                verification,
+                _first_code(resource.get("clinicalStatus")),
+            )
+        )
+
+    def _medication(self, where: str, kind: str, resource: JSON) -> None:
+        status = _status(where, resource)
+        if status in _SKIPPED_STATUS or status == "not-taken":
+            return
+        codeable = resource.get("medicationCodeableConcept")
+        if codeable is None:
+            ref = (resource.get("medicationReference") or {}).get("reference")
+            medication = self.medications.get(ref) if isinstance(ref, str) else None
+            if medication is None:
+                raise BundleError(
+                    f"{where}: needs medicationCodeableConcept, or a medicationReference "
+                    "to a Medication in the bundle"
+                )
+            codeable = medication.get("code")
+        item = self._concept(where, "medication", codeable)
+        if item is None:
+            return
+        dose = rate = None
+        if kind == "MedicationRequest":
+            start, end = _request_period(where, resource)
+            dosage = (resource.get("dosageInstruction") or [{}])[0]
+            dose, rate = _dose_and_rate(where, "dosageInstruction[0]", dosage, item)
+        else:
+            start, end = _effective(where, resource, "effective")
+            if kind == "MedicationAdministration":
+                dosage = resource.get("dosage") or {}
+                dose = _drug_quantity(where, "dosage.dose", dosage.get("dose"), item)
+                rate = _drug_quantity(
+                    where, "dosage.rateQuantity", dosage.get("rateQuantity"), item
+                )
+            else:
+                dosage = (resource.get("dosage") or [{}])[0]
+                dose, rate = _dose_and_rate(where, "dosage[0]", dosage, item)
+            if kind == "MedicationAdministration" and end is None:
+                end = start
+        self.exposures.append(Exposure(item.key, where, kind, start, end, status, dose, rate))
+
+    def _procedure(self, where: str, resource: JSON) -> None:
+        status = _status(where, resource)
+        if status in _SKIPPED_STATUS:
+            return
+        item = self._concept(where, "code", resource.get("code"))
+        if item is None:
+            return
+        start, end = _effective(where, resource, "performed")
+        self.procedures.append(Procedure(item.key, where, start, end, status))
+
+
+# -- small readers ------------------------------------------------------------------------------
+def _maybe(reader: _Reader, code: JSON) -> tuple[Concept, Code | None] | None:
+    # A panel (blood pressure, GCS) may carry a code trialkit does not need; only
+    # its components matter then, so an unknown panel code is not reported.
+    codings = code.get("coding") if isinstance(code, dict) else None
+    for coding in codings or ():
+        if isinstance(coding, dict):
+            found = reader.vocab.lookup(str(coding.get("system")), str(coding.get("code")))
+            if found is not None:
+                return found
+    return None
+
+
+def _is_variant(code: JSON) -> bool:
+    for coding in (code or {}).get("coding", ()) if isinstance(code, dict) else ():
+        if (
+            isinstance(coding, dict)
+            and (coding.get("system"), coding.get("code")) in GENOMIC_VARIANT_CODES
+        ):
+            return True
+    return False
+
+
+def _status(where: str, resource: JSON) -> str:
+    status = resource.get("status")
+    if not isinstance(status, str) or not status:
+        raise BundleError(f"{where}: status is required")
+    return status
+
+
+def _effective(where: str, resource: JSON, stem: str) -> tuple[datetime, datetime | None]:
+    for suffix in ("DateTime", "Instant"):
+        if f"{stem}{suffix}" in resource:
+            return parse_datetime(resource[f"{stem}{suffix}"], f"{where}: {stem}{suffix}"), None
+    period = resource.get(f"{stem}Period")
+    if isinstance(period, dict) and "start" in period:
+        start = parse_datetime(period["start"], f"{where}: {stem}Period.start")
+        end = (
+            parse_datetime(period["end"], f"{where}: {stem}Period.end") if "end" in period else None
+        )
+        if end is not None and end < start:
+            raise BundleError(f"{where}: {stem}Period.end is before its start")
+        return start, end
+    raise BundleError(f"{where}: no date: give {stem}DateTime or {stem}Period.start")
+
+
+def _request_period(where: str, resource: JSON) -> tuple[datetime, datetime | None]:
+    for index, instruction in enumerate(resource.get("dosageInstruction") or ()):
+        bounds = ((instruction.get("timing") or {}).get("repeat") or {}).get("boundsPeriod")
+        if isinstance(bounds, dict) and "start" in bounds:
+            field = f"dosageInstruction[{index}].timing.repeat.boundsPeriod"
+            start = parse_datetime(bounds["start"], f"{where}: {field}.start")
+            end = (
+                parse_datetime(bounds["end"], f"{where}: {field}.end") if "end" in bounds else None
+            )
+            return start, end
+    if "authoredOn" in resource:
+        return parse_datetime(resource["authoredOn"], f"{where}: authoredOn"), None
+    raise BundleError(
+        f"{where}: no date: give dosageInstruction[].timing.repeat.boundsPeriod or authoredOn"
+    )
+
+
+def _first_time(where: str, resource: JSON, paths: tuple[str, ...]) -> datetime | None:
+    for path in paths:
+        head, _, tail = path.partition(".")
+        value = resource.get(head)
+        if tail and isinstance(value, dict):
+            value = value.get(tail)
+        if value is not None and (not tail or head in resource):
+            return parse_datetime(value, f"{where}: {path}")
+    return None
+
+
+def _first_code(codeable: JSON) -> str | None:
+    if isinstance(codeable, dict):
+        for coding in codeable.get("coding", ()):
+            if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+                return str(coding["code"])
+    return None
+
+
+def _unit_code(where: str, field: str, raw: JSON) -> str:
+    system = raw.get("system")
+    if system is not None and system != UCUM:
+        raise BundleError(f"{where}: {field}.system must be {UCUM} (UCUM), got {system!r}")
+    unit = raw.get("code", raw.get("unit"))
+    if not isinstance(unit, str):
+        raise BundleError(f"{where}: {field}.code (a UCUM unit) is required")
+    return unit
+
+
+def _number(where: str, field: str, raw: JSON) -> float:
+    value = raw.get("value") if isinstance(raw, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BundleError(f"{where}: {field}.value must be a number, got {value!r}")
+    return float(value)
+
+
+def _quantity(where: str, field: str, raw: JSON, item: Concept) -> tuple[Quantity, float]:
+    if not isinstance(raw, dict):
+        raise BundleError(f"{where}: {field} must be an object")
+    value = _number(where, field, raw)
+    unit = _unit_code(where, field, raw)
+    canonical = to_canonical(item, value, unit, f"{where}: {field}")
+    return Quantity(value, unit, item.key), canonical
+
+
+def _reference_range(where: str, holder: JSON, item: Concept) -> tuple[float | None, float | None]:
+    ranges = holder.get("referenceRange") or ()
+    if not ranges:
+        return None, None
+    bounds: list[float | None] = []
+    for side in ("low", "high"):
+        raw = ranges[0].get(side)
+        if raw is None:
+            bounds.append(None)
+            continue
+        field = f"referenceRange[0].{side}"
+        value = _number(where, field, raw)
+        bounds.append(to_canonical(item, value, _unit_code(where, field, raw), f"{where}: {field}"))
+    return bounds[0], bounds[1]
+
+
+def _coded(where: str, codeable: JSON, kind: ValueType) -> bool | str:
+    pairs = [
+        (c.get("system"), c.get("code"))
+        for c in (codeable or {}).get("coding", ())
+        if isinstance(c, dict)
+    ]
+    if not pairs:
+        raise BundleError(f"{where}: valueCodeableConcept.coding must list at least one coding")
+    if kind is ValueType.BOOLEAN:
+        for pair in pairs:
+            if pair in _PRESENT:
+                return True
+            if pair in _ABSENT:
+                return False
+        raise BundleError(
+            f"{where}: valueCodeableConcept must be SNOMED CT present (52101004) or absent (2667000)"
+        )
+    if kind is ValueType.CODED:
+        system, code = pairs[0]
+        return f"{system}|{code}"
+    raise BundleError(f"{where}: valueCodeableConcept does not fit a {kind.value} value")
+
+
+def _drug_quantity(where: str, field: str, raw: JSON, item: Concept) -> Quantity | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BundleError(f"{where}: {field} must be an object")
+    value = _number(where, field, raw)
+    unit = _unit_code(where, field, raw)
+    parse_unit(unit)
+    if value < 0:
+        raise BundleError(f"{where}: {field}.value {value:g} must not be negative")
+    return Quantity(value, unit, item.key)
+
+
+def _dose_and_rate(
+    where: str, field: str, dosage: JSON, item: Concept
+) -> tuple[Quantity | None, Quantity | None]:
+    first: Mapping[str, JSON] = (
+        (dosage.get("doseAndRate") or [{}])[0] if isinstance(dosage, dict) else {}
+    )
+    dose = _drug_quantity(
+        where, f"{field}.doseAndRate[0].doseQuantity", first.get("doseQuantity"), item
+    )
+    rate = _drug_quantity(
+        where, f"{field}.doseAndRate[0].rateQuantity", first.get("rateQuantity"), item
+    )
+    return dose, rate

@@ -1,0 +1,118 @@
+"""Genomic findings in a FHIR Bundle: variant Observations with gene components.
+
+The profile follows the shape of the HL7 Genomics Reporting IG "Variant"
+observation, reduced to what eligibility needs: the gene(s), the kind of
+alteration and the protein change. The LOINC codes used are the IG's:
+69548-6 Genetic variant assessment (the observation), 48018-6 Gene studied [ID]
+(one component per gene; a fusion lists both partners, 5' first), 48005-3 Amino
+acid change (pHGVS). The alteration type is trialkit's own small code system
+(``urn:trialkit:alteration-type``), because no single standard value set covers
+mutation, fusion, rearrangement, deletion, amplification and overexpression.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from trialkit.errors import BundleError
+from trialkit.record.model import AlterationType, GenomicFinding
+from trialkit.vocab import PROJECT_SYSTEM, Kind, Vocabulary
+
+__all__ = [
+    "ALTERATION_SYSTEM",
+    "GENOMIC_VARIANT_CODES",
+    "normalise_protein_change",
+    "read_variant",
+]
+
+LOINC = "http://loinc.org"
+ALTERATION_SYSTEM = "urn:trialkit:alteration-type"
+GENOMIC_VARIANT_CODES = frozenset({(LOINC, "69548-6"), (PROJECT_SYSTEM, "genomic.variant")})
+_GENE_STUDIED = "48018-6"
+_PROTEIN_CHANGE = "48005-3"
+_HGNC_SYSTEMS = frozenset({"http://www.genenames.org", "http://www.genenames.org/geneId"})
+
+_THREE_LETTER = {
+    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
+    "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
+    "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Ter": "*",
+}  # fmt: skip
+_SUBSTITUTION = re.compile(r"^(?:p\.)?\(?([A-Z][a-z]{2}|[A-Z*])(\d+)([A-Z][a-z]{2}|[A-Z*])\)?$")
+
+
+def normalise_protein_change(text: str) -> str:
+    """A protein change in one-letter short form: ``p.Tyr931Cys``, ``p.(Y931C)`` → ``Y931C``.
+
+    Changes other than a single substitution (frameshifts, in-frame indels) are
+    kept as written without the ``p.`` prefix.
+    """
+    stripped = text.strip()
+    match = _SUBSTITUTION.match(stripped)
+    if match is None:
+        return stripped.removeprefix("p.")
+    before, position, after = match.groups()
+    return f"{_THREE_LETTER.get(before, before)}{position}{_THREE_LETTER.get(after, after)}"
+
+
+def read_variant(where: str, resource: Any, time: datetime, vocab: Vocabulary) -> GenomicFinding:
+    """One genomic finding from a variant Observation."""
+    genes: list[str] = []
+    alteration: AlterationType | None = None
+    protein: str | None = None
+    for index, component in enumerate(resource.get("component") or ()):
+        field = f"component[{index}]"
+        codes = {
+            (c.get("system"), c.get("code"))
+            for c in (component.get("code") or {}).get("coding", ())
+        }
+        if (LOINC, _GENE_STUDIED) in codes:
+            genes.append(_gene(where, field, component, vocab))
+        elif (LOINC, _PROTEIN_CHANGE) in codes:
+            protein = normalise_protein_change(_text(where, field, component))
+        elif (PROJECT_SYSTEM, "genomic.alteration_type") in codes:
+            raw = _text(where, field, component)
+            try:
+                alteration = AlterationType(raw)
+            except ValueError:
+                allowed = ", ".join(a.value for a in AlterationType)
+                raise BundleError(
+                    f"{where}: {field} alteration type {raw!r}; use one of {allowed}"
+                ) from None
+    if not genes:
+        raise BundleError(
+            f"{where}: a variant Observation needs a gene component (LOINC {_GENE_STUDIED})"
+        )
+    if alteration is None:
+        raise BundleError(
+            f"{where}: a variant Observation needs an alteration type component "
+            f"({PROJECT_SYSTEM}|genomic.alteration_type)"
+        )
+    return GenomicFinding(tuple(genes), alteration, protein, where, time)
+
+
+def _text(where: str, field: str, component: Any) -> str:
+    if isinstance(component.get("valueString"), str):
+        return str(component["valueString"])
+    for coding in (component.get("valueCodeableConcept") or {}).get("coding", ()):
+        if isinstance(coding.get("code"), str):
+            return str(coding["code"])
+    raise BundleError(f"{where}: {field} needs valueString or valueCodeableConcept")
+
+
+def _gene(where: str, field: str, component: Any, vocab: Vocabulary) -> str:
+    codings = (component.get("valueCodeableConcept") or {}).get("coding", ())
+    for coding in codings:
+        system, code = coding.get("system"), coding.get("code")
+        if system in _HGNC_SYSTEMS:
+            system = "http://www.genenames.org"
+        found = vocab.by_code(str(system), str(code))
+        if found is not None and found.kind is Kind.GENE:
+            return found.key
+    # A gene outside the vocabulary (a fusion partner such as PAX5) is kept by
+    # its code: the finding still counts for the partner that protocols name.
+    for coding in codings:
+        if isinstance(coding.get("code"), str):
+            return str(coding["code"])
+    raise BundleError(f"{where}: {field} needs a valueCodeableConcept with the gene's HGNC code")

@@ -1,0 +1,157 @@
+"""What is known about one patient: the record that scores and protocols read.
+
+Every item keeps the id of the resource it came from and its dates, so that
+any computed result can show its evidence. Times are naive ``datetime`` values
+on the site's wall clock (FHIR offsets are dropped, not converted: a value
+drawn at 00:30+01:00 stays on its calendar day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from trialkit.units import Quantity
+
+__all__ = [
+    "AlterationType",
+    "Condition",
+    "Exposure",
+    "GenomicFinding",
+    "Observation",
+    "Procedure",
+    "Sex",
+    "UnknownCode",
+]
+
+
+class Sex(StrEnum):
+    """Administrative sex, as FHIR ``Patient.gender``."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class AlterationType(StrEnum):
+    """The kinds of genomic alteration a protocol can ask about."""
+
+    MUTATION = "mutation"
+    FUSION = "fusion"
+    REARRANGEMENT = "rearrangement"
+    DELETION = "deletion"
+    AMPLIFICATION = "amplification"
+    OVEREXPRESSION = "overexpression"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One observed value of a concept (a lab, a vital sign, a finding, an attestation).
+
+    ``value`` is the canonical-unit number for a quantity (``quantity`` keeps the
+    value as reported), a bool for a finding or attestation, or ``system|code``
+    for a coded value. ``reference_low``/``reference_high`` are the reporting
+    laboratory's limits in the canonical unit, when given.
+    """
+
+    concept: str
+    resource: str
+    time: datetime
+    end: datetime | None
+    value: float | bool | str
+    quantity: Quantity | None = None
+    interpretation: tuple[str, ...] = ()
+    reference_low: float | None = None
+    reference_high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A diagnosis with its onset and, if it ended, its abatement."""
+
+    concept: str
+    resource: str
+    onset: datetime
+    abatement: datetime | None
+    verification: str
+    clinical_status: str | None
+
+    def present_at(self, at: datetime) -> bool:
+        """True when the condition had begun and had not abated at ``at`` (refuted never)."""
+        if self.verification in {"refuted", "entered-in-error"}:
+            return False
+        if self.clinical_status in {"resolved", "remission", "inactive"} and self.abatement is None:
+            return False
+        return self.onset <= at and (self.abatement is None or at < self.abatement)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """A period of drug exposure from a MedicationStatement, -Request or -Administration.
+
+    ``end`` is None while the drug is ongoing; a single administration has
+    ``end == start``. ``dose`` and ``rate`` keep their reported units.
+    """
+
+    concept: str
+    resource: str
+    source: str
+    start: datetime
+    end: datetime | None
+    status: str
+    dose: Quantity | None = None
+    rate: Quantity | None = None
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """True when the exposure touches the closed window [start, end]."""
+        return self.start <= end and (self.end is None or self.end >= start)
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """A procedure (transplant, radiotherapy, surgery, ventilation, dialysis) and its dates."""
+
+    concept: str
+    resource: str
+    start: datetime
+    end: datetime | None
+    status: str
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """True when the procedure touches the closed window [start, end]."""
+        last = self.end or self.start
+        if self.status == "in-progress" and self.end is None:
+            last = end
+        return self.start <= end and last >= start
+
+
+@dataclass(frozen=True, slots=True)
+class GenomicFinding:
+    """A somatic or germline alteration found in a gene.
+
+    ``genes`` lists the gene concept keys (two for a fusion, 5' partner first);
+    ``protein_change`` is the one-letter short form (``Y931C``), or None.
+    """
+
+    genes: tuple[str, ...]
+    alteration: AlterationType
+    protein_change: str | None
+    resource: str
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownCode:
+    """A resource skipped because none of its codings is in the vocabulary."""
+
+    resource: str
+    field: str
+    codings: tuple[str, ...]
+
+
+def birth_age(birth: date, at: date) -> tuple[int, int]:
+    """Completed years and days of life at ``at`` (a birthday on 29 February is reached on 1 March)."""
+    years = at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
+    return years, (at - birth).days

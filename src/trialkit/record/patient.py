@@ -1,0 +1,177 @@
+"""The patient record and its queries (the questions scores and protocols ask)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from trialkit.record.model import (
+    AlterationType,
+    Condition,
+    Exposure,
+    GenomicFinding,
+    Observation,
+    Procedure,
+    Sex,
+    UnknownCode,
+    birth_age,
+)
+from trialkit.vocab import Kind, vocabulary
+
+__all__ = ["PatientRecord"]
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """One patient: demographics and everything observed, with dates and sources.
+
+    Observations are grouped by concept and sorted by time, so that "the latest
+    value before the index time" is a binary search.
+    """
+
+    patient_id: str
+    birth_date: date | None
+    sex: Sex
+    observations: Mapping[str, tuple[Observation, ...]] = field(default_factory=dict)
+    conditions: tuple[Condition, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
+    procedures: tuple[Procedure, ...] = ()
+    genomics: tuple[GenomicFinding, ...] = ()
+    unknown_codes: tuple[UnknownCode, ...] = ()
+    deceased: datetime | None = None
+
+    # -- demographics -------------------------------------------------------------------------
+    def age_years(self, at: date | datetime) -> int | None:
+        """Completed years of age at ``at``; None without a birth date."""
+        if self.birth_date is None:
+            return None
+        return birth_age(self.birth_date, _day(at))[0]
+
+    def age_days(self, at: date | datetime) -> int | None:
+        """Days of life at ``at``; None without a birth date."""
+        if self.birth_date is None:
+            return None
+        return birth_age(self.birth_date, _day(at))[1]
+
+    # -- observations -------------------------------------------------------------------------
+    def values(
+        self, concept: str, start: datetime | None = None, end: datetime | None = None
+    ) -> tuple[Observation, ...]:
+        """All observations of ``concept`` with ``start <= time <= end``, oldest first."""
+        series = self.observations.get(concept, ())
+        if start is None and end is None:
+            return series
+        return tuple(
+            o
+            for o in series
+            if (start is None or o.time >= start) and (end is None or o.time <= end)
+        )
+
+    def latest(
+        self, concept: str, at: datetime, within: timedelta | None = None
+    ) -> Observation | None:
+        """The last observation of ``concept`` at or before ``at`` (and not older than ``within``)."""
+        series = self.observations.get(concept, ())
+        if not series:
+            return None
+        index = bisect_right(series, at, key=_time) - 1
+        if index < 0:
+            return None
+        found = series[index]
+        if within is not None and found.time < at - within:
+            return None
+        return found
+
+    def window(self, concept: str, at: datetime, within: timedelta) -> tuple[Observation, ...]:
+        """Observations of ``concept`` in the closed window [at - within, at]."""
+        series = self.observations.get(concept, ())
+        low = bisect_right(series, at - within - timedelta(microseconds=1), key=_time)
+        high = bisect_right(series, at, key=_time)
+        return series[low:high]
+
+    # -- conditions, drugs, procedures ---------------------------------------------------------
+    def conditions_at(self, at: datetime, concept: str | None = None) -> tuple[Condition, ...]:
+        """Conditions present at ``at`` (optionally only those of ``concept``)."""
+        return tuple(
+            c
+            for c in self.conditions
+            if (concept is None or c.concept == concept) and c.present_at(at)
+        )
+
+    def exposures_to(
+        self,
+        drug: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> tuple[Exposure, ...]:
+        """Exposures to a drug, or to any member of a drug class, touching [start, end]."""
+        keys = _drug_keys(drug)
+        low = start or datetime.min
+        high = end or datetime.max
+        return tuple(e for e in self.exposures if e.concept in keys and e.overlaps(low, high))
+
+    def last_exposure(self, drug: str, before: datetime | None = None) -> Exposure | None:
+        """The exposure to ``drug`` (or class) that ended last, at or before ``before``."""
+        found: Exposure | None = None
+        for exposure in self.exposures_to(drug, None, before):
+            if found is None or _end(exposure) > _end(found):
+                found = exposure
+        return found
+
+    def procedures_of(
+        self, concept: str, start: datetime | None = None, end: datetime | None = None
+    ) -> tuple[Procedure, ...]:
+        """Procedures of ``concept`` touching [start, end] (not-done and entered-in-error never)."""
+        low = start or datetime.min
+        high = end or datetime.max
+        return tuple(
+            p
+            for p in self.procedures
+            if p.concept == concept
+            and p.status not in {"not-done", "entered-in-error"}
+            and p.overlaps(low, high)
+        )
+
+    def alterations(
+        self,
+        gene: str,
+        alteration: AlterationType | None = None,
+        protein_change: str | None = None,
+    ) -> tuple[GenomicFinding, ...]:
+        """Genomic findings in ``gene`` (of a type, with a protein change, when given)."""
+        return tuple(
+            g
+            for g in self.genomics
+            if gene in g.genes
+            and (alteration is None or g.alteration is alteration)
+            and (protein_change is None or g.protein_change == protein_change)
+        )
+
+
+def _time(observation: Observation) -> datetime:
+    return observation.time
+
+
+def _end(exposure: Exposure) -> datetime:
+    return exposure.end or datetime.max
+
+
+def _day(at: date | datetime) -> date:
+    return at.date() if isinstance(at, datetime) else at
+
+
+def _drug_keys(key: str) -> frozenset[str]:
+    item = vocabulary()[key]
+    if item.kind is Kind.DRUG_CLASS:
+        return frozenset(item.members)
+    return frozenset({key})
+
+
+def group_observations(items: Iterable[Observation]) -> dict[str, tuple[Observation, ...]]:
+    """Observations grouped by concept, each group sorted by time (stable)."""
+    groups: dict[str, list[Observation]] = {}
+    for item in items:
+        groups.setdefault(item.concept, []).append(item)
+    return {key: tuple(sorted(group, key=_time)) for key, group in groups.items()}

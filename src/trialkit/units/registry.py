@@ -1,0 +1,99 @@
+"""UCUM parsing and unit conversion on pint, with conversion factors cached.
+
+UCUM strings are parsed by ucumvert into one pint registry. pint is the
+authority for every factor; because a clinical record converts the same few
+unit pairs thousands of times, each (from, to) pair is reduced once to an affine
+map ``y = scale * x + offset`` and cached, so converting a value is one
+multiplication.
+
+Mass ↔ substance conversions (mg/dL ↔ mmol/L) need a molar mass, which only a
+concept knows (``vocab``); :func:`conversion` takes it as an argument and never
+guesses one.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from trialkit.errors import UnitError
+
+if TYPE_CHECKING:
+    from pint import UnitRegistry
+
+__all__ = ["Affine", "commensurable", "conversion", "dimension", "parse_unit"]
+
+Affine = tuple[float, float]
+"""A conversion ``y = scale * x + offset`` as ``(scale, offset)``."""
+
+_MASS_PER_SUBSTANCE = "[mass] / [substance]"
+
+
+@cache
+def _registry() -> UnitRegistry[Any]:
+    from ucumvert import PintUcumRegistry
+
+    registry: UnitRegistry[Any] = PintUcumRegistry()
+    return registry
+
+
+@cache
+def parse_unit(ucum: str) -> Any:
+    """The pint unit quantity for a UCUM code; :class:`UnitError` if it is not UCUM.
+
+    UCUM annotations in braces (``{1.73_m2}``) are not units and are refused here:
+    a concept that needs one (eGFR per 1.73 m²) keeps it in its definition.
+    """
+    text = ucum.strip()
+    if not text or "{" in text or " " in text:
+        raise UnitError(f"unit {ucum!r} is not a UCUM unit code")
+    try:
+        registry: Any = _registry()
+        unit = registry.from_ucum(text)
+        _ = unit.dimensionality
+    except Exception:  # ucumvert raises lark and pint errors of many kinds
+        raise UnitError(f"unit {ucum!r} is not a valid UCUM unit code") from None
+    return unit
+
+
+@cache
+def dimension(ucum: str) -> str:
+    """The physical dimension of a UCUM unit, as pint writes it (``1 / [length] ** 3``)."""
+    return str(parse_unit(ucum).dimensionality)
+
+
+def commensurable(a: str, b: str) -> bool:
+    """Whether two UCUM units measure the same dimension (no molar mass needed)."""
+    return dimension(a) == dimension(b)
+
+
+def _tidy(number: float) -> float:
+    # pint's float arithmetic leaves 1.7999999999999972 for °C -> °F; 12 significant
+    # digits keep every exact factor exact without losing a real digit.
+    return float(f"{float(number):.12g}")
+
+
+@cache
+def conversion(source: str, target: str, molar_mass: float | None = None) -> Affine:
+    """The affine map from ``source`` to ``target`` units.
+
+    ``molar_mass`` (g/mol) allows mass ↔ substance concentrations. Raises
+    :class:`UnitError` when the units measure different things.
+    """
+    quantity: Any = _registry().Quantity
+    src = parse_unit(source)
+    dst = parse_unit(target)
+    if src.dimensionality == dst.dimensionality:
+        zero = quantity(0.0, src.units).to(dst.units).magnitude
+        one = quantity(1.0, src.units).to(dst.units).magnitude
+        return (_tidy(one - zero), _tidy(zero))
+    if molar_mass is not None:
+        mass = quantity(molar_mass, "g/mol")
+        for factor in (mass, 1 / mass):
+            moved = quantity(1.0, src.units) * factor
+            if moved.dimensionality == dst.dimensionality:
+                return (_tidy(moved.to(dst.units).magnitude), 0.0)
+    raise UnitError(
+        f"cannot convert {source!r} to {target!r}: they measure different quantities"
+        + ("" if molar_mass is None else f" even with molar mass {molar_mass} g/mol")
+    )

@@ -1,0 +1,33 @@
+"""The concept vocabulary: one table, read by every loader and back-end.
+
+``concepts.yaml`` in this package lists every concept the seed protocols refer
+to, with its standard codes, OMOP id, canonical and allowed UCUM units, molar
+mass and plausible range, each with its source. A code is written there and
+nowhere else; code elsewhere asks this module.
+"""
+
+from __future__ import annotations
+
+from trialkit.vocab.model import (
+    PROJECT_SYSTEM,
+    SYSTEMS,
+    Code,
+    Concept,
+    Kind,
+    PlausibleRange,
+    ValueType,
+)
+from trialkit.vocab.table import Vocabulary, concept, vocabulary
+
+__all__ = [
+    "PROJECT_SYSTEM",
+    "SYSTEMS",
+    "Code",
+    "Concept",
+    "Kind",
+    "PlausibleRange",
+    "ValueType",
+    "Vocabulary",
+    "concept",
+    "vocabulary",
+]

@@ -1,0 +1,151 @@
+"""The shape of one row of the concept vocabulary (``concepts.yaml``).
+
+A concept is what a protocol, a score or a loader talks about (``lab.ferritin``,
+``finding.splenomegaly``, ``drug.ruxolitinib``). Every standard code that means
+it is written here once, with the source that was checked, so that no other
+module spells a LOINC, SNOMED CT, ATC or OMOP code.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "PROJECT_SYSTEM",
+    "SYSTEMS",
+    "Code",
+    "Concept",
+    "Kind",
+    "PlausibleRange",
+    "ValueType",
+]
+
+#: Code system of trialkit's own concept codes: ``urn:trialkit:concept|<key>``.
+PROJECT_SYSTEM = "urn:trialkit:concept"
+
+#: Code systems a concept may carry, by short name (FHIR canonical URIs).
+SYSTEMS: dict[str, str] = {
+    "loinc": "http://loinc.org",
+    "snomed": "http://snomed.info/sct",
+    "icd10": "http://hl7.org/fhir/sid/icd-10",
+    "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
+    "atc": "http://www.whocc.no/atc",
+    "rxnorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "hgnc": "http://www.genenames.org",
+    "ucum": "http://unitsofmeasure.org",
+}
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z]+(\.[a-z0-9_]+)+$")]
+
+
+class Kind(StrEnum):
+    """What sort of clinical thing a concept is."""
+
+    LAB = "lab"
+    VITAL = "vital"
+    FINDING = "finding"
+    CONDITION = "condition"
+    GENE = "gene"
+    ALTERATION = "alteration"
+    DRUG = "drug"
+    DRUG_CLASS = "drug_class"
+    PROCEDURE = "procedure"
+    ATTESTATION = "attestation"
+    ASSESSMENT = "assessment"
+
+
+class ValueType(StrEnum):
+    """The kind of value an Observation of this concept carries."""
+
+    QUANTITY = "quantity"
+    BOOLEAN = "boolean"
+    CODED = "coded"
+    NONE = "none"
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Code(_Row):
+    """One standard code for a concept, with where it was checked."""
+
+    system: str = Field(description="Short system name, a key of SYSTEMS (loinc, snomed, ...).")
+    code: str
+    display: str = Field(description="The code system's own display name.")
+    source: str = Field(description="Where the code was checked (release, page, file).")
+    unit: str | None = Field(
+        default=None,
+        description="For a LOINC code bound to one property (mass vs molar), the UCUM unit it "
+        "expects; values of this code in another dimension are refused.",
+    )
+
+    @model_validator(mode="after")
+    def _known_system(self) -> Code:
+        if self.system not in SYSTEMS:
+            raise ValueError(f"unknown code system {self.system!r}; known: {sorted(SYSTEMS)}")
+        return self
+
+    @property
+    def uri(self) -> str:
+        """The FHIR canonical URI of the code system."""
+        return SYSTEMS[self.system]
+
+
+class PlausibleRange(_Row):
+    """Values outside [low, high] (canonical unit) are refused as implausible."""
+
+    low: float
+    high: float
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PlausibleRange:
+        if not self.low < self.high:
+            raise ValueError(f"plausible range low={self.low} must be below high={self.high}")
+        return self
+
+
+class Concept(_Row):
+    """One row of the vocabulary."""
+
+    key: Key
+    display: str
+    kind: Kind
+    value_type: ValueType
+    codes: tuple[Code, ...] = ()
+    omop_concept_id: int | None = None
+    omop_source: str | None = None
+    unit: str | None = Field(default=None, description="Canonical UCUM unit.")
+    units: tuple[str, ...] = Field(default=(), description="Allowed UCUM units (canonical first).")
+    molar_mass: float | None = Field(
+        default=None, description="g/mol, for mass <-> molar conversion."
+    )
+    molar_mass_source: str | None = None
+    plausible: PlausibleRange | None = None
+    members: tuple[str, ...] = Field(default=(), description="For a drug class: its drug keys.")
+    gene: str | None = Field(default=None, description="For an alteration: the gene's concept key.")
+    source: str = Field(description="Where the concept and its definition come from.")
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Concept:
+        if self.value_type is ValueType.QUANTITY:
+            if self.unit is None:
+                raise ValueError(f"{self.key}: a quantity concept needs a canonical unit")
+            if not self.units or self.units[0] != self.unit:
+                raise ValueError(
+                    f"{self.key}: units must list the canonical unit {self.unit!r} first"
+                )
+        elif self.unit is not None or self.units:
+            raise ValueError(f"{self.key}: only quantity concepts carry units")
+        if (self.molar_mass is None) != (self.molar_mass_source is None):
+            raise ValueError(f"{self.key}: molar_mass and molar_mass_source go together")
+        if (self.omop_concept_id is None) != (self.omop_source is None):
+            raise ValueError(f"{self.key}: omop_concept_id and omop_source go together")
+        if self.members and self.kind is not Kind.DRUG_CLASS:
+            raise ValueError(f"{self.key}: only a drug class has members")
+        return self

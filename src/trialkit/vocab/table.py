@@ -1,0 +1,101 @@
+"""Loading and indexing ``concepts.yaml``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib.resources import files
+
+import yaml
+from pydantic import ValidationError
+
+from trialkit.errors import DefinitionError, VocabularyError
+from trialkit.vocab.model import PROJECT_SYSTEM, SYSTEMS, Code, Concept
+
+__all__ = ["Vocabulary", "concept", "vocabulary"]
+
+
+class Vocabulary(Mapping[str, Concept]):
+    """The concepts by key, and a reverse index from (system URI, code) to concept."""
+
+    def __init__(self, concepts: list[Concept]) -> None:
+        self._by_key: dict[str, Concept] = {}
+        self._by_code: dict[tuple[str, str], tuple[Concept, Code | None]] = {}
+        for item in concepts:
+            if item.key in self._by_key:
+                raise DefinitionError(f"concepts.yaml: duplicate concept key {item.key!r}")
+            self._by_key[item.key] = item
+            self._by_code[(PROJECT_SYSTEM, item.key)] = (item, None)
+            for code in item.codes:
+                ref = (code.uri, code.code)
+                other = self._by_code.get(ref)
+                if other is not None and other[0].key != item.key:
+                    raise DefinitionError(
+                        f"concepts.yaml: code {code.system}|{code.code} is given to both "
+                        f"{other[0].key!r} and {item.key!r}"
+                    )
+                self._by_code[ref] = (item, code)
+        for item in concepts:
+            for ref_key in (*item.members, *([item.gene] if item.gene else [])):
+                if ref_key not in self._by_key:
+                    raise DefinitionError(
+                        f"concepts.yaml: {item.key!r} refers to unknown {ref_key!r}"
+                    )
+
+    def __getitem__(self, key: str) -> Concept:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise VocabularyError(f"unknown concept {key!r}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def by_code(self, system: str, code: str) -> Concept | None:
+        """The concept meant by a coding, or None. ``system`` is a FHIR URI."""
+        found = self._by_code.get((system, code))
+        return None if found is None else found[0]
+
+    def lookup(self, system: str, code: str) -> tuple[Concept, Code | None] | None:
+        """The concept and the vocabulary's code row for a coding (None for a project code)."""
+        return self._by_code.get((system, code))
+
+    def code_for(self, key: str, system: str) -> str | None:
+        """The first code of concept ``key`` in ``system`` (short name or URI), or None."""
+        uri = SYSTEMS.get(system, system)
+        for code in self[key].codes:
+            if code.uri == uri:
+                return code.code
+        return None
+
+
+def _parse(text: str, origin: str) -> Vocabulary:
+    try:
+        rows = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        raise DefinitionError(f"{origin}: invalid YAML: {error}") from None
+    if not isinstance(rows, list):
+        raise DefinitionError(f"{origin}: expected a list of concepts")
+    concepts: list[Concept] = []
+    for index, row in enumerate(rows):
+        try:
+            concepts.append(Concept.model_validate(row))
+        except ValidationError as error:
+            key = row.get("key", f"#{index}") if isinstance(row, dict) else f"#{index}"
+            raise DefinitionError(f"{origin}: concept {key}: {error}") from None
+    return Vocabulary(concepts)
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The packaged vocabulary (loaded and validated once per process)."""
+    resource = files("trialkit.vocab").joinpath("concepts.yaml")
+    return _parse(resource.read_text(encoding="utf-8"), "concepts.yaml")
+
+
+def concept(key: str) -> Concept:
+    """The packaged concept ``key``; :class:`VocabularyError` if there is none."""
+    return vocabulary()[key]

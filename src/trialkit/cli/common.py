@@ -1,0 +1,48 @@
+"""Helpers shared by the sub-commands: index times, JSON printing, consoles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, time
+from typing import Any
+
+from rich.console import Console
+
+from trialkit.errors import TrialkitInputError
+from trialkit.record import PatientRecord
+
+__all__ = ["console", "index_time", "latest_entry_time", "print_json"]
+
+console = Console(highlight=False)
+
+
+def index_time(text: str | None, record: PatientRecord, option: str = "--at") -> datetime:
+    """The index time: ``--at`` as given (a date means the end of that day), else the last entry."""
+    if text is None:
+        return latest_entry_time(record)
+    try:
+        if "T" in text or " " in text:
+            return datetime.fromisoformat(text).replace(tzinfo=None)
+        return datetime.combine(date.fromisoformat(text), time.max)
+    except ValueError:
+        raise TrialkitInputError(
+            f"{option} {text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm)"
+        ) from None
+
+
+def latest_entry_time(record: PatientRecord) -> datetime:
+    """The time of the most recent dated entry in the record (so a bundle is read as of its data)."""
+    times: list[datetime] = [o.time for series in record.observations.values() for o in series]
+    times += [c.onset for c in record.conditions]
+    times += [e.start for e in record.exposures]
+    times += [p.start for p in record.procedures]
+    times += [g.time for g in record.genomics]
+    if not times:
+        raise TrialkitInputError("the bundle has no dated entries: give --at")
+    return max(times)
+
+
+def print_json(data: Any) -> None:
+    """Stable JSON on stdout (sorted keys are not used: the documented order is kept)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

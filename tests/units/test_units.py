@@ -1,0 +1,123 @@
+"""Units: UCUM parsing, allow-lists, molar conversions, plausibility, §9.3 comparisons."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trialkit.errors import PlausibilityError, UnitError
+from trialkit.units import Quantity, comparable, conversion, parse_unit, to_canonical
+from trialkit.vocab import ValueType, concept, vocabulary
+
+QUANTITY_CONCEPTS = sorted(
+    k for k, c in vocabulary().items() if c.value_type is ValueType.QUANTITY
+)
+
+
+@pytest.mark.parametrize(
+    ("unit", "to", "factor"),
+    [
+        ("10*9/L", "10*3/uL", 1.0),
+        ("/uL", "10*9/L", 1e-3),
+        ("/mm3", "10*9/L", 1e-3),
+        ("g/dL", "g/L", 10.0),
+        ("mg/dL", "g/L", 0.01),
+        ("ug/L", "ng/mL", 1.0),
+        ("kPa", "mm[Hg]", 7.50062),
+    ],
+)
+def test_pure_conversions(unit: str, to: str, factor: float) -> None:
+    scale, offset = conversion(unit, to)
+    assert scale == pytest.approx(factor, rel=1e-5)
+    assert offset == 0
+
+
+def test_temperature_is_affine() -> None:
+    assert to_canonical(concept("vital.temperature"), 101.0, "[degF]") == pytest.approx(38.3333333, rel=1e-9)
+    assert to_canonical(concept("vital.temperature"), 38.5, "Cel") == 38.5
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "unit", "expected", "canonical"),
+    [
+        # clinical-scores.md §7.1, cited factors
+        ("lab.triglycerides", 265.0, "mg/dL", 2.992, "mmol/L"),
+        ("lab.creatinine", 1.2, "mg/dL", 106.1, "umol/L"),
+        ("lab.bilirubin_total", 1.2, "mg/dL", 20.5, "umol/L"),
+        ("lab.haemoglobin", 9.2, "g/dL", 92.0, "g/L"),
+    ],
+)
+def test_substance_conversions(key: str, value: float, unit: str, expected: float, canonical: str) -> None:
+    item = concept(key)
+    assert item.unit == canonical
+    assert to_canonical(item, value, unit) == pytest.approx(expected, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("key", "unit"),
+    [("lab.ferritin", "mmol/L"), ("lab.platelets", "g/L"), ("vital.temperature", "kg")],
+)
+def test_unit_that_cannot_mean_the_concept_is_refused(key: str, unit: str) -> None:
+    with pytest.raises(UnitError, match=f"unit '{unit[:3]}"):
+        to_canonical(concept(key), 1.0, unit, "Observation/x: valueQuantity")
+
+
+def test_refusal_names_the_place() -> None:
+    with pytest.raises(UnitError, match=r"^Observation/x: valueQuantity: unit 'mmol/L' cannot express Ferritin"):
+        to_canonical(concept("lab.ferritin"), 1.0, "mmol/L", "Observation/x: valueQuantity")
+
+
+@pytest.mark.parametrize(("unit"), ["mL/min/1.73.m2x", "{score}", "", "furlong per fortnight"])
+def test_invalid_ucum_is_refused(unit: str) -> None:
+    with pytest.raises(UnitError):
+        parse_unit(unit)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "unit"),
+    [("lab.platelets", -1.0, "10*9/L"), ("vital.temperature", 60.0, "Cel"), ("vital.temperature", 140.0, "[degF]")],
+)
+def test_implausible_values_are_refused(key: str, value: float, unit: str) -> None:
+    with pytest.raises(PlausibilityError, match="implausible"):
+        to_canonical(concept(key), value, unit)
+
+
+def test_threshold_is_compared_in_the_reported_unit() -> None:
+    # HLH-2004: TG >= 3.0 mmol/L, printed as >= 265 mg/dL (clinical-scores.md §1 trap).
+    limits = {"mmol/L": 3.0, "mg/dL": 265.0}
+    value, limit, unit = comparable(Quantity(265.0, "mg/dL", "lab.triglycerides"), limits)
+    assert (value, limit, unit) == (265.0, 265.0, "mg/dL")
+    value, limit, unit = comparable(Quantity(2.992, "mmol/L", "lab.triglycerides"), limits)
+    assert value < limit and unit == "mmol/L"
+    # g/L is commensurable with mg/dL: compared there without any molar mass.
+    value, limit, unit = comparable(Quantity(2.65, "g/L", "lab.triglycerides"), limits)
+    assert unit == "mg/dL" and value == pytest.approx(265.0)
+    # only a molar limit given: the mass value is converted with the cited molar mass.
+    value, limit, unit = comparable(Quantity(265.0, "mg/dL", "lab.triglycerides"), {"mmol/L": 3.0})
+    assert unit == "mmol/L" and value == pytest.approx(2.992, abs=1e-3)
+
+
+@st.composite
+def quantity_in_any_unit(draw: st.DrawFn) -> tuple[str, float, str]:
+    key = draw(st.sampled_from(QUANTITY_CONCEPTS))
+    item = concept(key)
+    assert item.plausible is not None and item.unit is not None
+    low = max(item.plausible.low, -1e6)
+    high = min(item.plausible.high, 1e6)
+    canonical = draw(st.floats(low, high, allow_nan=False))
+    unit = draw(st.sampled_from(item.units))
+    scale, offset = conversion(item.unit, unit, item.molar_mass)
+    return key, canonical * scale + offset, unit
+
+
+@given(quantity_in_any_unit())
+def test_round_trip_through_any_allowed_unit(case: tuple[str, float, str]) -> None:
+    key, value, unit = case
+    item = concept(key)
+    assert item.unit is not None
+    canonical = Quantity(value, unit, key).to(item.unit)
+    back = Quantity(canonical, item.unit, key).to(unit)
+    assert math.isclose(back, value, rel_tol=1e-9, abs_tol=1e-9)

@@ -1,0 +1,103 @@
+"""The packaged vocabulary: complete for the issue's LOINC list, consistent, convertible."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialkit.errors import DefinitionError, VocabularyError
+from trialkit.units import conversion
+from trialkit.vocab import Kind, ValueType, concept, vocabulary
+from trialkit.vocab.table import _parse
+
+# The LOINC codes the foundation must understand (issue "Foundation", item 2).
+REQUIRED_LOINC = {
+    "2276-4": "lab.ferritin",
+    "2571-8": "lab.triglycerides",
+    "3255-7": "lab.fibrinogen",
+    "777-3": "lab.platelets",
+    "751-8": "lab.neutrophils",
+    "6690-2": "lab.leukocytes",
+    "731-0": "lab.lymphocytes",
+    "718-7": "lab.haemoglobin",
+    "1920-8": "lab.ast",
+    "1742-6": "lab.alt",
+    "1975-2": "lab.bilirubin_total",
+    "1968-7": "lab.bilirubin_direct",
+    "2160-0": "lab.creatinine",
+    "2823-3": "lab.potassium",
+    "8310-5": "vital.temperature",
+    "8302-2": "vital.height",
+    "29463-7": "vital.weight",
+    "8867-4": "vital.heart_rate",
+    "2703-7": "lab.pao2",
+    "3150-0": "vital.fio2",
+    "59408-5": "vital.spo2",
+    "8478-0": "vital.map",
+    "9267-6": "assessment.gcs_eye",
+    "9270-0": "assessment.gcs_verbal",
+    "9268-4": "assessment.gcs_motor",
+    "9187-6": "vital.urine_output_24h",
+    "76039-7": "lab.scd25_mass",
+}
+
+
+@pytest.mark.parametrize(("code", "key"), sorted(REQUIRED_LOINC.items()))
+def test_required_loinc_codes_map_to_their_concept(code: str, key: str) -> None:
+    found = vocabulary().by_code("http://loinc.org", code)
+    assert found is not None, f"LOINC {code} is not in the vocabulary"
+    assert found.key == key
+
+
+def test_every_concept_is_reachable_by_its_project_code() -> None:
+    vocab = vocabulary()
+    for key in vocab:
+        found = vocab.by_code("urn:trialkit:concept", key)
+        assert found is not None and found.key == key
+
+
+def test_every_allowed_unit_converts_to_the_canonical_unit() -> None:
+    for item in vocabulary().values():
+        if item.value_type is not ValueType.QUANTITY:
+            continue
+        assert item.unit is not None
+        assert item.plausible is not None, f"{item.key} has no plausible range"
+        for unit in item.units:
+            scale, _ = conversion(unit, item.unit, item.molar_mass)
+            assert scale > 0, (item.key, unit)
+
+
+def test_drug_class_members_are_drugs() -> None:
+    vocab = vocabulary()
+    for item in vocab.values():
+        if item.kind is Kind.DRUG_CLASS:
+            assert item.members, item.key
+            assert all(vocab[m].kind is Kind.DRUG for m in item.members), item.key
+
+
+def test_molar_masses_reproduce_the_cited_factors() -> None:
+    # clinical-scores.md §7.1: TG 88.57, creatinine 88.4, bilirubin 17.1, Hb 0.6206.
+    assert conversion("mmol/L", "mg/dL", concept("lab.triglycerides").molar_mass)[0] == pytest.approx(88.57, abs=0.01)
+    assert conversion("mg/dL", "umol/L", concept("lab.creatinine").molar_mass)[0] == pytest.approx(88.4, abs=0.01)
+    assert conversion("mg/dL", "umol/L", concept("lab.bilirubin_total").molar_mass)[0] == pytest.approx(17.1, abs=0.01)
+    assert conversion("g/dL", "mmol/L", concept("lab.haemoglobin").molar_mass)[0] == pytest.approx(0.6206, abs=1e-4)
+
+
+def test_unknown_key_is_a_vocabulary_error() -> None:
+    with pytest.raises(VocabularyError, match="unknown concept 'lab.nonsense'"):
+        concept("lab.nonsense")
+
+
+def test_duplicate_code_in_the_table_is_refused() -> None:
+    text = """
+- {key: lab.a, display: A, kind: lab, value_type: boolean, source: s,
+   codes: [{system: loinc, code: 1-1, display: x, source: s}]}
+- {key: lab.b, display: B, kind: lab, value_type: boolean, source: s,
+   codes: [{system: loinc, code: 1-1, display: x, source: s}]}
+"""
+    with pytest.raises(DefinitionError, match="given to both"):
+        _parse(text, "test")
+
+
+def test_quantity_concept_without_unit_is_refused() -> None:
+    with pytest.raises(DefinitionError, match="needs a canonical unit"):
+        _parse("- {key: lab.a, display: A, kind: lab, value_type: quantity, source: s}", "test")

@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from trialkit.errors import BundleError, PlausibilityError, UnitError
-from trialkit.record import AlterationType, normalise_protein_change, parse_bundle, record_from_bundle
+from trialkit.record import (
+    AlterationType,
+    normalise_protein_change,
+    parse_bundle,
+    record_from_bundle,
+)
 from trialkit.testing import BundleBuilder
 
 AT = datetime(2024, 3, 10, 12, 0)

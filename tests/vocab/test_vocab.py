@@ -83,7 +83,7 @@ def test_molar_masses_reproduce_the_cited_factors() -> None:
 
 
 def test_unknown_key_is_a_vocabulary_error() -> None:
-    with pytest.raises(VocabularyError, match="unknown concept 'lab.nonsense'"):
+    with pytest.raises(VocabularyError, match=r"unknown concept 'lab\.nonsense'"):
         concept("lab.nonsense")
 
 

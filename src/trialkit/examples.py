@@ -18,7 +18,7 @@ from typing import Any
 
 from trialkit.testing import BundleBuilder
 
-__all__ = ["DEMO", "EXAMPLES", "INDEX_DATE", "example"]
+__all__ = ["DEMO", "EXAMPLES", "INDEX_DATE", "example", "write_examples"]
 
 INDEX_DATE = "2025-06-15"
 DAY = "2025-06-14T08:00:00"
@@ -278,3 +278,25 @@ DEMO = "jak-hs-icu-eligible"
 def example(name: str) -> Bundle:
     """The example bundle ``name`` (a key of :data:`EXAMPLES`)."""
     return EXAMPLES[name]()
+
+
+def write_examples(folder: str) -> list[str]:
+    """Write every example bundle as ``<folder>/<name>.json``; returns the paths written."""
+    import json
+    from pathlib import Path
+
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in EXAMPLES:
+        path = target / f"{name}.json"
+        path.write_text(json.dumps(example(name), indent=2) + "\n", encoding="utf-8")
+        written.append(str(path))
+    return written
+
+
+if __name__ == "__main__":  # uv run python -m trialkit.examples examples
+    import sys
+
+    for path in write_examples(sys.argv[1] if len(sys.argv) > 1 else "examples"):
+        print(path)

@@ -132,6 +132,8 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
 }
 
+_SYMBOLS = {"<": "<", "<=": "≤", ">=": "≥", ">": ">"}
+
 FEVER_THRESHOLD_C = 38.5
 """°C. Henter 2007 Table I prints "fever" only; 38.5 °C is the HLH-94 and Jordan 2011 Table 1
 value (clinical-scores.md decision §9.1)."""
@@ -175,13 +177,14 @@ class Limit:
     def holds(self, quantity: Quantity) -> bool:
         """Whether ``quantity`` satisfies the threshold, compared as decision §9.3 requires."""
         value, limit, _ = comparable(quantity, self.limits)
-        # Conversions leave float noise (92 g/L → 9.200000000000001 g/dL); no laboratory
-        # reports 12 significant digits, so rounding there keeps exact boundaries exact.
-        return _OPERATORS[self.comparator](float(f"{value:.12g}"), limit)
+        # Conversions leave float noise (92 g/L → 9.200000000000001 g/dL; the cached factors
+        # carry 12 digits). No laboratory reports 10 significant digits, so rounding there
+        # keeps the printed boundaries exact.
+        return _OPERATORS[self.comparator](float(f"{value:.10g}"), limit)
 
     def __str__(self) -> str:
         unit, limit = next(iter(self.limits.items()))
-        return f"{self.comparator} {limit:g} {unit}"
+        return f"{_SYMBOLS[self.comparator]} {limit:g} {unit}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -555,7 +558,7 @@ def _cytopenias(
         name,
         0,
         1,
-        f"not evaluated: {len(low)} lineage(s) low, {len(unknown)} unknown",
+        f"not evaluated: {shown or 'no counts'}; {len(unknown)} lineage(s) undecided",
         inputs,
         tuple(missing),
     )

@@ -118,6 +118,7 @@ __all__ = [
     "RULE_SETS",
     "Limit",
     "RuleSet",
+    "above_uln",
     "assess",
     "hlh2004",
 ]
@@ -372,7 +373,7 @@ def assess(
     record: PatientRecord,
     at: datetime,
     *,
-    rules: RuleName = "henter2007",
+    rules: RuleName | RuleSet = "henter2007",
     fever_threshold: float = FEVER_THRESHOLD_C,
     accept_scd25_uln_flag: bool = False,
 ) -> tuple[Scored, ...]:
@@ -407,7 +408,7 @@ def assess(
         inputs,
         "scd25",
         "lab.scd25",
-        lambda o: above_uln(o) is True or rule.scd25.holds(_quantity(o)),
+        lambda o: rule.scd25.holds(_quantity(o)) or (rule.scd25_by_uln and above_uln(o) is True),
         high=True,
     )
     if scd25 is None:

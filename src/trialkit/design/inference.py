@@ -98,7 +98,8 @@ def _ge_two_stage(design: TwoStageDesign, stage: int, x: int, ps: FloatArray) ->
     """``P_p(T >= (stage, x))`` under the stage-wise ordering, for each ``p`` in ``ps``."""
     first = pmf_rows(design.n1, ps)
     if stage == 1:
-        return np.asarray(first[:, x:].sum(axis=1))
+        # Clipped: a sum of all probabilities may round to 1 + 4e-16.
+        return np.asarray(np.minimum(first[:, x:].sum(axis=1), 1.0))
     second = pmf_rows(design.n2, ps)
     at_least = np.cumsum(second[:, ::-1], axis=1)[:, ::-1]  # P(X2 >= c), c = 0..n2
     x1 = np.arange(design.r1 + 1, design.n1 + 1)
@@ -106,7 +107,7 @@ def _ge_two_stage(design: TwoStageDesign, stage: int, x: int, ps: FloatArray) ->
     tail = np.where(
         needed <= 0, 1.0, at_least[:, np.clip(needed, 0, design.n2)] * (needed <= design.n2)
     )
-    return np.asarray((first[:, x1] * tail).sum(axis=1))
+    return np.asarray(np.minimum((first[:, x1] * tail).sum(axis=1), 1.0))
 
 
 def _root(increasing: Callable[[FloatArray], FloatArray], target: float) -> float:

@@ -104,6 +104,7 @@ def plot_operating_characteristics(
         raise DesignInputError(
             f"plot file {str(target)!r}: directory {str(target.parent)!r} does not exist"
         )
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -128,7 +129,8 @@ def plot_operating_characteristics(
     handles = axes.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     axes.legend(handles=handles, loc="center right", fontsize="small")
     axes.set_title(f"Two-stage design r1/n1 = {design.r1}/{design.n1}, r/n = {design.r}/{design.n}")
-    # No creation date in the file, so that the same design gives the same bytes.
+    # No creation date and a fixed id salt, so that the same design gives the same bytes.
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    figure.savefig(target, format=fmt, metadata=metadata)
+    with matplotlib.rc_context({"svg.hashsalt": "trialkit"}):
+        figure.savefig(target, format=fmt, metadata=metadata)
     return target

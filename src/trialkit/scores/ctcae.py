@@ -49,13 +49,18 @@ Term rules and decisions
 - **Creatinine**: the larger of the ×ULN grade and the ×baseline grade
   (grade 2 > 1.5×, grade 3 > 3× baseline), whatever the baseline was (admiral
   test 26a: 42 µmol/L, ULN 40, baseline 14 → 2).
-- **Fibrinogen**: ×LLN bands; absolute < 50 mg/dL (0.5 g/L) → 4; and the
-  "if abnormal" decrease from baseline (≥ 25 % → 2, ≥ 50 % → 3, ≥ 75 % → 4).
-  Which value must be abnormal is not said by CTCAE. Default
-  ``fibrinogen_abnormal="baseline"`` follows clinical-scores.md §4 ("if
-  abnormal (at baseline)": baseline < LLN), by analogy with the liver terms;
-  ``"value"`` is admiral's reading (the current value < LLN). The two differ
-  only when a normal baseline falls below the LLN.
+- **Fibrinogen**: absolute < 50 mg/dL (0.5 g/L) → 4, and "if abnormal" the
+  decrease from baseline. CTCAE does not say which value must be abnormal.
+  Default ``fibrinogen_abnormal="baseline"`` follows clinical-scores.md §4 ("if
+  abnormal (at baseline)") the way the liver terms read "if baseline was
+  abnormal": a baseline ≥ LLN grades on ×LLN bands; a baseline < LLN grades on
+  the decrease from it (any decrease → 1, ≥ 25 % → 2, ≥ 50 % → 3, ≥ 75 % → 4;
+  none → 0). Taking the larger of both rules instead would make the decrease
+  rule a no-op (v ≤ f × baseline < f × LLN already fires the ×LLN band). In an
+  HLH trial, where fibrinogen is often low at baseline, this keeps a stable low
+  value from being reported as a grade 3 event at every visit.
+  ``"value"`` is admiral's reading: ×LLN always, and the decrease too when the
+  current value is < LLN (admiral test 28a).
 - **Hypertriglyceridemia**: exactly 150 mg/dL (1.71 mmol/L) is grade 1, as the
   CTCAE text "150–300 mg/dL" reads (decision §9.7; admiral gives 0).
 - **Hypokalemia**: < LLN–3.0 mmol/L is grade 1 unless a symptom is recorded
@@ -153,6 +158,7 @@ When = Literal[
     "baseline_above_uln",  # CTCAE "if baseline was abnormal" (liver terms)
     "baseline_not_above_uln",  # CTCAE "if baseline was normal"
     "baseline_below_lln",  # fibrinogen "if abnormal", trialkit reading
+    "baseline_not_below_lln",  # fibrinogen, baseline normal (trialkit reading)
     "value_below_lln",  # fibrinogen "if abnormal", admiral reading
 ]
 Flag = Literal["symptomatic", "transfusion_indicated"]
@@ -348,9 +354,10 @@ def _applies(rule: Multiple, value: float, refs: Mapping[str, float | None]) -> 
         assert lln is not None
         return _sig(value) < _sig(lln)
     assert base is not None
-    if rule.when == "baseline_below_lln":
+    if rule.when in ("baseline_below_lln", "baseline_not_below_lln"):
         assert lln is not None
-        return _sig(base) < _sig(lln)
+        below = _sig(base) < _sig(lln)
+        return below if rule.when == "baseline_below_lln" else not below
     assert uln is not None
     above = _sig(base) > _sig(uln)
     return above if rule.when == "baseline_above_uln" else not above
@@ -398,6 +405,8 @@ def _explain(
             return f"does not apply: baseline {_num(base or 0)} > ULN {_num(uln or 0)} {unit}"
         if rule.when == "baseline_below_lln":
             return f"does not apply: baseline {_num(base or 0)} ≥ LLN {_num(lln or 0)} {unit}"
+        if rule.when == "baseline_not_below_lln":
+            return f"does not apply: baseline {_num(base or 0)} < LLN {_num(lln or 0)} {unit}"
         return f"does not apply: {shown} ≥ LLN {_num(lln or 0)} {unit}"
     ref = refs[rule.reference]
     assert ref is not None
@@ -425,6 +434,7 @@ _COUPLED: dict[When, tuple[Reference, Reference]] = {
     "baseline_above_uln": ("baseline", "ULN"),
     "baseline_not_above_uln": ("baseline", "ULN"),
     "baseline_below_lln": ("baseline", "LLN"),
+    "baseline_not_below_lln": ("baseline", "LLN"),
 }
 
 
@@ -569,18 +579,8 @@ def grade(
     if baseline is not None:
         _check("baseline", baseline, item.concept)
     rules = item.rules
-    if item.key == "fibrinogen_decreased" and fibrinogen_abnormal == "value":
-        rules = tuple(
-            r.model_copy(
-                update={
-                    "name": "decrease from baseline (value below LLN)",
-                    "when": "value_below_lln",
-                }
-            )
-            if isinstance(r, Multiple) and r.when == "baseline_below_lln"
-            else r
-            for r in rules
-        )
+    if fibrinogen_abnormal == "value":
+        rules = tuple(_admiral_reading(r) for r in rules)
     relative = any(isinstance(r, Multiple) for r in rules)
     canonical = value.to(item.unit) if relative else value.value
     refs: dict[str, float | None] = {
@@ -609,6 +609,20 @@ def grade(
         interpretation=_criterion(item, low) if decided else None,
         notes=(item.clinical,),
     )
+
+
+_ADMIRAL_READING: dict[When, tuple[When, str]] = {
+    "baseline_not_below_lln": ("always", "multiples of LLN"),
+    "baseline_below_lln": ("value_below_lln", "decrease from baseline (value below LLN)"),
+}
+
+
+def _admiral_reading(rule: Rule) -> Rule:
+    """Fibrinogen as admiral reads "if abnormal": × LLN always, % decrease if the value < LLN."""
+    if not isinstance(rule, Multiple) or rule.when not in _ADMIRAL_READING:
+        return rule
+    when, name = _ADMIRAL_READING[rule.when]
+    return rule.model_copy(update={"when": when, "name": name})
 
 
 def _criterion(item: Term, grade: int) -> str:

@@ -35,7 +35,8 @@ completed on the day of the month of birth (a child born on the 31st completes
 a month on the 1st of the month after a shorter month, as a birthday on 29
 February is reached on 1 March by :meth:`PatientRecord.age_years`).
 
-Record adapter: as for SOFA (worst value in the 24 h before the index time,
+Record adapter: as for SOFA (worst value in the 24 h before the index time, as
+Matics et al. scored each 24-h period with its worst values (Table 1 footnote a),
 FiO2 at most 4 h before the measurement, the drug chart taken as complete), for
 patients under 18 years; :func:`assess` returns nothing for adults and for a
 record without a birth date, which get adult SOFA instead.

@@ -36,8 +36,8 @@ Conventions where sources disagree (clinical-scores.md §9.5, §9.3, §9.9):
   naming what is missing.
 
 Record adapter (:func:`sofa_from_record`, :func:`assess`): the worst value of
-each system in the 24 h before the index time (Vincent: "the worst value on
-each day"); PaO2 is paired with the FiO2 recorded last at or before the blood
+each system in the 24 h before the index time (clinical-scores.md §3.1; the
+24-h maximum of mimic-code ``score_final``); PaO2 is paired with the FiO2 recorded last at or before the blood
 gas, at most 4 h before it (the pairing of mimic-code ``bg.sql``); respiratory
 support is a ventilation Procedure covering the time of the gas, else the
 ``finding.respiratory_support`` recorded last in the 4 h before it; without
@@ -99,7 +99,7 @@ ADULT_AGE_YEARS = 18
 """From this age (completed years) the adapter scores adult SOFA; below it, pSOFA."""
 
 LOOKBACK = timedelta(hours=24)
-"""Vincent 1996: the worst value of each variable on each day."""
+"""The worst value of each system in the 24 h before the index time (clinical-scores.md §3.1)."""
 
 FIO2_PAIRING = timedelta(hours=4)
 """FiO2 (and a support finding) count for a blood gas if recorded at most 4 h before it (mimic-code bg.sql)."""
@@ -108,7 +108,11 @@ CATECHOLAMINE_MINIMUM = timedelta(hours=1)
 """Vincent 1996, Table 1 footnote: adrenergic agents administered for at least 1 h."""
 
 FIO2_BOUNDS = (0.21, 1.0)
-"""Room air to pure oxygen: the P/F range when a gas has no FiO2 beside it."""
+"""Room air to pure oxygen: the P/F range when a gas has no FiO2 beside it.
+
+A hypoxic gas mixture (FiO2 < 0.21, paediatric cardiology) lies outside these
+bounds; such a gas must carry its FiO2.
+"""
 
 RATE_UNIT = "ug/kg/min"
 """Vincent 1996, Table 1 footnote: catecholamine doses in µg/kg/min."""

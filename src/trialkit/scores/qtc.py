@@ -61,7 +61,9 @@ def qtc_fridericia(
     qt_ms = _positive("qt", qt.to("ms"), "ms")
     if rr is not None:
         rr_s = _positive("rr", rr.to("ms"), "ms") / 1000.0
-        rate_item = Item.decided("RR", rr_s, f"RR {rr} = {rr_s:.4g} s (measured)", ("rr",), False)
+        rate_item = Item.decided(
+            "RR", rr_s, f"RR {_shown(rr, rr_s, 's')} (measured)", ("rr",), False
+        )
         if heart_rate is not None:
             notes.append("the measured RR interval was used; the heart rate was not")
     else:
@@ -72,7 +74,7 @@ def qtc_fridericia(
             "RR", rr_s, f"RR = 60 / {hr:g} /min = {rr_s:.4g} s", ("heart_rate",), False
         )
     value = qt_ms / rr_s ** (1.0 / 3.0)
-    items = (Item.decided("QT", qt_ms, f"QT {qt} = {qt_ms:g} ms", ("qt",), False), rate_item)
+    items = (Item.decided("QT", qt_ms, f"QT {_shown(qt, qt_ms, 'ms')}", ("qt",), False), rate_item)
     return ScoreResult(
         "qtc_fridericia",
         _LABEL,
@@ -184,3 +186,8 @@ def _positive(field: str, value: float, unit: str) -> float:
     if not value > 0:
         raise TrialkitInputError(f"{field}: {value:g} {unit} must be positive")
     return value
+
+
+def _shown(quantity: Quantity, value: float, unit: str) -> str:
+    """The value as reported, and converted when the unit differs."""
+    return str(quantity) if quantity.unit == unit else f"{quantity} = {value:.4g} {unit}"

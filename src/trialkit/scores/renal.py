@@ -140,12 +140,12 @@ def bedside_schwartz(
     egfr = SCHWARTZ_K * height_cm / creatinine_mg_dl
     items = (
         Item.decided(
-            "height", height_cm, f"height {height} = {height_cm:g} cm", ("height",), False
+            "height", height_cm, f"height {_shown(height, height_cm, 'cm')}", ("height",), False
         ),
         Item.decided(
             "creatinine",
             creatinine_mg_dl,
-            f"creatinine {creatinine} = {creatinine_mg_dl:.4g} mg/dL",
+            f"creatinine {_shown(creatinine, creatinine_mg_dl, 'mg/dL')}",
             ("creatinine",),
             False,
         ),
@@ -220,12 +220,12 @@ def cockcroft_gault(
     items = (
         Item.decided("age", age_years, f"age {age_years:g} y", ("age",), False),
         Item.decided(
-            "weight", weight_kg, f"weight {weight} = {weight_kg:g} kg", ("weight",), False
+            "weight", weight_kg, f"weight {_shown(weight, weight_kg, 'kg')}", ("weight",), False
         ),
         Item.decided(
             "creatinine",
             creatinine_mg_dl,
-            f"creatinine {creatinine} = {creatinine_mg_dl:.4g} mg/dL",
+            f"creatinine {_shown(creatinine, creatinine_mg_dl, 'mg/dL')}",
             ("creatinine",),
             False,
         ),
@@ -293,3 +293,8 @@ def _positive(field: str, value: float, unit: str) -> float:
     if not value > 0:
         raise TrialkitInputError(f"{field}: {value:g} {unit} must be positive")
     return value
+
+
+def _shown(quantity: Quantity, value: float, unit: str) -> str:
+    """The value as reported, and converted when the unit differs."""
+    return str(quantity) if quantity.unit == unit else f"{quantity} = {value:.4g} {unit}"

@@ -22,6 +22,7 @@ __all__ = ["DEMO", "EXAMPLES", "INDEX_DATE", "example", "write_examples"]
 
 INDEX_DATE = "2025-06-15"
 DAY = "2025-06-14T08:00:00"
+ICU_MORNING = "2025-06-15T06:00:00"  # SOFA reads the 24 h before the index time
 Bundle = dict[str, Any]
 
 
@@ -82,7 +83,7 @@ def r_hlh_missing() -> Bundle:
 
 
 def _icu(b: BundleBuilder, *, severe: bool) -> None:
-    t = "2025-06-14T06:00:00"
+    t = ICU_MORNING
     b.quantity("vital.temperature", 39.8, "Cel", t)
     b.flag("finding.splenomegaly", True, t)
     b.flag("finding.hepatomegaly", True, t)
@@ -98,16 +99,17 @@ def _icu(b: BundleBuilder, *, severe: bool) -> None:
     b.flag("finding.haemophagocytosis_marrow", True, t)
     b.quantity("lab.bilirubin_total", 3.4 if severe else 0.8, "mg/dL", t)
     b.quantity("lab.creatinine", 2.6 if severe else 0.9, "mg/dL", t)
+    b.quantity("vital.urine_output_24h", 420 if severe else 1650, "mL/d", t)
     b.quantity("vital.map", 61 if severe else 78, "mm[Hg]", t)
     b.quantity("assessment.gcs_total", 13 if severe else 15, "1", t)
     b.quantity("lab.pao2", 68 if severe else 92, "mm[Hg]", t)
     b.quantity("vital.fio2", 50 if severe else 21, "%", t)
     if severe:
-        b.procedure("procedure.mechanical_ventilation", "2025-06-13T22:00:00", status="in-progress")
+        b.procedure("procedure.mechanical_ventilation", "2025-06-14T22:00:00", status="in-progress")
         b.medication(
             "drug.norepinephrine",
-            "2025-06-13T23:00:00",
-            "2025-06-14T10:00:00",
+            "2025-06-14T23:00:00",
+            "2025-06-15T10:00:00",
             kind="MedicationAdministration",
             rate=(0.08, "ug/kg/min"),
         )
@@ -135,7 +137,7 @@ def jak_hs_icu_ineligible() -> Bundle:
 def jak_hs_icu_missing() -> Bundle:
     """Sixty-year-old in the ICU: ferritin and platelets only, no blood gas, no marrow yet."""
     b = BundleBuilder("jak-hs-icu-missing", "1965-04-30", "male")
-    t = "2025-06-14T06:00:00"
+    t = ICU_MORNING
     b.quantity("vital.temperature", 38.9, "Cel", t)
     b.quantity("lab.ferritin", 6900, "ug/L", t)
     b.quantity("lab.platelets", 64, "10*9/L", t)

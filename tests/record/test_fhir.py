@@ -55,7 +55,8 @@ def test_latest_respects_the_index_time_and_window() -> None:
     assert record.latest("lab.ferritin", datetime(2024, 3, 5), within=timedelta(days=2)) is None
     assert record.latest("lab.ferritin", datetime(2024, 2, 1)) is None
     assert len(record.values("lab.ferritin")) == 2
-    assert len(record.window("lab.ferritin", AT, timedelta(days=9))) == 2
+    assert len(record.window("lab.ferritin", AT, timedelta(days=9, hours=12))) == 2
+    assert len(record.window("lab.ferritin", AT, timedelta(days=9))) == 1
     assert len(record.window("lab.ferritin", AT, timedelta(days=2))) == 1
 
 
@@ -83,7 +84,13 @@ def test_age_in_years_and_days_with_a_leap_day_birthday() -> None:
 
 @pytest.mark.parametrize(
     ("text", "protein"),
-    [("p.Tyr931Cys", "Y931C"), ("p.(Tyr931Cys)", "Y931C"), ("Y931C", "Y931C"), ("p.F232C", "F232C"), ("p.Gly101Val", "G101V")],
+    [
+        ("p.Tyr931Cys", "Y931C"),
+        ("p.(Tyr931Cys)", "Y931C"),
+        ("Y931C", "Y931C"),
+        ("p.F232C", "F232C"),
+        ("p.Gly101Val", "G101V"),
+    ],
 )
 def test_protein_changes_are_normalised(text: str, protein: str) -> None:
     assert normalise_protein_change(text) == protein
@@ -132,7 +139,11 @@ def _ferritin(**changes: Any) -> dict[str, Any]:
     ("bundle", "error", "message"),
     [
         ('{"resourceType": "Bundle", "entry": [', BundleError, r"^bundle: not valid JSON"),
-        ('{"resourceType": "Patient"}', BundleError, r"resourceType is 'Patient', expected 'Bundle'"),
+        (
+            '{"resourceType": "Patient"}',
+            BundleError,
+            r"resourceType is 'Patient', expected 'Bundle'",
+        ),
         ('{"resourceType": "Bundle"}', BundleError, r"Bundle.entry must be a list"),
         ('{"resourceType": "Bundle", "entry": []}', BundleError, r"the bundle has no Patient"),
         (
@@ -161,7 +172,11 @@ def _ferritin(**changes: Any) -> dict[str, Any]:
             r"^Observation/bad: valueQuantity.value must be a number",
         ),
         (
-            _with(_ferritin(valueQuantity={"value": 9, "system": "http://example.org", "code": "ug/L"})),
+            _with(
+                _ferritin(
+                    valueQuantity={"value": 9, "system": "http://example.org", "code": "ug/L"}
+                )
+            ),
             BundleError,
             r"valueQuantity.system must be http://unitsofmeasure.org",
         ),

@@ -76,10 +76,18 @@ def test_drug_class_members_are_drugs() -> None:
 
 def test_molar_masses_reproduce_the_cited_factors() -> None:
     # clinical-scores.md §7.1: TG 88.57, creatinine 88.4, bilirubin 17.1, Hb 0.6206.
-    assert conversion("mmol/L", "mg/dL", concept("lab.triglycerides").molar_mass)[0] == pytest.approx(88.57, abs=0.01)
-    assert conversion("mg/dL", "umol/L", concept("lab.creatinine").molar_mass)[0] == pytest.approx(88.4, abs=0.01)
-    assert conversion("mg/dL", "umol/L", concept("lab.bilirubin_total").molar_mass)[0] == pytest.approx(17.1, abs=0.01)
-    assert conversion("g/dL", "mmol/L", concept("lab.haemoglobin").molar_mass)[0] == pytest.approx(0.6206, abs=1e-4)
+    assert conversion("mmol/L", "mg/dL", concept("lab.triglycerides").molar_mass)[
+        0
+    ] == pytest.approx(88.57, abs=0.01)
+    assert conversion("mg/dL", "umol/L", concept("lab.creatinine").molar_mass)[0] == pytest.approx(
+        88.4, abs=0.01
+    )
+    assert conversion("mg/dL", "umol/L", concept("lab.bilirubin_total").molar_mass)[
+        0
+    ] == pytest.approx(17.1, abs=0.01)
+    assert conversion("g/dL", "mmol/L", concept("lab.haemoglobin").molar_mass)[0] == pytest.approx(
+        0.6206, abs=1e-4
+    )
 
 
 def test_unknown_key_is_a_vocabulary_error() -> None:
@@ -101,3 +109,15 @@ def test_duplicate_code_in_the_table_is_refused() -> None:
 def test_quantity_concept_without_unit_is_refused() -> None:
     with pytest.raises(DefinitionError, match="needs a canonical unit"):
         _parse("- {key: lab.a, display: A, kind: lab, value_type: quantity, source: s}", "test")
+
+
+def test_icd10_subcategory_matches_its_category() -> None:
+    vocab = vocabulary()
+    found = vocab.by_code("http://hl7.org/fhir/sid/icd-10", "A15.0")
+    assert found is not None
+    assert found.key == "condition.tuberculosis"
+    assert vocab.by_code("http://loinc.org", "2276") is None
+
+
+def test_drug_class_keys_load() -> None:
+    assert concept("drug_class.strong_cyp3a4_inducers").kind is Kind.DRUG_CLASS

@@ -88,8 +88,10 @@ def comparable(quantity: Quantity, limits: Mapping[str, float]) -> tuple[float, 
     such unit exists is the value converted with the concept's molar mass to the
     first unit listed. Returns ``(value, limit, unit)``.
     """
+    if quantity.unit in limits:
+        return quantity.value, limits[quantity.unit], quantity.unit
     for unit, limit in limits.items():
-        if unit == quantity.unit or commensurable(unit, quantity.unit):
+        if commensurable(unit, quantity.unit):
             return quantity.to(unit), limit, unit
     unit, limit = next(iter(limits.items()))
     try:

@@ -38,7 +38,7 @@ SYSTEMS: dict[str, str] = {
     "ucum": "http://unitsofmeasure.org",
 }
 
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z]+(\.[a-z0-9_]+)+$")]
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*(\.[a-z0-9_]+)+$")]
 
 
 class Kind(StrEnum):

@@ -14,6 +14,8 @@ from trialkit.vocab.model import PROJECT_SYSTEM, SYSTEMS, Code, Concept
 
 __all__ = ["Vocabulary", "concept", "vocabulary"]
 
+_ICD10 = frozenset({SYSTEMS["icd10"], SYSTEMS["icd10cm"]})
+
 
 class Vocabulary(Mapping[str, Concept]):
     """The concepts by key, and a reverse index from (system URI, code) to concept."""
@@ -56,12 +58,20 @@ class Vocabulary(Mapping[str, Concept]):
 
     def by_code(self, system: str, code: str) -> Concept | None:
         """The concept meant by a coding, or None. ``system`` is a FHIR URI."""
-        found = self._by_code.get((system, code))
+        found = self.lookup(system, code)
         return None if found is None else found[0]
 
     def lookup(self, system: str, code: str) -> tuple[Concept, Code | None] | None:
-        """The concept and the vocabulary's code row for a coding (None for a project code)."""
-        return self._by_code.get((system, code))
+        """The concept and the vocabulary's code row for a coding (None for a project code).
+
+        ICD-10 codes also match by their category: the vocabulary lists
+        three-character categories (A15 for tuberculosis), and a hospital sends
+        subcategories (A15.0), which mean the same condition more precisely.
+        """
+        found = self._by_code.get((system, code))
+        if found is None and system in _ICD10 and "." in code:
+            found = self._by_code.get((system, code.split(".", 1)[0]))
+        return found
 
     def code_for(self, key: str, system: str) -> str | None:
         """The first code of concept ``key`` in ``system`` (short name or URI), or None."""

@@ -1074,3 +1074,19 @@ def test_triglyceride_pair_boundaries_exactly() -> None:
         a = grade("Hypertriglyceridemia", q(tg, inside))
         b = grade("Hypertriglyceridemia", q(tg, q(tg, inside).to("mg/dL"), "mg/dL"))
         assert b.value == (a.value or 0) + 1, (mmol_limit, mg_limit)
+
+
+HB_PAIRS = [(6.2, 100.0), (4.9, 80.0)]  # CTCAE v5.0 anaemia: mmol/L and g/L versions of a limit
+
+
+@settings(max_examples=300, deadline=None)
+@given(milli=st.integers(3000, 9000), lln=st.integers(900, 1600).map(lambda n: n / 10))
+def test_haemoglobin_units_differ_only_between_the_printed_pairs(milli: int, lln: float) -> None:
+    hb = "lab.haemoglobin"
+    mmol = milli / 1000
+    in_mmol = grade("Anemia", q(hb, mmol, "mmol/L"), lln=lln)
+    g_l = q(hb, mmol, "mmol/L").to("g/L")  # monomer 16114.5 g/mol: 1 mmol/L = 16.11 g/L
+    in_g_l = grade("Anemia", q(hb, g_l), lln=lln)
+    if in_mmol.value != in_g_l.value:
+        k = g_l / mmol
+        assert any(min(a, b / k) <= mmol <= max(a, b / k) for a, b in HB_PAIRS), (mmol, g_l)

@@ -841,12 +841,14 @@ def assess(
             transfusion_indicated=flags.get("transfusion_indicated"),
             fibrinogen_abnormal=fibrinogen_abnormal,
         )
-        note = f"latest {item.analyte} in the {lookback.days} days up to {at.isoformat()}; " + (
-            f"baseline: latest at or before {baseline_at.isoformat()}"
-            if baseline_at is not None and at >= baseline_at
-            else "baseline unknown (no baseline date, or before it)"
-        )
-        found.append(Scored(replace(result, notes=(*result.notes, note)), evidence))
+        notes = [f"latest {item.analyte} in the {_span(lookback)} up to {at.isoformat()}"]
+        if any(isinstance(r, Multiple) and "baseline" in _uses(r) for r in item.rules):
+            notes.append(
+                f"baseline: latest {item.analyte} at or before {baseline_at.isoformat()}"
+                if baseline_at is not None and at >= baseline_at
+                else "baseline unknown (no baseline date given, or before it)"
+            )
+        found.append(Scored(replace(result, notes=(*result.notes, *notes)), evidence))
     febrile = _assess_febrile(record, at)
     if febrile is not None:
         found.append(febrile)
@@ -857,6 +859,12 @@ _FLAG_CONCEPTS: dict[str, str] = {
     "symptomatic": "finding.hypokalaemia_symptomatic",
     "transfusion_indicated": "finding.transfusion_indicated",
 }
+
+
+def _span(window: timedelta) -> str:
+    if window % timedelta(days=1) == timedelta(0):
+        return f"{window.days} days"
+    return f"{window / timedelta(hours=1):g} h"
 
 
 def _limits(
@@ -891,5 +899,5 @@ def _assess_febrile(record: PatientRecord, at: datetime) -> Scored | None:
                 readings.append((o.end, o.quantity))
         sustained = sustained_fever(readings)
     result = febrile_neutropenia(anc.quantity, peak, sustained=sustained)
-    note = f"ANC and temperatures of the {FEBRILE_WINDOW} up to {at.isoformat()}"
+    note = f"ANC and temperatures of the {_span(FEBRILE_WINDOW)} up to {at.isoformat()}"
     return Scored(replace(result, notes=(*result.notes, note)), evidence)

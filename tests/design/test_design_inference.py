@@ -161,3 +161,11 @@ def test_inconsistent_input(x1: int, total: int, kwargs: dict[str, float], messa
     arguments = {"p0": 0.2, "level": 0.95, **kwargs}
     with pytest.raises(DesignInputError, match=message):
         two_stage_inference(DESIGNS[0], x1, total, **arguments)
+
+
+def test_interval_at_one_minus_two_alpha_matches_the_test() -> None:
+    design, p0, alpha = DESIGNS[3], 0.7, 0.1  # R-HLH's assumed design
+    for total in range(design.r1 + 1, design.n + 1):
+        x1 = max(design.r1 + 1, total - design.n2)
+        result = two_stage_inference(design, x1, total, p0, level=1 - 2 * alpha)
+        assert (result.p_value < alpha) == (result.ci.lower > p0)

@@ -202,10 +202,21 @@ def simon_designs(
     """Simon's optimal and minimax designs and the admissible designs between them.
 
     Exact binomial search over every design with ``n <= nmax`` for the hypotheses
-    ``H0: p <= p0`` against ``H1: p >= p1``, with type I error below ``alpha`` and power
-    above ``1 - beta``. The search and tie conventions are those of R's
-    ``clinfun::ph2simon`` and ``clinfun::twostage.admissible``; they are listed in the
-    module docstring of :mod:`trialkit.design.simon`.
+    ``H0: p <= p0`` against ``H1: p >= p1`` (Simon 1989; admissible designs: Jung et al.
+    2004). Conventions, those of R's ``clinfun::ph2simon`` and ``twostage.admissible``:
+
+    * stop for futility after stage 1 if responses ``<= r1``; promising if total ``> r``;
+    * strict constraints: actual alpha ``< alpha``, power ``> 1 - beta``;
+    * search ``n = 2..nmax``, ``n1 = 1..n-1``; for a given ``(n, n1, r1)`` the largest ``r``
+      meeting both constraints;
+    * among designs of equal EN(p0): the smallest ``n1``, then the largest ``r1``;
+    * optimal: smallest EN(p0), then smallest ``n``; minimax: smallest ``n``, then
+      smallest EN(p0);
+    * ``admissible`` runs from the minimax to the optimal design (both included), each
+      with the range ``[q_low, q_high]`` of weights ``q`` for which it minimises
+      ``q n + (1 - q) EN(p0)``.
+
+    Details and sources are in the module docstring of :mod:`trialkit.design.simon`.
 
     Raises :class:`trialkit.errors.DesignInputError` if ``p0``, ``p1``, ``alpha`` or ``beta``
     is outside (0, 1), if ``p1 <= p0``, if ``nmax`` is not in ``2..300``, or if no design

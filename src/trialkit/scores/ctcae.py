@@ -141,7 +141,8 @@ FEBRILE_WINDOW = timedelta(hours=24)
 """Look-back of :func:`assess` for febrile neutropenia: ANC and temperatures of the
 24 h up to ``at`` (a trialkit convention: neutropenia and fever must coincide)."""
 
-_SIGNIFICANT = 12  # digits kept before comparing (admiral compares after signif())
+_SIGNIFICANT = 12  # digits shown, and the relative tolerance of equality below
+_REL_TOL = 10.0**-_SIGNIFICANT  # admiral compares after signif(); equal within 1e-12 is equal
 _NEAR = 1e-6  # relative step used to probe either side of a boundary
 
 
@@ -309,11 +310,20 @@ def _sig(x: float) -> float:
     return float(f"{x:.{_SIGNIFICANT}g}")
 
 
+def _same(a: float, b: float) -> bool:
+    # A relative tolerance instead of rounding to 12 digits: the same boundaries,
+    # at a fraction of the cost (this runs in the inner loop of every range search).
+    return math.isclose(a, b, rel_tol=_REL_TOL)
+
+
+def _below(a: float, b: float) -> bool:
+    return a < b and not _same(a, b)
+
+
 def _beyond(value: float, limit: float, direction: Direction, inclusive: bool) -> bool:
-    a, b = _sig(value), _sig(limit)
-    if a == b:
+    if _same(value, limit):
         return inclusive
-    return a < b if direction is Direction.LOW else a > b
+    return value < limit if direction is Direction.LOW else value > limit
 
 
 def _op(direction: Direction, inclusive: bool, holds: bool = True) -> str:
@@ -352,14 +362,14 @@ def _applies(rule: Multiple, value: float, refs: Mapping[str, float | None]) -> 
         return True
     if rule.when == "value_below_lln":
         assert lln is not None
-        return _sig(value) < _sig(lln)
+        return _below(value, lln)
     assert base is not None
     if rule.when in ("baseline_below_lln", "baseline_not_below_lln"):
         assert lln is not None
-        below = _sig(base) < _sig(lln)
+        below = _below(base, lln)
         return below if rule.when == "baseline_below_lln" else not below
     assert uln is not None
-    above = _sig(base) > _sig(uln)
+    above = _below(uln, base)
     return above if rule.when == "baseline_above_uln" else not above
 
 

@@ -23,23 +23,24 @@ AT = datetime(2025, 6, 15, 23, 0)
 
 
 def icu_stay(seed: int) -> str:
-    """About 200 resources: 10 days in the ICU with daily labs, vitals every 6 h, drugs, procedures."""
+    """About 200 resources: 8 days in the ICU with daily labs, vitals every 6 h, drugs, procedures."""
     b = BundleBuilder(f"bench-{seed}", date(1960 + seed % 40, 1 + seed % 12, 1 + seed % 28), "male")
-    start = AT - timedelta(days=10)
-    for day in range(10):
+    start = AT - timedelta(days=8)
+    for day in range(8):
         t = start + timedelta(days=day, hours=6)
         drift = (seed + day) % 7
-        b.quantity("lab.ferritin", 4000 + 300 * drift, "ug/L", t)
-        b.quantity("lab.triglycerides", 2.5 + 0.1 * drift, "mmol/L", t)
-        b.quantity("lab.fibrinogen", 1.2 + 0.1 * drift, "g/L", t)
-        b.quantity("lab.platelets", 40 + 5 * drift, "10*9/L", t)
-        b.quantity("lab.neutrophils", 0.8 + 0.1 * drift, "10*9/L", t)
-        b.quantity("lab.leukocytes", 2.0 + 0.2 * drift, "10*9/L", t)
-        b.quantity("lab.haemoglobin", 80 + drift, "g/L", t)
-        b.quantity("lab.ast", 120 + 10 * drift, "U/L", t)
-        b.quantity("lab.alt", 90 + 10 * drift, "U/L", t)
-        b.quantity("lab.bilirubin_total", 30 + drift, "umol/L", t)
-        b.quantity("lab.creatinine", 140 + 10 * drift, "umol/L", t)
+        # Hospital results carry the laboratory's reference range (LLN/ULN).
+        b.quantity("lab.ferritin", 4000 + 300 * drift, "ug/L", t, reference=(20, 300))
+        b.quantity("lab.triglycerides", 2.5 + 0.1 * drift, "mmol/L", t, reference=(0.5, 1.7))
+        b.quantity("lab.fibrinogen", 1.2 + 0.1 * drift, "g/L", t, reference=(2.0, 4.0))
+        b.quantity("lab.platelets", 40 + 5 * drift, "10*9/L", t, reference=(150, 400))
+        b.quantity("lab.neutrophils", 0.8 + 0.1 * drift, "10*9/L", t, reference=(1.8, 7.5))
+        b.quantity("lab.leukocytes", 2.0 + 0.2 * drift, "10*9/L", t, reference=(4.0, 10.0))
+        b.quantity("lab.haemoglobin", 80 + drift, "g/L", t, reference=(130, 170))
+        b.quantity("lab.ast", 120 + 10 * drift, "U/L", t, reference=(10, 40))
+        b.quantity("lab.alt", 90 + 10 * drift, "U/L", t, reference=(7, 56))
+        b.quantity("lab.bilirubin_total", 30 + drift, "umol/L", t, reference=(3, 21))
+        b.quantity("lab.creatinine", 140 + 10 * drift, "umol/L", t, reference=(60, 110))
         b.quantity("lab.pao2", 75 + drift, "mm[Hg]", t)
         b.quantity("vital.fio2", 0.4, "1", t)
         for hour in (0, 6, 12, 18):

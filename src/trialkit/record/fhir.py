@@ -11,12 +11,14 @@ not know are not fatal: the resource is skipped and listed in
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from trialkit.errors import BundleError, TrialkitInputError
 from trialkit.record.genomics import GENOMIC_VARIANT_CODES, read_variant
@@ -60,23 +62,32 @@ def read_bundle(path: str | Path) -> PatientRecord:
 def parse_bundle(text: str | bytes, origin: str = "bundle") -> PatientRecord:
     """Load a FHIR R4 Bundle from JSON text."""
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
         raise BundleError(f"{origin}: not valid JSON ({error})") from None
     return record_from_bundle(data, origin=origin)
 
 
 def parse_datetime(value: JSON, where: str) -> datetime:
     """A FHIR date or dateTime as a naive wall-clock datetime (the offset is dropped)."""
-    if not isinstance(value, str) or not _DATETIME.match(value):
+    parsed = _datetime(value) if isinstance(value, str) else None
+    if parsed is None:
         raise BundleError(
             f"{where}: {value!r} is not a full FHIR date or dateTime (YYYY-MM-DD[Thh:mm[:ss][±hh:mm]])"
         )
+    return parsed
+
+
+@lru_cache(maxsize=8192)
+def _datetime(value: str) -> datetime | None:
+    # A bundle repeats the same few timestamps many times; parse each once.
+    if not _DATETIME.match(value):
+        return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise BundleError(f"{where}: {value!r} is not a valid date") from None
-    return parsed.replace(tzinfo=None)
+        return None
+    return parsed if parsed.tzinfo is None else parsed.replace(tzinfo=None)
 
 
 def record_from_bundle(data: JSON, origin: str = "bundle") -> PatientRecord:
@@ -229,11 +240,15 @@ class _Reader:
         end: datetime | None,
     ) -> None:
         item, code = found
-        flags = tuple(
-            c.get("code", "")
-            for i in holder.get("interpretation", ())
-            for c in i.get("coding", ())
-            if isinstance(c, dict)
+        flags = (
+            tuple(
+                c.get("code", "")
+                for i in holder["interpretation"]
+                for c in i.get("coding", ())
+                if isinstance(c, dict)
+            )
+            if "interpretation" in holder
+            else ()
         )
         kind = item.value_type
         quantity: Quantity | None = None

@@ -160,3 +160,26 @@ def test_unknown_code_is_reported_not_fatal(
     assert data["unknown_codes"] == [
         {"resource": "Observation/bad", "field": "code", "codings": ["http://loinc.org|99999-9"]}
     ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["scores"], "Missing argument"),
+        (["nosuch"], "No such command 'nosuch'"),
+        (["vocab", "--kind", "nope"], "--kind 'nope' is not a concept kind"),
+        (["demo", "--example", "nobody"], "--example 'nobody' is not one of"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--help"]) == 0
+    assert "scores" in capsys.readouterr().out

@@ -34,13 +34,28 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` and return the exit code (used by ``main`` and tests)."""
     _register()
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="trialkit")
+        app(
+            args=list(argv) if argv is not None else None,
+            prog_name="trialkit",
+            standalone_mode=False,
+        )
     except TrialkitInputError as error:
         print(f"trialkit: error: {error}", file=sys.stderr)
         return 2
-    except SystemExit as done:
-        # typer ends every run with SystemExit; usage errors (bad options) carry 2.
-        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except typer.TyperException as error:
+        # Usage errors (unknown option, a value that is not a number) get the same
+        # one-line form as every other input error; bare `trialkit` shows the help.
+        if type(error).__name__ == "NoArgsIsHelpError":
+            error.show()  # type: ignore[attr-defined]
+            return 0
+        message = getattr(error, "format_message", error.__str__)()
+        print(f"trialkit: error: {' '.join(str(message).split())}", file=sys.stderr)
+        return int(getattr(error, "exit_code", 2))
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        print("trialkit: aborted", file=sys.stderr)
+        return 1
     return 0
 
 

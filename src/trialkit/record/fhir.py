@@ -218,11 +218,17 @@ class _Reader:
             return
         code = resource.get("code")
         time, end = _effective(where, resource, "effective")
+        components = resource.get("component")
+        if not components:
+            found = self._coding(where, "code", code)
+            if found is not None:
+                self._value(where, found, resource, time, end)
+            return
+        # Only a panel or a variant has components; check for a variant only then.
         if _is_variant(code):
             self.genomics.append(read_variant(where, resource, time, self.vocab))
             return
-        components = resource.get("component") or []
-        found = self._coding(where, "code", code) if not components else _maybe(self, code)
+        found = _maybe(self, code)
         if found is not None:
             self._value(where, found, resource, time, end)
         for index, component in enumerate(components):

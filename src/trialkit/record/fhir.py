@@ -20,8 +20,8 @@ from typing import Any
 
 import orjson
 
-from trialkit.errors import BundleError, TrialkitInputError
-from trialkit.record.genomics import GENOMIC_VARIANT_CODES, read_variant
+from trialkit.errors import BundleError, TrialkitInputError, UnitError
+from trialkit.record.genomics import GENOMIC_VARIANT_CODES, read_variant, variant_not_found
 from trialkit.record.model import (
     Condition,
     Exposure,
@@ -31,6 +31,7 @@ from trialkit.record.model import (
     UnknownCode,
 )
 from trialkit.record.patient import PatientRecord, group_observations
+from trialkit.record.shapes import codes, first_code, objects, optional_object
 from trialkit.units import Quantity, commensurable, parse_unit, to_canonical
 from trialkit.vocab import Code, Concept, ValueType, vocabulary
 
@@ -38,6 +39,11 @@ __all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
 
 UCUM = "http://unitsofmeasure.org"
 _SKIPPED_STATUS = frozenset({"entered-in-error", "cancelled", "not-done"})
+# An Observation "registered" exists but has no result yet (FHIR R4 observation-status).
+_SKIPPED_OBSERVATION_STATUS = _SKIPPED_STATUS | {"registered"}
+# Condition.abatement[x] forms that say the condition ended without giving a date
+# (abatementBoolean is STU3's shape; true means abated).
+_UNDATED_ABATEMENT = ("abatementString", "abatementAge", "abatementRange", "abatementPeriod")
 _PRESENT = frozenset(
     {("http://snomed.info/sct", "52101004"), ("http://snomed.info/sct", "373066001")}
 )
@@ -47,6 +53,12 @@ _ABSENT = frozenset(
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$")
 
 JSON = Any
+_EXPECTED_VALUE = {
+    ValueType.QUANTITY: "a valueQuantity",
+    ValueType.BOOLEAN: "a valueBoolean or a present/absent valueCodeableConcept",
+    ValueType.CODED: "a valueCodeableConcept or a valueString",
+    ValueType.NONE: "no value",
+}
 
 
 def read_bundle(path: str | Path) -> PatientRecord:
@@ -125,10 +137,18 @@ class _Reader:
             if not isinstance(resource, dict):
                 raise BundleError(f"{self.origin}: Bundle.entry[{index}] has no resource object")
             kind = resource.get("resourceType")
+            if not isinstance(kind, str):
+                raise BundleError(
+                    f"{self.origin}: Bundle.entry[{index}]: resourceType: must be a string, "
+                    f"got {kind!r}"
+                )
             ident = resource.get("id")
             where = f"{kind}/{ident}" if ident else f"Bundle.entry[{index}] ({kind})"
             if kind == "Medication":
-                for ref in (f"Medication/{ident}", entry.get("fullUrl")):
+                full_url = entry.get("fullUrl")
+                if full_url is not None and not isinstance(full_url, str):
+                    raise BundleError(f"{where}: fullUrl: must be a string, got {full_url!r}")
+                for ref in (f"Medication/{ident}" if ident else None, full_url):
                     if ref:
                         self.medications[ref] = resource
             resources.append((where, resource))
@@ -214,21 +234,22 @@ class _Reader:
     # -- resources ------------------------------------------------------------------------------
     def _observation(self, where: str, resource: JSON) -> None:
         status = _status(where, resource)
-        if status in _SKIPPED_STATUS:
+        if status in _SKIPPED_OBSERVATION_STATUS:
             return
         code = resource.get("code")
         time, end = _effective(where, resource, "effective")
-        components = resource.get("component")
+        components = objects(where, "component", resource.get("component"))
         if not components:
             found = self._coding(where, "code", code)
             if found is not None:
                 self._value(where, found, resource, time, end)
             return
         # Only a panel or a variant has components; check for a variant only then.
-        if _is_variant(code):
-            self.genomics.append(read_variant(where, resource, time, self.vocab))
+        if _is_variant(where, code):
+            if not variant_not_found(where, resource):
+                self.genomics.append(read_variant(where, resource, time, self.vocab))
             return
-        found = _maybe(self, code)
+        found = _maybe(self, where, code)
         if found is not None:
             self._value(where, found, resource, time, end)
         for index, component in enumerate(components):
@@ -246,15 +267,13 @@ class _Reader:
         end: datetime | None,
     ) -> None:
         item, code = found
-        flags = (
-            tuple(
-                c.get("code", "")
-                for i in holder["interpretation"]
-                for c in i.get("coding", ())
-                if isinstance(c, dict)
+        flags = tuple(
+            flag
+            for index, interpretation in enumerate(
+                objects(where, "interpretation", holder.get("interpretation"))
             )
-            if "interpretation" in holder
-            else ()
+            for _, flag in codes(where, f"interpretation[{index}]", interpretation)
+            if flag
         )
         kind = item.value_type
         quantity: Quantity | None = None
@@ -291,24 +310,44 @@ class _Reader:
         elif "dataAbsentReason" in holder:
             return
         else:
+            given = next((k for k in holder if k.startswith("value")), None)
+            if given is not None:
+                raise BundleError(
+                    f"{where}: {given}: not read for {item.display} ({item.key}), "
+                    f"which takes {_EXPECTED_VALUE[kind]}"
+                )
             raise BundleError(f"{where}: no value (value[x]) for {item.display} ({item.key})")
         self.observations.append(
             Observation(item.key, where, time, end, value, quantity, flags, low, high)
         )
 
     def _condition(self, where: str, resource: JSON) -> None:
-        verification = _first_code(resource.get("verificationStatus")) or "confirmed"
+        verification = (
+            first_code(where, "verificationStatus", resource.get("verificationStatus"))
+            or "confirmed"
+        )
         if verification == "entered-in-error":
             return
         item = self._concept(where, "code", resource.get("code"))
         if item is None:
             return
-        onset = _first_time(where, resource, ("onsetDateTime", "onsetPeriod.start", "recordedDate"))
+        onset = _first_time(
+            where,
+            resource,
+            ("onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate"),
+        )
         if onset is None:
             raise BundleError(
                 f"{where}: a Condition needs onsetDateTime, onsetPeriod.start or recordedDate"
             )
-        abatement = _first_time(where, resource, ("abatementDateTime", "abatementPeriod.start"))
+        abatement = _first_time(
+            where, resource, ("abatementDateTime", "abatementPeriod.start", "abatementPeriod.end")
+        )
+        abated = (
+            abatement is not None
+            or resource.get("abatementBoolean") is True
+            or any(resource.get(key) is not None for key in _UNDATED_ABATEMENT)
+        )
         self.conditions.append(
             Condition(
                 item.key,
@@ -316,7 +355,8 @@ class _Reader:
                 onset,
                 abatement,
                 verification,
-                _first_code(resource.get("clinicalStatus")),
+                first_code(where, "clinicalStatus", resource.get("clinicalStatus")),
+                abated,
             )
         )
 
@@ -326,12 +366,15 @@ class _Reader:
             return
         codeable = resource.get("medicationCodeableConcept")
         if codeable is None:
-            ref = (resource.get("medicationReference") or {}).get("reference")
+            reference = optional_object(
+                where, "medicationReference", resource.get("medicationReference")
+            )
+            ref = None if reference is None else reference.get("reference")
             medication = self.medications.get(ref) if isinstance(ref, str) else None
             if medication is None:
                 raise BundleError(
                     f"{where}: needs medicationCodeableConcept, or a medicationReference "
-                    "to a Medication in the bundle"
+                    f"to a Medication in the bundle (medicationReference.reference is {ref!r})"
                 )
             codeable = medication.get("code")
         item = self._concept(where, "medication", codeable)
@@ -339,20 +382,22 @@ class _Reader:
             return
         dose = rate = None
         if kind == "MedicationRequest":
-            start, end = _request_period(where, resource)
-            dosage = (resource.get("dosageInstruction") or [{}])[0]
-            dose, rate = _dose_and_rate(where, "dosageInstruction[0]", dosage, item)
+            instructions = objects(where, "dosageInstruction", resource.get("dosageInstruction"))
+            start, end = _request_period(where, resource, instructions)
+            first = instructions[0] if instructions else None
+            dose, rate = _dose_and_rate(where, "dosageInstruction[0]", first, item)
         else:
             start, end = _effective(where, resource, "effective")
             if kind == "MedicationAdministration":
-                dosage = resource.get("dosage") or {}
+                dosage = optional_object(where, "dosage", resource.get("dosage")) or {}
                 dose = _drug_quantity(where, "dosage.dose", dosage.get("dose"), item)
                 rate = _drug_quantity(
                     where, "dosage.rateQuantity", dosage.get("rateQuantity"), item
                 )
             else:
-                dosage = (resource.get("dosage") or [{}])[0]
-                dose, rate = _dose_and_rate(where, "dosage[0]", dosage, item)
+                dosages = objects(where, "dosage", resource.get("dosage"))
+                first = dosages[0] if dosages else None
+                dose, rate = _dose_and_rate(where, "dosage[0]", first, item)
             if kind == "MedicationAdministration" and end is None:
                 end = start
         self.exposures.append(Exposure(item.key, where, kind, start, end, status, dose, rate))
@@ -369,26 +414,18 @@ class _Reader:
 
 
 # -- small readers ------------------------------------------------------------------------------
-def _maybe(reader: _Reader, code: JSON) -> tuple[Concept, Code | None] | None:
+def _maybe(reader: _Reader, where: str, code: JSON) -> tuple[Concept, Code | None] | None:
     # A panel (blood pressure, GCS) may carry a code trialkit does not need; only
     # its components matter then, so an unknown panel code is not reported.
-    codings = code.get("coding") if isinstance(code, dict) else None
-    for coding in codings or ():
-        if isinstance(coding, dict):
-            found = reader.vocab.lookup(str(coding.get("system")), str(coding.get("code")))
-            if found is not None:
-                return found
+    for system, value in codes(where, "code", code):
+        found = reader.vocab.lookup(str(system), str(value))
+        if found is not None:
+            return found
     return None
 
 
-def _is_variant(code: JSON) -> bool:
-    for coding in (code or {}).get("coding", ()) if isinstance(code, dict) else ():
-        if (
-            isinstance(coding, dict)
-            and (coding.get("system"), coding.get("code")) in GENOMIC_VARIANT_CODES
-        ):
-            return True
-    return False
+def _is_variant(where: str, code: JSON) -> bool:
+    return any(pair in GENOMIC_VARIANT_CODES for pair in codes(where, "code", code))
 
 
 def _status(where: str, resource: JSON) -> str:
@@ -398,32 +435,44 @@ def _status(where: str, resource: JSON) -> str:
     return status
 
 
+def _period(where: str, field: str, period: dict[str, JSON]) -> tuple[datetime, datetime | None]:
+    start = parse_datetime(period["start"], f"{where}: {field}.start")
+    end = parse_datetime(period["end"], f"{where}: {field}.end") if "end" in period else None
+    if end is not None and end < start:
+        raise BundleError(f"{where}: {field}.end is before its start")
+    return start, end
+
+
 def _effective(where: str, resource: JSON, stem: str) -> tuple[datetime, datetime | None]:
     for suffix in ("DateTime", "Instant"):
         if f"{stem}{suffix}" in resource:
             return parse_datetime(resource[f"{stem}{suffix}"], f"{where}: {stem}{suffix}"), None
-    period = resource.get(f"{stem}Period")
-    if isinstance(period, dict) and "start" in period:
-        start = parse_datetime(period["start"], f"{where}: {stem}Period.start")
-        end = (
-            parse_datetime(period["end"], f"{where}: {stem}Period.end") if "end" in period else None
-        )
-        if end is not None and end < start:
-            raise BundleError(f"{where}: {stem}Period.end is before its start")
-        return start, end
+    period = optional_object(where, f"{stem}Period", resource.get(f"{stem}Period"))
+    if period is not None and "start" in period:
+        return _period(where, f"{stem}Period", period)
     raise BundleError(f"{where}: no date: give {stem}DateTime or {stem}Period.start")
 
 
-def _request_period(where: str, resource: JSON) -> tuple[datetime, datetime | None]:
-    for index, instruction in enumerate(resource.get("dosageInstruction") or ()):
-        bounds = ((instruction.get("timing") or {}).get("repeat") or {}).get("boundsPeriod")
-        if isinstance(bounds, dict) and "start" in bounds:
-            field = f"dosageInstruction[{index}].timing.repeat.boundsPeriod"
-            start = parse_datetime(bounds["start"], f"{where}: {field}.start")
-            end = (
-                parse_datetime(bounds["end"], f"{where}: {field}.end") if "end" in bounds else None
-            )
-            return start, end
+def _request_period(
+    where: str, resource: JSON, instructions: list[dict[str, JSON]]
+) -> tuple[datetime, datetime | None]:
+    # Several instructions are successive steps (a taper): the request spans all their
+    # bounds, and is ongoing when any step has no end.
+    starts: list[datetime] = []
+    ends: list[datetime | None] = []
+    for index, instruction in enumerate(instructions):
+        field = f"dosageInstruction[{index}].timing"
+        timing = optional_object(where, field, instruction.get("timing")) or {}
+        repeat = optional_object(where, f"{field}.repeat", timing.get("repeat")) or {}
+        field = f"{field}.repeat.boundsPeriod"
+        bounds = optional_object(where, field, repeat.get("boundsPeriod"))
+        if bounds is not None and "start" in bounds:
+            start, end = _period(where, field, bounds)
+            starts.append(start)
+            ends.append(end)
+    if starts:
+        last = None if None in ends else max(end for end in ends if end is not None)
+        return min(starts), last
     if "authoredOn" in resource:
         return parse_datetime(resource["authoredOn"], f"{where}: authoredOn"), None
     raise BundleError(
@@ -435,18 +484,11 @@ def _first_time(where: str, resource: JSON, paths: tuple[str, ...]) -> datetime 
     for path in paths:
         head, _, tail = path.partition(".")
         value = resource.get(head)
-        if tail and isinstance(value, dict):
-            value = value.get(tail)
-        if value is not None and (not tail or head in resource):
+        if tail:
+            holder = optional_object(where, head, value)
+            value = None if holder is None else holder.get(tail)
+        if value is not None:
             return parse_datetime(value, f"{where}: {path}")
-    return None
-
-
-def _first_code(codeable: JSON) -> str | None:
-    if isinstance(codeable, dict):
-        for coding in codeable.get("coding", ()):
-            if isinstance(coding, dict) and isinstance(coding.get("code"), str):
-                return str(coding["code"])
     return None
 
 
@@ -464,6 +506,14 @@ def _number(where: str, field: str, raw: JSON) -> float:
     value = raw.get("value") if isinstance(raw, dict) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BundleError(f"{where}: {field}.value must be a number, got {value!r}")
+    comparator = raw.get("comparator")
+    if comparator is not None:
+        # "<0.1" read as 0.1 could pass or fail a threshold wrongly: refuse, never guess.
+        raise BundleError(
+            f"{where}: {field}.comparator: the value is a bound ({comparator!r} {value:g}), "
+            "not a measurement, and cannot be compared with a threshold; send the measured "
+            "value, or no value with dataAbsentReason"
+        )
     return float(value)
 
 
@@ -477,7 +527,7 @@ def _quantity(where: str, field: str, raw: JSON, item: Concept) -> tuple[Quantit
 
 
 def _reference_range(where: str, holder: JSON, item: Concept) -> tuple[float | None, float | None]:
-    ranges = holder.get("referenceRange") or ()
+    ranges = objects(where, "referenceRange", holder.get("referenceRange"))
     if not ranges:
         return None, None
     bounds: list[float | None] = []
@@ -493,11 +543,7 @@ def _reference_range(where: str, holder: JSON, item: Concept) -> tuple[float | N
 
 
 def _coded(where: str, codeable: JSON, kind: ValueType) -> bool | str:
-    pairs = [
-        (c.get("system"), c.get("code"))
-        for c in (codeable or {}).get("coding", ())
-        if isinstance(c, dict)
-    ]
+    pairs = codes(where, "valueCodeableConcept", codeable)
     if not pairs:
         raise BundleError(f"{where}: valueCodeableConcept.coding must list at least one coding")
     if kind is ValueType.BOOLEAN:
@@ -522,18 +568,20 @@ def _drug_quantity(where: str, field: str, raw: JSON, item: Concept) -> Quantity
         raise BundleError(f"{where}: {field} must be an object")
     value = _number(where, field, raw)
     unit = _unit_code(where, field, raw)
-    parse_unit(unit)
+    try:
+        parse_unit(unit)
+    except UnitError as error:
+        raise UnitError(f"{where}: {field}: {error}") from None
     if value < 0:
         raise BundleError(f"{where}: {field}.value {value:g} must not be negative")
     return Quantity(value, unit, item.key)
 
 
 def _dose_and_rate(
-    where: str, field: str, dosage: JSON, item: Concept
+    where: str, field: str, dosage: dict[str, JSON] | None, item: Concept
 ) -> tuple[Quantity | None, Quantity | None]:
-    first: Mapping[str, JSON] = (
-        (dosage.get("doseAndRate") or [{}])[0] if isinstance(dosage, dict) else {}
-    )
+    steps = objects(where, f"{field}.doseAndRate", (dosage or {}).get("doseAndRate"))
+    first: Mapping[str, JSON] = steps[0] if steps else {}
     dose = _drug_quantity(
         where, f"{field}.doseAndRate[0].doseQuantity", first.get("doseQuantity"), item
     )

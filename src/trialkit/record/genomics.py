@@ -18,6 +18,7 @@ from typing import Any
 
 from trialkit.errors import BundleError
 from trialkit.record.model import AlterationType, GenomicFinding
+from trialkit.record.shapes import codes, objects
 from trialkit.vocab import PROJECT_SYSTEM, Kind, Vocabulary
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "GENOMIC_VARIANT_CODES",
     "normalise_protein_change",
     "read_variant",
+    "variant_not_found",
 ]
 
 LOINC = "http://loinc.org"
@@ -33,6 +35,9 @@ GENOMIC_VARIANT_CODES = frozenset({(LOINC, "69548-6"), (PROJECT_SYSTEM, "genomic
 _GENE_STUDIED = "48018-6"
 _PROTEIN_CHANGE = "48005-3"
 _HGNC_SYSTEMS = frozenset({"http://www.genenames.org", "http://www.genenames.org/geneId"})
+# The IG's variant value (LOINC answer list LL1971-2) other than Present (LA9633-4):
+# Absent, No call, Indeterminate. Such an observation reports no alteration.
+_NOT_FOUND = frozenset({(LOINC, "LA9634-2"), (LOINC, "LA18198-4"), (LOINC, "LA11884-6")})
 
 _THREE_LETTER = {
     "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
@@ -56,22 +61,25 @@ def normalise_protein_change(text: str) -> str:
     return f"{_THREE_LETTER.get(before, before)}{position}{_THREE_LETTER.get(after, after)}"
 
 
+def variant_not_found(where: str, resource: Any) -> bool:
+    """Whether a variant Observation's value says Absent, No call or Indeterminate."""
+    value = resource.get("valueCodeableConcept")
+    return any(pair in _NOT_FOUND for pair in codes(where, "valueCodeableConcept", value))
+
+
 def read_variant(where: str, resource: Any, time: datetime, vocab: Vocabulary) -> GenomicFinding:
     """One genomic finding from a variant Observation."""
     genes: list[str] = []
     alteration: AlterationType | None = None
     protein: str | None = None
-    for index, component in enumerate(resource.get("component") or ()):
+    for index, component in enumerate(objects(where, "component", resource.get("component"))):
         field = f"component[{index}]"
-        codes = {
-            (c.get("system"), c.get("code"))
-            for c in (component.get("code") or {}).get("coding", ())
-        }
-        if (LOINC, _GENE_STUDIED) in codes:
+        kinds = set(codes(where, f"{field}.code", component.get("code")))
+        if (LOINC, _GENE_STUDIED) in kinds:
             genes.append(_gene(where, field, component, vocab))
-        elif (LOINC, _PROTEIN_CHANGE) in codes:
+        elif (LOINC, _PROTEIN_CHANGE) in kinds:
             protein = normalise_protein_change(_text(where, field, component))
-        elif (PROJECT_SYSTEM, "genomic.alteration_type") in codes:
+        elif (PROJECT_SYSTEM, "genomic.alteration_type") in kinds:
             raw = _text(where, field, component)
             try:
                 alteration = AlterationType(raw)
@@ -95,16 +103,16 @@ def read_variant(where: str, resource: Any, time: datetime, vocab: Vocabulary) -
 def _text(where: str, field: str, component: Any) -> str:
     if isinstance(component.get("valueString"), str):
         return str(component["valueString"])
-    for coding in (component.get("valueCodeableConcept") or {}).get("coding", ()):
-        if isinstance(coding.get("code"), str):
-            return str(coding["code"])
+    value = component.get("valueCodeableConcept")
+    for _, code in codes(where, f"{field}.valueCodeableConcept", value):
+        if code:
+            return code
     raise BundleError(f"{where}: {field} needs valueString or valueCodeableConcept")
 
 
 def _gene(where: str, field: str, component: Any, vocab: Vocabulary) -> str:
-    codings = (component.get("valueCodeableConcept") or {}).get("coding", ())
-    for coding in codings:
-        system, code = coding.get("system"), coding.get("code")
+    pairs = codes(where, f"{field}.valueCodeableConcept", component.get("valueCodeableConcept"))
+    for system, code in pairs:
         if system in _HGNC_SYSTEMS:
             system = "http://www.genenames.org"
         found = vocab.by_code(str(system), str(code))
@@ -112,7 +120,7 @@ def _gene(where: str, field: str, component: Any, vocab: Vocabulary) -> str:
             return found.key
     # A gene outside the vocabulary (a fusion partner such as PAX5) is kept by
     # its code: the finding still counts for the partner that protocols name.
-    for coding in codings:
-        if isinstance(coding.get("code"), str):
-            return str(coding["code"])
+    for _, code in pairs:
+        if code:
+            return code
     raise BundleError(f"{where}: {field} needs a valueCodeableConcept with the gene's HGNC code")

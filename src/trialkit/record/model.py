@@ -69,7 +69,11 @@ class Observation:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """A diagnosis with its onset and, if it ended, its abatement."""
+    """A diagnosis with its onset and, if it ended, its abatement.
+
+    ``abated`` is True when the resource says the condition ended, with a date
+    (``abatement``) or without one (``abatementString``, ``abatementAge``, ...).
+    """
 
     concept: str
     resource: str
@@ -77,12 +81,18 @@ class Condition:
     abatement: datetime | None
     verification: str
     clinical_status: str | None
+    abated: bool = False
 
     def present_at(self, at: datetime) -> bool:
-        """True when the condition had begun and had not abated at ``at`` (refuted never)."""
+        """True when the condition had begun and had not abated at ``at`` (refuted never).
+
+        A condition that ended at an unknown time (resolved, in remission or
+        inactive, or an abatement without a date) is never counted as present.
+        """
         if self.verification in {"refuted", "entered-in-error"}:
             return False
-        if self.clinical_status in {"resolved", "remission", "inactive"} and self.abatement is None:
+        ended = self.abated or self.clinical_status in {"resolved", "remission", "inactive"}
+        if ended and self.abatement is None:
             return False
         return self.onset <= at and (self.abatement is None or at < self.abatement)
 

@@ -115,3 +115,10 @@ def test_round_trip_through_any_allowed_unit(quantity: Quantity) -> None:
     canonical = Quantity(value, unit, key).to(item.unit)
     back = Quantity(canonical, item.unit, key).to(unit)
     assert math.isclose(back, value, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("fahrenheit", "celsius"), [(100.4, 38.0), (101.0, 38.3333333333), (212.0, 100.0), (98.6, 37.0)]
+)
+def test_fahrenheit_boundaries_are_exact(fahrenheit: float, celsius: float) -> None:
+    assert Quantity(fahrenheit, "[degF]", "vital.temperature").to("Cel") == celsius

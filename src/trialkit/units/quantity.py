@@ -42,8 +42,16 @@ def convert(value: float, unit: str, target: str, key: str) -> float:
     """Convert ``value`` of concept ``key`` from ``unit`` to ``target`` (both allowed)."""
     if unit == target:
         return value
-    scale, offset = conversion(unit, target, concept(key).molar_mass)
-    return scale * value + offset
+    return _apply(conversion(unit, target, concept(key).molar_mass), value)
+
+
+def _apply(affine: tuple[float, float], value: float) -> float:
+    # Rounded to 1e-10 so that exact clinical boundaries survive the float
+    # arithmetic (100.4 °F is 38.0 °C, not 37.99999999999999).
+    scale, offset = affine
+    if scale == 1.0 and offset == 0.0:
+        return value
+    return round(scale * value + offset, 10)
 
 
 def to_canonical(item: Concept, value: float, unit: str, where: str = "") -> float:
@@ -52,7 +60,7 @@ def to_canonical(item: Concept, value: float, unit: str, where: str = "") -> flo
     if affine is None:
         check_unit(item, unit, where)
         raise AssertionError("unreachable: check_unit refuses every unit without a conversion")
-    canonical = affine[0] * value + affine[1]
+    canonical = _apply(affine, value)
     bounds = item.plausible
     if bounds is not None and not bounds.low <= canonical <= bounds.high:
         shown = f"{value:g} {unit}" + ("" if unit == item.unit else f" = {canonical:g} {item.unit}")

@@ -68,9 +68,9 @@ def commensurable(a: str, b: str) -> bool:
 
 
 def _tidy(number: float) -> float:
-    # pint's float arithmetic leaves 1.7999999999999972 for °C -> °F; 12 significant
-    # digits keep every exact factor exact without losing a real digit.
-    return float(f"{float(number):.12g}")
+    # pint's float arithmetic leaves 1.7999999999999972 for °C -> °F; 15 significant
+    # digits make such factors exact again without biasing the others.
+    return float(f"{float(number):.15g}")
 
 
 @cache

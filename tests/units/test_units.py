@@ -73,7 +73,9 @@ def test_refusal_names_the_place() -> None:
         to_canonical(concept("lab.ferritin"), 1.0, "mmol/L", "Observation/x: valueQuantity")
 
 
-@pytest.mark.parametrize(("unit"), ["mL/min/1.73.m2x", "{score}", "", "furlong per fortnight"])
+@pytest.mark.parametrize(
+    ("unit"), ["mL/min/1.73.m2x", "mL/min/{1.73_m2}", "", "furlong per fortnight"]
+)
 def test_invalid_ucum_is_refused(unit: str) -> None:
     with pytest.raises(UnitError):
         parse_unit(unit)
@@ -122,3 +124,8 @@ def test_round_trip_through_any_allowed_unit(quantity: Quantity) -> None:
 )
 def test_fahrenheit_boundaries_are_exact(fahrenheit: float, celsius: float) -> None:
     assert Quantity(fahrenheit, "[degF]", "vital.temperature").to("Cel") == celsius
+
+
+def test_annotation_alone_is_unity_for_scores() -> None:
+    # FHIR examples send GCS as {score}; UCUM reads an annotation alone as 1.
+    assert to_canonical(concept("assessment.gcs_total"), 13, "{score}") == 13

@@ -13,6 +13,7 @@ guesses one.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ __all__ = ["Affine", "commensurable", "conversion", "dimension", "parse_unit"]
 Affine = tuple[float, float]
 """A conversion ``y = scale * x + offset`` as ``(scale, offset)``."""
 
-_MASS_PER_SUBSTANCE = "[mass] / [substance]"
+_ANNOTATION = re.compile(r"\{[^{}]*\}")
 
 
 @cache
@@ -45,6 +46,9 @@ def parse_unit(ucum: str) -> Any:
     a concept that needs one (eGFR per 1.73 m²) keeps it in its definition.
     """
     text = ucum.strip()
+    if _ANNOTATION.fullmatch(text):
+        # A UCUM annotation alone ({score}) means the unity 1 (UCUM §4.2.3).
+        text = "1"
     if not text or "{" in text or " " in text:
         raise UnitError(f"unit {ucum!r} is not a UCUM unit code")
     try:

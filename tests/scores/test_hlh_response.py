@@ -213,14 +213,18 @@ def test_hlh94_findings(finding: str) -> None:
         (True, False, NON_ACTIVE),
         (True, True, ACTIVE),
         (None, False, NON_ACTIVE),
-        (None, True, ACTIVE),
+        # CSF positive now, unknown at diagnosis: active if it was positive then,
+        # otherwise the criterion does not apply; so undetermined (found by hypothesis).
+        (None, True, None),
     ],
 )
 def test_hlh94_csf_only_if_positive_at_diagnosis(
-    before: bool | None, now: bool | None, expected: str
+    before: bool | None, now: bool | None, expected: str | None
 ) -> None:
     result = assess_response(HLH94, {**ACTIVE_BASELINE, "cns": before}, {**NORMAL_NOW, "cns": now})
     assert result.category == expected
+    if expected is None:
+        assert result.possible == (NON_ACTIVE, ACTIVE)
 
 
 def test_hlh94_missing_gives_both_categories() -> None:
@@ -630,3 +634,30 @@ def test_assess_between_lookback_and_order() -> None:
         assess_between(record, DAY14, START, "wang2015-separate")
     with pytest.raises(TrialkitInputError, match="rule_set"):
         assess_between(record, START, DAY14, "wang2015")
+
+
+def test_baseline_only_criterion_is_unknown_when_baseline_is_missing() -> None:
+    # Hypothesis found it: CSF positive now, baseline CSF unknown. HLH-94 counts the
+    # CSF criterion only when CSF was positive at diagnosis, so it may not apply.
+    q = Quantity
+    values: Values = {
+        "scd25": q(100.0, "U/mL", "lab.scd25"),
+        "ferritin": q(50.0, "ug/L", "lab.ferritin"),
+        "triglycerides": q(1.0, "mmol/L", "lab.triglycerides"),
+        "fibrinogen": q(1.0, "g/L", "lab.fibrinogen"),
+        "neutrophils": q(0.0, "10*9/L", "lab.neutrophils"),
+        "platelets": q(1.0, "10*9/L", "lab.platelets"),
+        "haemoglobin": q(40.0, "g/L", "lab.haemoglobin"),
+        "alt": q(5.0, "U/L", "lab.alt"),
+        "fever": False,
+        "splenomegaly": False,
+        "haemophagocytosis": False,
+        "cns": False,
+    }
+    current = {**values, "cns": True}
+    truth = assess_response("hlh94-nonactive", values, current, uln=ULN)
+    partial = assess_response("hlh94-nonactive", {**values, "cns": None}, current, uln=ULN)
+    assert partial.low is not None
+    assert partial.high is not None
+    assert truth.low is not None
+    assert partial.low <= truth.low <= partial.high

@@ -590,6 +590,12 @@ class _Evaluator:
             state, text, missing = self._normal(criterion, self.current.get(marker), c_name)
             if state is None and before[0] is None and self.current.get(marker) is None:
                 missing = (b_name, c_name)
+            elif state is False and before[0] is None:
+                # Abnormal now, but the criterion only applies if it was abnormal at
+                # baseline, which is unknown: it may not apply at all.
+                state = None
+                text += "; applies only if abnormal at baseline (unknown)"
+                missing = (*missing, b_name)
             return state, _item(name, state, text, (b_name, c_name), missing, counts)
         state, text, missing = self._normal(criterion, self.current.get(marker), c_name)
         return state, _item(name, state, text, (c_name,), missing, counts)

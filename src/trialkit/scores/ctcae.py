@@ -87,7 +87,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from importlib.resources import files
@@ -142,8 +142,8 @@ FEBRILE_WINDOW = timedelta(hours=24)
 24 h up to ``at`` (a trialkit convention: neutropenia and fever must coincide)."""
 
 _SIGNIFICANT = 12  # digits shown, and the relative tolerance of equality below
+_SIG_FORMAT = f".{_SIGNIFICANT}g"
 _REL_TOL = 10.0**-_SIGNIFICANT  # admiral compares after signif(); equal within 1e-12 is equal
-_NEAR = 1e-6  # relative step used to probe either side of a boundary
 
 
 class Direction(StrEnum):
@@ -151,6 +151,9 @@ class Direction(StrEnum):
 
     LOW = "low"  # counts, haemoglobin, fibrinogen, potassium
     HIGH = "high"  # enzymes, bilirubin, creatinine, triglycerides
+
+
+_LOW = Direction.LOW  # a module global is faster to read than an enum member
 
 
 Reference = Literal["LLN", "ULN", "baseline"]
@@ -306,24 +309,19 @@ def find_term(name: str) -> Term:
 # -- comparisons -----------------------------------------------------------------------------
 
 
-def _sig(x: float) -> float:
-    return float(f"{x:.{_SIGNIFICANT}g}")
-
-
-def _same(a: float, b: float) -> bool:
-    # A relative tolerance instead of rounding to 12 digits: the same boundaries,
-    # at a fraction of the cost (this runs in the inner loop of every range search).
-    return math.isclose(a, b, rel_tol=_REL_TOL)
+# Two numbers within a relative 1e-12 of each other are the same (math.isclose with
+# _REL_TOL): a relative tolerance instead of rounding to 12 digits gives the same boundaries
+# at a fraction of the cost, and _below and _beyond run in the inner loop of every range search.
 
 
 def _below(a: float, b: float) -> bool:
-    return a < b and not _same(a, b)
+    return a < b and not math.isclose(a, b, rel_tol=_REL_TOL)
 
 
 def _beyond(value: float, limit: float, direction: Direction, inclusive: bool) -> bool:
-    if _same(value, limit):
+    if math.isclose(value, limit, rel_tol=_REL_TOL):
         return inclusive
-    return value < limit if direction is Direction.LOW else value > limit
+    return value < limit if direction is _LOW else value > limit
 
 
 def _op(direction: Direction, inclusive: bool, holds: bool = True) -> str:
@@ -334,7 +332,8 @@ def _op(direction: Direction, inclusive: bool, holds: bool = True) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{_sig(x):.6g}"
+    """``x`` as compared (12 significant digits), shown with 6."""
+    return f"{float(format(x, _SIG_FORMAT)):.6g}"
 
 
 def _compared(quantity: Quantity, limits: Mapping[str, float]) -> tuple[float, float, str]:
@@ -356,41 +355,79 @@ def _fixed(rule: Fixed, quantity: Quantity, direction: Direction) -> tuple[int, 
     return 0, f"{_num(value)} {unit} {op} {_num(limit)} {unit}: no grade from this rule"
 
 
-def _applies(rule: Multiple, value: float, refs: Mapping[str, float | None]) -> bool:
-    base, uln, lln = refs["baseline"], refs["ULN"], refs["LLN"]
-    if rule.when == "always":
-        return True
-    if rule.when == "value_below_lln":
-        assert lln is not None
-        return _below(value, lln)
-    assert base is not None
-    if rule.when in ("baseline_below_lln", "baseline_not_below_lln"):
-        assert lln is not None
-        below = _below(base, lln)
-        return below if rule.when == "baseline_below_lln" else not below
-    assert uln is not None
-    above = _below(uln, base)
-    return above if rule.when == "baseline_above_uln" else not above
+# -- rules on a reference (LLN, ULN or baseline) ---------------------------------------------
+#
+# A scenario holds every number a rule on a reference compares: (LLN, ULN, baseline, value),
+# in the term's canonical unit, with None for a reference that is not known.
+
+_REFERENCES: tuple[Reference, ...] = ("LLN", "ULN", "baseline")
+_LLN, _ULN, _BASELINE, _VALUE = 0, 1, 2, 3  # positions in a scenario
+_Scenario = Sequence[float | None]
+
+# when -> (a, b, holds): the rule applies when _below(scenario[a], scenario[b]) is ``holds``
+_CONDITIONS: dict[When, tuple[int, int, bool] | None] = {
+    "always": None,
+    "baseline_above_uln": (_ULN, _BASELINE, True),
+    "baseline_not_above_uln": (_ULN, _BASELINE, False),
+    "baseline_below_lln": (_BASELINE, _LLN, True),
+    "baseline_not_below_lln": (_BASELINE, _LLN, False),
+    "value_below_lln": (_VALUE, _LLN, True),
+}
 
 
-def _multiple(
-    rule: Multiple,
-    direction: Direction,
-    value: float,
-    refs: Mapping[str, float | None],
-    flags: Mapping[str, bool | None],
-) -> int:
-    if not _applies(rule, value, refs):
-        return 0
-    ref = refs[rule.reference]
-    assert ref is not None
-    found = next(
-        (c.grade for c in rule.cuts if _beyond(value, c.multiple * ref, direction, c.inclusive)),
-        0,
-    )
-    if found and rule.flag is not None and rule.flag_grade and flags.get(rule.flag) is True:
-        found = max(found, rule.flag_grade)
+@dataclass(frozen=True, slots=True)
+class _Scale:
+    """A :class:`Multiple` rule in the plain form the range search reads (built at import)."""
+
+    rule: Multiple
+    reference: int  # position of rule.reference in a scenario
+    cuts: tuple[tuple[int, float, bool], ...]  # (grade, multiple, inclusive), highest grade first
+    condition: tuple[int, int, bool] | None  # rule.when (see _CONDITIONS)
+    uses: tuple[int, ...]  # positions of the references the rule reads, in _REFERENCES order
+    inputs: tuple[str, ...]  # the analyte and those references, as the rule's item names them
+
+    @staticmethod
+    def of(rule: Multiple, analyte: str) -> _Scale:
+        reference = _REFERENCES.index(rule.reference)
+        condition = _CONDITIONS[rule.when]
+        compared = () if condition is None else condition[:2]
+        uses = tuple(sorted({reference, *compared} - {_VALUE}))
+        cuts = tuple((c.grade, c.multiple, c.inclusive) for c in rule.cuts)
+        inputs = (analyte, *(_REFERENCES[i] for i in uses))
+        return _Scale(rule, reference, cuts, condition, uses, inputs)
+
+    def boost(self, flags: Mapping[str, bool | None]) -> int:
+        """The rule's flag grade when its flag is recorded as present, else 0."""
+        flag = self.rule.flag
+        if flag is None or flags.get(flag) is not True:
+            return 0
+        return self.rule.flag_grade or 0
+
+
+def _applies(scale: _Scale, scenarios: Sequence[_Scenario]) -> list[bool]:
+    """Whether the rule's baseline condition (``when``) holds, in each scenario."""
+    if scale.condition is None:
+        return [True] * len(scenarios)
+    a, b, holds = scale.condition
+    found: list[bool] = []
+    for scenario in scenarios:
+        x, y = scenario[a], scenario[b]
+        assert x is not None and y is not None
+        found.append(_below(x, y) == holds)
     return found
+
+
+def _climb(scale: _Scale, direction: Direction, value: float, ref: float | None, boost: int) -> int:
+    """The grade of a rule's cuts at reference ``ref``, whether the rule applies or not.
+
+    ``boost`` is the rule's flag grade when its flag is recorded (else 0): with the value
+    beyond the rule's lowest cut, the grade is at least that.
+    """
+    assert ref is not None
+    for grade, multiple, inclusive in scale.cuts:
+        if _beyond(value, multiple * ref, direction, inclusive):
+            return max(grade, boost)
+    return 0
 
 
 def _times(multiple: float, name: str) -> str:
@@ -398,17 +435,14 @@ def _times(multiple: float, name: str) -> str:
 
 
 def _explain(
-    rule: Multiple,
-    direction: Direction,
-    value: float,
-    unit: str,
-    refs: Mapping[str, float | None],
-    flags: Mapping[str, bool | None],
+    scale: _Scale, direction: Direction, unit: str, scenario: _Scenario, grade: int
 ) -> str:
-    """Why a rule with every input known gives its grade."""
-    base, uln, lln = refs["baseline"], refs["ULN"], refs["LLN"]
+    """Why a rule with every input known gives ``grade``."""
+    rule = scale.rule
+    lln, uln, base, value = scenario
+    assert value is not None
     shown = f"{_num(value)} {unit}"
-    if not _applies(rule, value, refs):
+    if not _applies(scale, [scenario])[0]:
         if rule.when == "baseline_above_uln":
             return f"does not apply: baseline {_num(base or 0)} ≤ ULN {_num(uln or 0)} {unit}"
         if rule.when == "baseline_not_above_uln":
@@ -418,9 +452,8 @@ def _explain(
         if rule.when == "baseline_not_below_lln":
             return f"does not apply: baseline {_num(base or 0)} < LLN {_num(lln or 0)} {unit}"
         return f"does not apply: {shown} ≥ LLN {_num(lln or 0)} {unit}"
-    ref = refs[rule.reference]
+    ref = scenario[scale.reference]
     assert ref is not None
-    grade = _multiple(rule, direction, value, refs, flags)
     for cut in rule.cuts:
         limit = cut.multiple * ref
         if _beyond(value, limit, direction, cut.inclusive):
@@ -437,92 +470,274 @@ def _explain(
     return f"{shown} {op} {_times(last.multiple, rule.reference)} ({_num(limit)} {unit}) → grade 0"
 
 
-# -- exploring missing references ------------------------------------------------------------
-
-_REFERENCES: tuple[Reference, ...] = ("LLN", "ULN", "baseline")
-_COUPLED: dict[When, tuple[Reference, Reference]] = {
-    "baseline_above_uln": ("baseline", "ULN"),
-    "baseline_not_above_uln": ("baseline", "ULN"),
-    "baseline_below_lln": ("baseline", "LLN"),
-    "baseline_not_below_lln": ("baseline", "LLN"),
-}
-
-
-def _uses(rule: Multiple) -> frozenset[str]:
-    used = {rule.reference, *_COUPLED.get(rule.when, ())}
-    if rule.when == "value_below_lln":
-        used.add("LLN")
-    return frozenset(used)
-
-
-def _breakpoints(
-    rules: Sequence[Multiple], value: float, refs: Mapping[str, float | None]
-) -> dict[str, set[float]]:
-    """Reference values at which some rule changes its grade or applicability."""
-    points: dict[str, set[float]] = {name: set() for name in _REFERENCES}
-    for rule in rules:
-        points[rule.reference].update(value / c.multiple for c in rule.cuts)
-        if rule.when == "value_below_lln":
-            points["LLN"].add(value)
-    raw = {name: set(found) for name, found in points.items()}
-    for rule in rules:
-        pair = _COUPLED.get(rule.when)
-        if pair is None:
-            continue
-        for a, b in (pair, pair[::-1]):
-            known = refs[a]
-            points[b].update(raw[a] if known is None else {known})
-    return points
-
-
-def _candidates(points: Iterable[float]) -> tuple[float, ...]:
-    """Each breakpoint, a value just either side of it, and one far beyond both ends."""
-    found = sorted(p for p in points if p > 0 and math.isfinite(p))
-    if not found:
-        return (1.0,)
-    near = (p * f for p in found for f in (1 - _NEAR, 1.0, 1 + _NEAR))
-    return tuple(sorted({found[0] / 1e3, *near, found[-1] * 1e3}))
+# -- a term's rules, prepared once at import -------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class _Outcome:
-    grades: tuple[int, ...]
-    missing: tuple[str, ...]
+class _Plan:
+    """A term's rules under one reading of fibrinogen's "if abnormal"."""
+
+    term: Term
+    rules: tuple[Fixed | _Scale, ...]  # in the term's order, one item each
+    fixed: tuple[Fixed, ...]
+    scales: tuple[_Scale, ...]
+    uses: tuple[int, ...]  # every reference some rule reads, in _REFERENCES order
+    flags: tuple[Flag, ...]  # the clinical findings the rules read
+    partners: tuple[tuple[int, ...], ...]  # per reference: what a ``when`` compares it with
+
+
+def _plan(term: Term, reading: FibrinogenReading) -> _Plan:
+    rules = term.rules if reading == "baseline" else tuple(_admiral_reading(r) for r in term.rules)
+    prepared = tuple(_Scale.of(r, term.analyte) if isinstance(r, Multiple) else r for r in rules)
+    scales = tuple(r for r in prepared if isinstance(r, _Scale))
+    partners: list[set[int]] = [set() for _ in _REFERENCES]  # other references or _VALUE
+    for s in scales:
+        if s.condition is not None:
+            a, b, _ = s.condition
+            partners[b].add(a)
+            if a != _VALUE:
+                partners[a].add(b)
+    return _Plan(
+        term=term,
+        rules=prepared,
+        fixed=tuple(r for r in prepared if isinstance(r, Fixed)),
+        scales=scales,
+        uses=tuple(sorted({i for s in scales for i in s.uses})),
+        flags=tuple(s.rule.flag for s in scales if s.rule.flag is not None),
+        partners=tuple(tuple(sorted(found)) for found in partners),
+    )
+
+
+_ADMIRAL_READING: dict[When, tuple[When, str]] = {
+    "baseline_not_below_lln": ("always", "multiples of LLN"),
+    "baseline_below_lln": ("value_below_lln", "decrease from baseline (value below LLN)"),
+}
+
+
+def _admiral_reading(rule: Rule) -> Rule:
+    """Fibrinogen as admiral reads "if abnormal": × LLN always, % decrease if the value < LLN."""
+    if not isinstance(rule, Multiple) or rule.when not in _ADMIRAL_READING:
+        return rule
+    when, name = _ADMIRAL_READING[rule.when]
+    return rule.model_copy(update={"when": when, "name": name})
+
+
+_READINGS: tuple[FibrinogenReading, ...] = ("baseline", "value")
+_PLANS: dict[tuple[str, str], _Plan] = {
+    (t.key, reading): _plan(t, reading) for t in _TERMS if t.rules for reading in _READINGS
+}
+
+
+def _plan_for(term: Term, reading: str) -> _Plan:
+    if not term.rules:
+        raise TrialkitInputError(
+            f"term: {term.name} needs a neutrophil count and temperatures; "
+            "use febrile_neutropenia()"
+        )
+    if reading not in _READINGS:
+        raise TrialkitInputError(f"fibrinogen_abnormal: {reading!r} must be 'baseline' or 'value'")
+    return _PLANS[(term.key, reading)]
+
+
+# -- exploring missing references ------------------------------------------------------------
+#
+# An unknown LLN, ULN or baseline is explored over every value it could take. Why a few
+# samples suffice: every comparison a rule makes with a reference r is one of
+#   value vs multiple × r     (its outcome can change only at r = value / multiple),
+#   value vs LLN              (only at LLN = value: fibrinogen, admiral reading),
+#   baseline vs ULN or LLN    (only at baseline = the limit, when that limit is known),
+# and each is constant for r below the point, at it (within the 1e-12 tolerance of equality),
+# and above it. So with the other references fixed, every rule's grade is constant on each
+# open interval between consecutive sorted breakpoints (and on (0, first) and (last, ∞)),
+# and at a breakpoint it takes the value of the inclusive or strict edge there. One sample
+# inside each interval plus the breakpoints themselves therefore meets every grade the
+# reference can give, inclusive edges included.
+#
+# Breakpoints less than one part in a million apart (_SAME_BOUNDARY) are one boundary seen
+# through floating point (20 x ULN of a value converted from ukat/L against the ULN itself):
+# the sliver between them is not sampled, as no laboratory reports a value inside it and its
+# grade would be an artefact of the 1e-12 tolerance. Every wider interval is sampled at a
+# point far outside the tolerance band of both its ends.
+#
+# A rule's cut points matter only where the rule applies. When its ``when`` compares the
+# explored reference with a known number k (a baseline with a known ULN), it holds on one
+# side of k only (k itself included, within the tolerance), so the cut points strictly on
+# the other side are dropped: the rule gives 0 there whatever its cuts say, and k stays a
+# breakpoint. A ``when`` that reads known numbers only holds everywhere (all cut points are
+# kept) or nowhere (none are). Dropping a breakpoint that changes no grade only merges two
+# intervals on which every rule gives the same grade.
+#
+# The one edge that moves is a baseline against a limit when both are unknown. References
+# that a rule's ``when`` compares with each other and that are all unknown form a group
+# (_groups): they are sampled at the same values, the union of their breakpoints, so each
+# keeps its own breakpoints and inside one interval only their order decides; and they get
+# as many samples per interval as the group has members, so that every order of their values
+# inside one interval, ties included, is met: for a baseline b and a limit u, (s1, s2),
+# (s1, s1) and (s2, s1) give b below, equal to and above u, and holding either at s1 or s2
+# the other meets both sides of the comparison. Unknowns in different groups are independent,
+# so the product of the per-axis samples meets every combination of regions, and a reference
+# that can change the grade with the others held anywhere changes it with them held at some
+# sample (_matters).
+
+
+# What a search found: the grades still possible (lowest first) and the unknown references
+# that could change them. A plain pair: the search builds one per rule and per term.
+_Outcome = tuple[tuple[int, ...], tuple[str, ...]]
 
 
 def _explore(
-    rules: Sequence[Rule],
-    direction: Direction,
-    quantity: Quantity,
-    value: float,
-    refs: Mapping[str, float | None],
-    flags: Mapping[str, bool | None],
+    plan: _Plan, scenario: _Scenario, boosts: Sequence[int], floor: int
+) -> tuple[_Outcome, tuple[_Outcome, ...]]:
+    """The grades possible over every value the unknown references could take.
+
+    Returns the term's outcome (the highest grade of any rule, at least ``floor``, the
+    grade of the fixed limits) and the outcome of each of ``plan.scales``. Each rule is
+    graded once per scenario and that grade serves both, so the search runs once per term.
+    """
+    unknown = [i for i in plan.uses if scenario[i] is None]
+    if not unknown:  # every reference known: one scenario, every grade decided
+        grades = [column[0] for column in _columns(plan, [scenario], unknown, boosts)]
+        return ((max([floor, *grades]),), ()), tuple([((g,), ()) for g in grades])
+    scenarios = list(itertools.product(*_axes(plan, scenario, unknown)))
+    columns = _columns(plan, scenarios, unknown, boosts)
+    floors = [floor] * len(scenarios)
+    term = list(map(max, floors, *columns)) if columns else floors
+    rules = tuple([_outcome(scenarios, column, unknown) for column in columns])
+    return _outcome(scenarios, term, unknown), rules
+
+
+def _columns(
+    plan: _Plan, scenarios: Sequence[_Scenario], unknown: Sequence[int], boosts: Sequence[int]
+) -> list[list[int]]:
+    """The grade of each rule (one column each) in each scenario (``unknown`` is explored)."""
+    value = scenarios[0][_VALUE]
+    assert value is not None
+    direction = plan.term.direction
+    columns: list[list[int]] = []
+    for scale, boost in zip(plan.scales, boosts, strict=True):
+        applies = _applies(scale, scenarios)
+        if scale.reference not in unknown:  # the same in every scenario: the cuts give one grade
+            grade = _climb(scale, direction, value, scenarios[0][scale.reference], boost)
+            columns.append([grade if holds else 0 for holds in applies])
+            continue
+        # The cuts read the rule's own reference only: climb them once per value it takes.
+        climbed: dict[float | None, int] = {}
+        column: list[int] = []
+        for scenario, holds in zip(scenarios, applies, strict=True):
+            if not holds:
+                column.append(0)
+                continue
+            ref = scenario[scale.reference]
+            if ref not in climbed:
+                climbed[ref] = _climb(scale, direction, value, ref, boost)
+            column.append(climbed[ref])
+        columns.append(column)
+    return columns
+
+
+def _axes(
+    plan: _Plan, scenario: _Scenario, unknown: Sequence[int]
+) -> list[tuple[float | None, ...]]:
+    """The values each number of the scenario is explored at: its own, or samples if unknown."""
+    axes: list[tuple[float | None, ...]] = [(known,) for known in scenario]
+    for group in _groups(plan, unknown):
+        points = _breakpoints(plan, scenario, group[0])
+        for i in group[1:]:
+            points |= _breakpoints(plan, scenario, i)
+        samples = _candidates(points, per_interval=len(group))
+        for i in group:
+            axes[i] = samples
+    return axes
+
+
+def _groups(plan: _Plan, unknown: Sequence[int]) -> list[list[int]]:
+    """The unknown references, grouped with those that a rule's ``when`` compares them with."""
+    groups: list[list[int]] = []
+    for i in unknown:
+        group = [i]
+        for linked in [g for g in groups if any(j in plan.partners[i] for j in g)]:
+            groups.remove(linked)
+            group += linked
+        groups.append(group)
+    return groups
+
+
+def _breakpoints(plan: _Plan, scenario: _Scenario, axis: int) -> set[float]:
+    """Values of reference ``axis`` at which some rule changes its grade or whether it applies,
+    with the other references as in ``scenario`` (those of its group: see _axes)."""
+    points: set[float] = set()
+    for s in plan.scales:
+        if s.reference == axis:
+            points.update(_cut_points(s, scenario, axis))
+    for other in plan.partners[axis]:
+        known = scenario[other]
+        if known is not None:  # where the comparison with it turns
+            points.add(known)
+    return points
+
+
+def _cut_points(scale: _Scale, scenario: _Scenario, axis: int) -> list[float]:
+    """Where the rule's cuts change its grade along its reference ``axis``, where it may apply."""
+    value = scenario[_VALUE]
+    assert value is not None
+    points = [value / multiple for _, multiple, _ in scale.cuts]
+    if scale.condition is None:
+        return points
+    a, b, holds = scale.condition
+    if axis not in (a, b):  # the condition does not read the axis
+        x, y = scenario[a], scenario[b]
+        if x is None or y is None or _below(x, y) == holds:
+            return points
+        return []  # never applies
+    known = scenario[b if a == axis else a]
+    if known is None:  # compared with another unknown reference
+        return points
+    if (a == axis) != holds:  # applies above ``known`` only
+        return [p for p in points if not _below(p, known)]
+    return [p for p in points if not _below(known, p)]  # applies below ``known`` only
+
+
+# evenly spaced samples inside an interval, for each size of a group (see _axes)
+_INSIDE = {n: tuple((j + 1) / (n + 1) for j in range(n)) for n in range(1, len(_REFERENCES) + 1)}
+_SAME_BOUNDARY = 1e-6  # relative gap below which two breakpoints are one boundary (see above)
+
+
+def _candidates(points: Iterable[float], per_interval: int) -> tuple[float, ...]:
+    """Each breakpoint and ``per_interval`` values inside each interval they bound (see above)."""
+    found = sorted([p for p in points if 0 < p < math.inf])
+    if not found:
+        return (1.0,)  # the grade does not depend on this reference
+    inside = _INSIDE[per_interval]
+    samples: list[float] = []
+    low = 0.0
+    for high in found:  # (0, first), then between consecutive breakpoints
+        if high > low * (1 + _SAME_BOUNDARY):
+            for f in inside:
+                samples.append(low + (high - low) * f)
+        samples.append(high)
+        low = high
+    for f in inside:  # (last, ∞)
+        samples.append(low * (1 + 2 * f))
+    return tuple(samples)
+
+
+def _outcome(
+    scenarios: Sequence[_Scenario], grades: Sequence[int], unknown: Sequence[int]
 ) -> _Outcome:
-    """The grades possible over every value the unknown references could take."""
-    fixed = max(
-        (_fixed(r, quantity, direction)[0] for r in rules if isinstance(r, Fixed)), default=0
-    )
-    multiples = [r for r in rules if isinstance(r, Multiple)]
-    used = frozenset().union(*(_uses(r) for r in multiples))
-    unknown = [n for n in _REFERENCES if n in used and refs[n] is None]
-    points = _breakpoints(multiples, value, refs)
-    axes = [_candidates(points[n]) for n in unknown]
-    grid: dict[tuple[float, ...], int] = {}
-    for combo in itertools.product(*axes):
-        scenario: dict[str, float | None] = dict(refs)
-        scenario.update(zip(unknown, combo, strict=True))
-        grid[combo] = max(
-            [fixed, *(_multiple(r, direction, value, scenario, flags) for r in multiples)]
-        )
-    missing = tuple(n for i, n in enumerate(unknown) if _matters(grid, i))
-    return _Outcome(tuple(sorted(set(grid.values()))), missing)
+    distinct = tuple(sorted(set(grades)))
+    if len(distinct) == 1:
+        return distinct, ()  # no unknown reference changes the grade
+    if len(unknown) == 1:  # the only unknown changes it
+        return distinct, (_REFERENCES[unknown[0]],)
+    missing = tuple(_REFERENCES[i] for i in unknown if _matters(scenarios, grades, i))
+    return distinct, missing
 
 
-def _matters(grid: Mapping[tuple[float, ...], int], axis: int) -> bool:
-    """Whether the grade changes along ``axis`` with the other unknowns held fixed."""
-    seen: dict[tuple[float, ...], int] = {}
-    for combo, grade in grid.items():
-        rest = combo[:axis] + combo[axis + 1 :]
+def _matters(scenarios: Sequence[_Scenario], grades: Sequence[int], axis: int) -> bool:
+    """Whether the grade changes along ``axis`` with the other references held fixed."""
+    seen: dict[tuple[float | None, ...], int] = {}
+    for scenario, grade in zip(scenarios, grades, strict=True):
+        rest = (*scenario[:axis], *scenario[axis + 1 :])
         if seen.setdefault(rest, grade) != grade:
             return True
     return False
@@ -571,16 +786,22 @@ def grade(
     ("LLN", "ULN", "baseline"). Each item is one rule, reported beside the grade
     (``counts=False``): the grade is the highest of them, not their sum.
     """
-    item = find_term(term)
-    if not item.rules:
-        raise TrialkitInputError(
-            f"term: {item.name} needs a neutrophil count and temperatures; "
-            "use febrile_neutropenia()"
-        )
-    if fibrinogen_abnormal not in ("baseline", "value"):
-        raise TrialkitInputError(
-            f"fibrinogen_abnormal: {fibrinogen_abnormal!r} must be 'baseline' or 'value'"
-        )
+    plan = _plan_for(find_term(term), fibrinogen_abnormal)
+    flags = {"symptomatic": symptomatic, "transfusion_indicated": transfusion_indicated}
+    return _grade(plan, value, lln, uln, baseline, flags)
+
+
+def _grade(
+    plan: _Plan,
+    value: Quantity,
+    lln: float | None,
+    uln: float | None,
+    baseline: Quantity | None,
+    flags: Mapping[str, bool | None],
+    notes: tuple[str, ...] = (),
+) -> ScoreResult:
+    """:func:`grade` once the term and reading are resolved; ``notes`` follow the term's note."""
+    item = plan.term
     _check("value", value, item.concept)
     _check_limit("lln", lln, item.unit)
     _check_limit("uln", uln, item.unit)
@@ -588,23 +809,15 @@ def grade(
         raise TrialkitInputError(f"lln: {lln} {item.unit} is above uln {uln} {item.unit}")
     if baseline is not None:
         _check("baseline", baseline, item.concept)
-    rules = item.rules
-    if fibrinogen_abnormal == "value":
-        rules = tuple(_admiral_reading(r) for r in rules)
-    relative = any(isinstance(r, Multiple) for r in rules)
-    canonical = value.to(item.unit) if relative else value.value
-    refs: dict[str, float | None] = {
-        "LLN": lln,
-        "ULN": uln,
-        "baseline": None if baseline is None else baseline.to(item.unit),
-    }
-    flags: dict[str, bool | None] = {
-        "symptomatic": symptomatic,
-        "transfusion_indicated": transfusion_indicated,
-    }
-    outcome = _explore(rules, item.direction, value, canonical, refs, flags)
-    items = tuple(_rule_item(item, r, value, canonical, refs, flags) for r in rules)
-    low, high = outcome.grades[0], outcome.grades[-1]
+    canonical = value.to(item.unit) if plan.scales else value.value
+    scenario = (lln, uln, None if baseline is None else baseline.to(item.unit), canonical)
+    judged = [_fixed(r, value, item.direction) for r in plan.fixed]  # (grade, reason) each
+    floor = max([found for found, _ in judged], default=0)
+    boosts = [s.boost(flags) for s in plan.scales] if plan.flags else [0] * len(plan.scales)
+    outcome, scaled = _explore(plan, scenario, boosts, floor)
+    items = _items(plan, judged, scaled, scenario, flags)
+    grades, missing = outcome
+    low, high = grades[0], grades[-1]
     decided = low == high
     return ScoreResult(
         score=f"ctcae.{item.key}",
@@ -613,26 +826,12 @@ def grade(
         low=float(low),
         high=float(high),
         items=items,
-        missing=outcome.missing,
+        missing=missing,
         category=f"grade {low}" if decided else None,
-        possible=() if decided else tuple(f"grade {g}" for g in outcome.grades),
+        possible=() if decided else tuple([f"grade {g}" for g in grades]),
         interpretation=_criterion(item, low) if decided else None,
-        notes=(item.clinical,),
+        notes=(item.clinical, *notes),
     )
-
-
-_ADMIRAL_READING: dict[When, tuple[When, str]] = {
-    "baseline_not_below_lln": ("always", "multiples of LLN"),
-    "baseline_below_lln": ("value_below_lln", "decrease from baseline (value below LLN)"),
-}
-
-
-def _admiral_reading(rule: Rule) -> Rule:
-    """Fibrinogen as admiral reads "if abnormal": × LLN always, % decrease if the value < LLN."""
-    if not isinstance(rule, Multiple) or rule.when not in _ADMIRAL_READING:
-        return rule
-    when, name = _ADMIRAL_READING[rule.when]
-    return rule.model_copy(update={"when": when, "name": name})
 
 
 def _criterion(item: Term, grade: int) -> str:
@@ -641,32 +840,49 @@ def _criterion(item: Term, grade: int) -> str:
     return f"Grade {grade}: {item.criteria[grade - 1]}"
 
 
-def _rule_item(
+def _items(
+    plan: _Plan,
+    judged: Sequence[tuple[int, str]],
+    scaled: Sequence[_Outcome],
+    scenario: _Scenario,
+    flags: Mapping[str, bool | None],
+) -> tuple[Item, ...]:
+    """One item per rule, in the term's order, from the fixed rules' (grade, reason) and the
+    outcomes of the rules on a reference."""
+    term = plan.term
+    fixed, scales = iter(judged), iter(scaled)
+    items: list[Item] = []
+    for rule in plan.rules:
+        if isinstance(rule, Fixed):
+            found, reason = next(fixed)
+            items.append(Item.decided(rule.name, found, reason, (term.analyte,), counts=False))
+        else:
+            items.append(_scale_item(term, rule, next(scales), scenario, flags))
+    return tuple(items)
+
+
+def _scale_item(
     item: Term,
-    rule: Rule,
-    quantity: Quantity,
-    value: float,
-    refs: Mapping[str, float | None],
+    scale: _Scale,
+    outcome: _Outcome,
+    scenario: _Scenario,
     flags: Mapping[str, bool | None],
 ) -> Item:
-    if isinstance(rule, Fixed):
-        found, reason = _fixed(rule, quantity, item.direction)
-        return Item.decided(rule.name, found, reason, (item.analyte,), counts=False)
-    outcome = _explore((rule,), item.direction, quantity, value, refs, flags)
-    uses = sorted(_uses(rule), key=_REFERENCES.index)
-    inputs = (item.analyte, *uses)
+    rule = scale.rule
+    inputs = scale.inputs
     if rule.flag is not None and flags.get(rule.flag) is not None:
         inputs = (*inputs, rule.flag)
-    low, high = outcome.grades[0], outcome.grades[-1]
-    if all(refs[n] is not None for n in uses):
-        reason = _explain(rule, item.direction, value, item.unit, refs, flags)
+    grades, missing = outcome
+    low, high = grades[0], grades[-1]
+    unknown = [_REFERENCES[i] for i in scale.uses if scenario[i] is None]
+    if not unknown:
+        reason = _explain(scale, item.direction, item.unit, scenario, low)
         return Item.decided(rule.name, low, reason, inputs, counts=False)
-    unknown = [n for n in uses if refs[n] is None]
     if low == high:
         reason = f"grade {low} whatever the {' and '.join(unknown)}"
     else:
         reason = f"{' and '.join(unknown)} unknown: grade {low}–{high} possible"
-    return Item.undecided(rule.name, low, high, reason, inputs, outcome.missing, counts=False)
+    return Item.undecided(rule.name, low, high, reason, inputs, missing, counts=False)
 
 
 def sustained_fever(readings: Iterable[tuple[datetime, Quantity]]) -> bool | None:
@@ -709,6 +925,16 @@ def febrile_neutropenia(
     judgement, so the laboratory grade is 3 (noted). An unknown ANC or fever
     leaves grades 0 and 3 possible, with ``missing`` "ANC" / "temperature".
     """
+    return _febrile(anc, peak_temperature, sustained)
+
+
+def _febrile(
+    anc: Quantity | None,
+    peak_temperature: Quantity | None,
+    sustained: bool | None,
+    notes: tuple[str, ...] = (),
+) -> ScoreResult:
+    """:func:`febrile_neutropenia`; ``notes`` follow the term's note."""
     item = TERMS["febrile_neutropenia"]
     if anc is not None:
         _check("anc", anc, item.concept)
@@ -755,7 +981,7 @@ def febrile_neutropenia(
         category=f"grade {low}" if decided else None,
         possible=() if decided else tuple(f"grade {g}" for g in grades),
         interpretation=_criterion(item, low) if decided else None,
-        notes=(item.clinical,),
+        notes=(item.clinical, *notes),
     )
 
 
@@ -816,49 +1042,44 @@ def assess(
     record without labs).
     """
     found: list[Scored] = []
+    fallbacks = limits or {}
+    latest_note = f"in the {_span(lookback)} up to {at.isoformat()}"
+    # the baseline is known from baseline_at on; before it (screening) it is unknown
+    since = baseline_at if baseline_at is not None and at >= baseline_at else None
+    baseline_note = None if since is None else f"at or before {since.isoformat()}"
     for item in _TERMS:
         if not item.rules:
             continue
         observed = record.latest(item.concept, at, lookback)
         if observed is None or observed.quantity is None:
             continue
+        plan = _plan_for(item, fibrinogen_abnormal)
         evidence: dict[str, tuple[RecordEntry, ...]] = {item.analyte: (observed,)}
-        lln, uln = _limits(observed, (limits or {}).get(item.concept))
+        lln, uln = _limits(observed, fallbacks.get(item.concept))
         if observed.reference_low is not None:
             evidence["LLN"] = (observed,)
         if observed.reference_high is not None:
             evidence["ULN"] = (observed,)
         baseline = None
-        if baseline_at is not None and at >= baseline_at:
-            before = record.latest(item.concept, baseline_at)
+        if since is not None:
+            before = record.latest(item.concept, since)
             if before is not None and before.quantity is not None:
                 baseline = before.quantity
                 evidence["baseline"] = (before,)
         flags: dict[str, bool | None] = {}
-        for rule in item.rules:
-            if isinstance(rule, Multiple) and rule.flag is not None:
-                key = _FLAG_CONCEPTS[rule.flag]
-                flags[rule.flag], entries = finding(record, key, at, lookback)
-                if entries:
-                    evidence[rule.flag] = entries
-        result = grade(
-            item.name,
-            observed.quantity,
-            lln=lln,
-            uln=uln,
-            baseline=baseline,
-            symptomatic=flags.get("symptomatic"),
-            transfusion_indicated=flags.get("transfusion_indicated"),
-            fibrinogen_abnormal=fibrinogen_abnormal,
-        )
-        notes = [f"latest {item.analyte} in the {_span(lookback)} up to {at.isoformat()}"]
-        if any(isinstance(r, Multiple) and "baseline" in _uses(r) for r in item.rules):
+        for flag in plan.flags:
+            flags[flag], entries = finding(record, _FLAG_CONCEPTS[flag], at, lookback)
+            if entries:
+                evidence[flag] = entries
+        notes = [f"latest {item.analyte} {latest_note}"]
+        if _BASELINE in plan.uses:
             notes.append(
-                f"baseline: latest {item.analyte} at or before {baseline_at.isoformat()}"
-                if baseline_at is not None and at >= baseline_at
+                f"baseline: latest {item.analyte} {baseline_note}"
+                if baseline_note is not None
                 else "baseline unknown (no baseline date given, or before it)"
             )
-        found.append(Scored(replace(result, notes=(*result.notes, *notes)), evidence))
+        result = _grade(plan, observed.quantity, lln, uln, baseline, flags, tuple(notes))
+        found.append(Scored(result, evidence))
     febrile = _assess_febrile(record, at)
     if febrile is not None:
         found.append(febrile)
@@ -908,6 +1129,5 @@ def _assess_febrile(record: PatientRecord, at: datetime) -> Scored | None:
             if o.end is not None and o.end <= at:
                 readings.append((o.end, o.quantity))
         sustained = sustained_fever(readings)
-    result = febrile_neutropenia(anc.quantity, peak, sustained=sustained)
     note = f"ANC and temperatures of the {_span(FEBRILE_WINDOW)} up to {at.isoformat()}"
-    return Scored(replace(result, notes=(*result.notes, note)), evidence)
+    return Scored(_febrile(anc.quantity, peak, sustained, (note,)), evidence)

@@ -8,6 +8,7 @@
     │   ├── UnitError                   a unit that is not UCUM, or cannot mean the concept
     │   ├── PlausibilityError           a value outside the concept's plausible range
     │   ├── VocabularyError             an unknown concept key or code
+    │   ├── ProtocolError               a protocol file that is not valid (file, line, field)
     │   └── DesignInputError            impossible parameters for a trial design
     └── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
                                         a bug in trialkit, never the user's fault
@@ -24,6 +25,7 @@ __all__ = [
     "DefinitionError",
     "DesignInputError",
     "PlausibilityError",
+    "ProtocolError",
     "TrialkitError",
     "TrialkitInputError",
     "UnitError",
@@ -61,3 +63,11 @@ class DesignInputError(TrialkitInputError):
 
 class DefinitionError(TrialkitError):
     """A data file shipped with trialkit is invalid. This is a bug in trialkit."""
+
+
+class ProtocolError(TrialkitInputError):
+    """A protocol file that cannot be used: invalid YAML, an unknown field or concept, a bad rule.
+
+    The message names the file, the line and the field (``r-hlh.yaml:41: criteria[3].rule:
+    unknown concept 'lab.feritin'``).
+    """

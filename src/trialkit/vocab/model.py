@@ -18,6 +18,7 @@ __all__ = [
     "SYSTEMS",
     "Code",
     "Concept",
+    "HalfLife",
     "Kind",
     "PlausibleRange",
     "ValueType",
@@ -109,6 +110,19 @@ class PlausibleRange(_Row):
         return self
 
 
+class HalfLife(_Row):
+    """A drug's terminal elimination half-life, for wash-outs counted in half-lives."""
+
+    value: float = Field(gt=0)
+    unit: str = Field(pattern=r"^(h|d)$", description="UCUM: h or d.")
+    source: str = Field(description="The label or paper the half-life is taken from.")
+
+    @property
+    def hours(self) -> float:
+        """The half-life in hours."""
+        return self.value * (24.0 if self.unit == "d" else 1.0)
+
+
 class Concept(_Row):
     """One row of the vocabulary."""
 
@@ -128,6 +142,9 @@ class Concept(_Row):
     plausible: PlausibleRange | None = None
     members: tuple[str, ...] = Field(default=(), description="For a drug class: its drug keys.")
     gene: str | None = Field(default=None, description="For an alteration: the gene's concept key.")
+    half_life: HalfLife | None = Field(
+        default=None, description="For a drug: terminal half-life, for wash-outs in half-lives."
+    )
     source: str = Field(description="Where the concept and its definition come from.")
     notes: str | None = None
 

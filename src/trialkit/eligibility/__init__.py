@@ -1,0 +1,28 @@
+"""Eligibility: the criteria tree evaluated for one patient (and, later, compiled to SQL)."""
+
+from __future__ import annotations
+
+from trialkit.eligibility.evaluate import Context, Missing, Outcome, evaluate
+from trialkit.eligibility.logic import Truth
+from trialkit.eligibility.screening import (
+    CriterionResult,
+    NextCheck,
+    Screening,
+    Verdict,
+    rank,
+    screen,
+)
+
+__all__ = [
+    "Context",
+    "CriterionResult",
+    "Missing",
+    "NextCheck",
+    "Outcome",
+    "Screening",
+    "Truth",
+    "Verdict",
+    "evaluate",
+    "rank",
+    "screen",
+]

@@ -1,0 +1,661 @@
+"""The bedside evaluator: one criteria tree, one patient record, one index time.
+
+Each node gives an :class:`Outcome`: its truth value (Kleene, see
+:mod:`trialkit.eligibility.logic`), a one-line reason, the record entries it
+used as evidence, the threshold and its source, and — when unknown — the data
+that would decide it. The semantics of each node (what "nothing recorded"
+means) are stated in :mod:`trialkit.protocol.criteria`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
+from trialkit.protocol.criteria import (
+    Age,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Attestation,
+    ConditionNode,
+    Drug,
+    Finding,
+    Genomic,
+    Measure,
+    Node,
+    Not,
+    Op,
+    ProcedureNode,
+    Score,
+    SexNode,
+)
+from trialkit.protocol.window import before, describe
+from trialkit.record import Exposure, GenomicFinding, Observation, PatientRecord, Sex
+from trialkit.record.model import birth_age
+from trialkit.scores import (
+    RecordEntry,
+    Scored,
+    ScoreResult,
+    hlh2004,
+    hscore,
+    performance,
+    psofa,
+    qtc,
+    renal,
+    sofa,
+)
+from trialkit.scores.psofa import age_in_months
+from trialkit.units import convert
+from trialkit.vocab import concept
+
+__all__ = [
+    "SCORE_ADAPTERS",
+    "TREATMENT_HISTORY",
+    "Context",
+    "Evidence",
+    "Missing",
+    "Outcome",
+    "evaluate",
+]
+
+_T = TypeVar("_T")
+
+Evidence = RecordEntry | GenomicFinding
+"""A record entry an outcome rests on."""
+
+_SYMBOL: dict[str, str] = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+TREATMENT_HISTORY = "attestation.treatment_history_reviewed"
+"""The attestation that lets the absence of a drug or procedure read as "none"."""
+_NOT_PRESENT = frozenset({"refuted", "entered-in-error"})
+
+ScoreAdapter = Callable[[PatientRecord, datetime], tuple[Scored, ...]]
+SCORE_ADAPTERS: dict[str, tuple[ScoreAdapter, tuple[str, ...]]] = {
+    "hlh2004": (hlh2004.assess, ("hlh2004",)),
+    "hscore": (hscore.assess, ("hscore",)),
+    "sofa": (sofa.assess, ("sofa",)),
+    "psofa": (psofa.assess, ("psofa",)),
+    "schwartz_bedside": (renal.assess, ("schwartz_bedside",)),
+    "cockcroft_gault": (renal.assess, ("cockcroft_gault",)),
+    "qtc_fridericia": (qtc.assess, ("qtc_fridericia",)),
+    "performance": (performance.assess, ("karnofsky", "lansky")),
+}
+"""Each score a criterion can name: its record adapter and the result ids it accepts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A piece of data whose absence leaves a criterion unknown.
+
+    ``item`` identifies the data (a concept key, ``birth_date``, a score input)
+    so that the same gap found by several criteria is counted once; ``detail``
+    says what exactly to check.
+    """
+
+    item: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one node for one patient."""
+
+    truth: Truth
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    missing: tuple[Missing, ...] = ()
+    threshold: str | None = None
+    source: str | None = None
+    children: tuple[Outcome, ...] = ()
+
+
+@dataclass
+class Context:
+    """One patient at one index time, with the scores computed once and reused."""
+
+    record: PatientRecord
+    at: datetime
+    _scores: dict[str, tuple[Scored, ...]] = field(default_factory=dict)
+
+    def scores(self, adapter: ScoreAdapter) -> tuple[Scored, ...]:
+        """The adapter's results for this patient at this time (computed once)."""
+        key = f"{adapter.__module__}.{adapter.__qualname__}"
+        if key not in self._scores:
+            self._scores[key] = adapter(self.record, self.at)
+        return self._scores[key]
+
+
+def evaluate(node: Node, context: Context) -> Outcome:
+    """The outcome of ``node`` for the patient and index time of ``context``."""
+    if isinstance(node, AllOf | AnyOf | AtLeast | Not):
+        return _logic(node, context)
+    if isinstance(node, Measure):
+        return _measure(node, context)
+    if isinstance(node, Score):
+        return _score(node, context)
+    if isinstance(node, Age):
+        return _age(node, context)
+    if isinstance(node, SexNode):
+        return _sex(node, context)
+    if isinstance(node, ConditionNode):
+        return _condition(node, context)
+    if isinstance(node, Finding):
+        return _flag(node.finding, node.within, context, "finding")
+    if isinstance(node, Attestation):
+        return _flag(node.attestation, node.within, context, "attestation")
+    if isinstance(node, Drug):
+        return _drug(node, context)
+    if isinstance(node, ProcedureNode):
+        return _procedure(node, context)
+    return _genomic(node, context)
+
+
+# -- logic ----------------------------------------------------------------------------------------
+def _logic(node: AllOf | AnyOf | AtLeast | Not, context: Context) -> Outcome:
+    if isinstance(node, Not):
+        inner = evaluate(node.not_, context)
+        return Outcome(
+            negate(inner.truth),
+            f"not ({inner.reason})",
+            inner.evidence,
+            inner.missing,
+            children=(inner,),
+        )
+    if isinstance(node, AllOf):
+        parts = tuple(evaluate(child, context) for child in node.all_of)
+        truth, label = all_of(p.truth for p in parts), "all of"
+    elif isinstance(node, AnyOf):
+        parts = tuple(evaluate(child, context) for child in node.any_of)
+        truth, label = any_of(p.truth for p in parts), "any of"
+    else:
+        parts = tuple(evaluate(child, context) for child in node.of)
+        truth = at_least(node.at_least, [p.truth for p in parts])
+        label = f"at least {node.at_least} of"
+    counts = {t: sum(1 for p in parts if p.truth is t) for t in Truth}
+    shown = ", ".join(f"{n} {t.value.replace('_', ' ')}" for t, n in counts.items() if n)
+    # The evidence that decides: the children agreeing with the result (all of
+    # them when unknown, so that the reader sees what is already known).
+    deciding = parts if truth is Truth.UNKNOWN else tuple(p for p in parts if p.truth is truth)
+    missing = _unique(m for p in parts if p.truth is Truth.UNKNOWN for m in p.missing)
+    return Outcome(
+        truth,
+        f"{label} {len(parts)}: {shown}",
+        _unique(e for p in deciding for e in p.evidence),
+        missing if truth is Truth.UNKNOWN else (),
+        children=parts,
+    )
+
+
+# -- measurements and scores ----------------------------------------------------------------------
+def _lookback(context: Context, within: str) -> timedelta:
+    return context.at - before(context.at, within)
+
+
+def _measure(node: Measure, context: Context) -> Outcome:
+    item = concept(node.measure)
+    window = describe(node.within)
+    found = context.record.latest(node.measure, context.at, _lookback(context, node.within))
+    threshold = _threshold_text(node)
+    if found is None or found.quantity is None or isinstance(found.value, bool | str):
+        return Outcome(
+            Truth.UNKNOWN,
+            f"no {item.display} result in the {window} before the index date",
+            missing=(Missing(node.measure, f"{item.display} within {window} ({threshold})"),),
+            threshold=threshold,
+            source=node.source,
+        )
+    shown = _shown(found)
+    if node.uln is not None:
+        if found.reference_high is None:
+            return Outcome(
+                Truth.UNKNOWN,
+                f"{shown}: the result has no reference range, so its ULN is unknown",
+                (found,),
+                (Missing(f"{node.measure}.uln", f"upper limit of normal for {item.display}"),),
+                threshold,
+                node.source,
+            )
+        limit = node.uln * found.reference_high
+        holds = _COMPARE[node.op](found.value, limit)
+        return Outcome(
+            Truth.of(holds),
+            f"{shown} {_SYMBOL[node.op] if holds else 'not ' + _SYMBOL[node.op]} "
+            f"{node.uln:g} × ULN ({limit:g} {item.unit})",
+            (found,),
+            threshold=threshold,
+            source=node.source,
+        )
+    assert node.unit is not None  # validated: a value or age bands come with a unit
+    limits = _band_values(node, context)
+    if not limits:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{shown}: no age band of the threshold fits the patient",
+            (found,),
+            threshold=threshold,
+            source=node.source,
+        )
+    verdicts = {_compare_quantity(found, node.op, limit, node.unit) for limit in limits}
+    if len(verdicts) > 1:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{shown}: the threshold depends on age or sex, which is not recorded",
+            (found,),
+            (Missing("birth_date", "birth date and sex (the threshold depends on them)"),),
+            threshold,
+            node.source,
+        )
+    holds = verdicts.pop()
+    limit_text = f"{limits[0]:g} {node.unit}"
+    return Outcome(
+        Truth.of(holds),
+        f"{shown} {_SYMBOL[node.op] if holds else 'not ' + _SYMBOL[node.op]} {limit_text}",
+        (found,),
+        threshold=threshold,
+        source=node.source,
+    )
+
+
+def _compare_quantity(found: Observation, op: Op, limit: float, unit: str) -> bool:
+    quantity = found.quantity
+    assert quantity is not None
+    if quantity.unit == unit:
+        return _COMPARE[op](quantity.value, limit)
+    canonical = concept(found.concept).unit
+    assert canonical is not None and isinstance(found.value, float | int)
+    return _COMPARE[op](found.value, convert(limit, unit, canonical, found.concept))
+
+
+def _band_values(node: Measure, context: Context) -> list[float]:
+    """The threshold values that may apply: one when age and sex are known."""
+    if node.value is not None:
+        return [node.value]
+    assert node.by_age is not None
+    record, at = context.record, context.at
+    values: list[float] = []
+    for band in node.by_age:
+        if band.sex is not None and record.sex not in (band.sex, Sex.UNKNOWN, Sex.OTHER):
+            continue
+        birth = record.birth_date
+        if band.below is not None and birth is not None:
+            younger = datetime.combine(birth, datetime.min.time()) > before(at, band.below)
+            if not younger:
+                continue
+        values.append(band.value)
+        sex_known = band.sex is None or record.sex is band.sex
+        age_known = band.below is None or birth is not None
+        if sex_known and age_known:
+            break
+    return list(dict.fromkeys(values))
+
+
+def _shown(found: Observation) -> str:
+    quantity = found.quantity
+    assert quantity is not None
+    item = concept(found.concept)
+    text = f"{item.display} {quantity.value:g} {quantity.unit}"
+    if quantity.unit != item.unit and isinstance(found.value, float | int):
+        text += f" (= {found.value:g} {item.unit})"
+    return f"{text} on {found.time.date().isoformat()}"
+
+
+def _threshold_text(node: Measure) -> str:
+    op = _SYMBOL[node.op]
+    if node.uln is not None:
+        return f"{op} {node.uln:g} × ULN"
+    if node.value is not None:
+        return f"{op} {node.value:g} {node.unit}"
+    assert node.by_age is not None
+    rows = []
+    for band in node.by_age:
+        who = " ".join(
+            part
+            for part in (
+                band.sex.value if band.sex else "",
+                f"under {describe(band.below)}" if band.below else "otherwise",
+            )
+            if part
+        )
+        rows.append(f"{op} {band.value:g} {node.unit} {who}")
+    return "; ".join(rows)
+
+
+def _score(node: Score, context: Context) -> Outcome:
+    adapter, names = SCORE_ADAPTERS[node.score]
+    found = next((s for s in context.scores(adapter) if s.result.score in names), None)
+    op = _SYMBOL[node.op]
+    threshold = f"{op} {node.value:g}"
+    if found is None:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{node.score} could not be computed",
+            missing=(Missing(node.score, f"the inputs of {node.score}"),),
+            threshold=threshold,
+            source=node.source,
+        )
+    if node.score == "performance" and node.karnofsky_from_age is not None:
+        found = _performance(node.karnofsky_from_age, found, context)
+    result = found.result
+    evidence = _unique(e for entries in found.evidence.values() for e in entries)
+    truth = _range_truth(result, node.op, node.value)
+    missing: tuple[Missing, ...] = ()
+    if truth is Truth.UNKNOWN:
+        missing = tuple(Missing(m, f"{result.label}: {m}") for m in result.missing) or (
+            Missing(node.score, f"the inputs of {result.label}"),
+        )
+    return Outcome(
+        truth, result.summary(), evidence, missing, threshold, node.source or result.source
+    )
+
+
+def _range_truth(result: ScoreResult, op: Op, value: float) -> Truth:
+    if result.low is None or result.high is None:
+        return Truth.UNKNOWN
+    compare = _COMPARE[op]
+    low, high = compare(result.low, value), compare(result.high, value)
+    if low and high:
+        return Truth.TRUE
+    if not low and not high:
+        return Truth.FALSE
+    return Truth.UNKNOWN
+
+
+def _performance(karnofsky_from_age: float, found: Scored, context: Context) -> Scored:
+    """The recorded level on the scale the protocol's own age rule chooses."""
+    age = context.record.age_years(context.at)
+    if age is None:
+        return found
+    scale = performance.performance_scale(age, karnofsky_from_age)
+    observation = context.record.latest(
+        f"assessment.{scale.value}", context.at, performance.PERFORMANCE_LOOKBACK
+    )
+    level = None
+    if observation is not None and isinstance(observation.value, int | float):
+        level = float(observation.value)
+    result = performance.performance_status(level, scale, age, karnofsky_from_age)
+    return Scored(result, {} if observation is None else {scale.value: (observation,)})
+
+
+# -- demographics ---------------------------------------------------------------------------------
+def _age(node: Age, context: Context) -> Outcome:
+    record = context.record
+    op, unit = _SYMBOL[node.age], {"a": "years", "mo": "months", "d": "days"}[node.unit]
+    threshold = f"{op} {node.value:g} {unit}"
+    when, what = context.at, "at the index date"
+    evidence: tuple[Evidence, ...] = ()
+    if node.at_first is not None:
+        item = concept(node.at_first)
+        onsets = [
+            c
+            for c in record.conditions
+            if c.concept == node.at_first and c.verification not in _NOT_PRESENT
+        ]
+        if not onsets:
+            return Outcome(
+                Truth.UNKNOWN,
+                f"no date of first diagnosis of {item.display}",
+                missing=(Missing(node.at_first, f"date of first diagnosis of {item.display}"),),
+                threshold=threshold,
+                source=node.source,
+            )
+        first = min(onsets, key=lambda c: c.onset)
+        when, what, evidence = first.onset, f"at first diagnosis of {item.display}", (first,)
+    if record.birth_date is None:
+        return Outcome(
+            Truth.UNKNOWN,
+            "no birth date",
+            evidence,
+            (Missing("birth_date", "birth date"),),
+            threshold,
+            node.source,
+        )
+    day = when.date()
+    if day < record.birth_date:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{what}: {day} is before the birth date {record.birth_date}",
+            evidence,
+            (Missing("birth_date", "birth date (inconsistent with the record)"),),
+            threshold,
+            node.source,
+        )
+    years, days = birth_age(record.birth_date, day)
+    age = {"a": years, "mo": age_in_months(record.birth_date, day), "d": days}[node.unit]
+    holds = _COMPARE[node.age](age, node.value)
+    return Outcome(
+        Truth.of(holds),
+        f"age {age} {unit} {what} ({'' if holds else 'not '}{threshold})",
+        evidence,
+        threshold=threshold,
+        source=node.source,
+    )
+
+
+def _sex(node: SexNode, context: Context) -> Outcome:
+    sex = context.record.sex
+    if sex in (Sex.UNKNOWN, Sex.OTHER):
+        return Outcome(
+            Truth.UNKNOWN, f"sex recorded as {sex.value}", missing=(Missing("sex", "sex"),)
+        )
+    return Outcome(Truth.of(sex.value == node.sex), f"sex {sex.value}")
+
+
+# -- conditions, findings, attestations ------------------------------------------------------------
+def _condition(node: ConditionNode, context: Context) -> Outcome:
+    record, at = context.record, context.at
+    item = concept(node.condition)
+    recorded = [c for c in record.conditions if c.concept == node.condition]
+    if node.ever:
+        present = [c for c in recorded if c.verification not in _NOT_PRESENT and c.onset <= at]
+    else:
+        present = [c for c in recorded if c.present_at(at)]
+    when = "before the index date" if node.ever else "at the index date"
+    if present:
+        return Outcome(Truth.TRUE, f"{item.display} recorded {when}", tuple(present))
+    observed = record.latest(node.condition, at)
+    if observed is not None and isinstance(observed.value, bool):
+        return Outcome(
+            Truth.of(observed.value),
+            f"{item.display} recorded as {'present' if observed.value else 'absent'}",
+            (observed,),
+        )
+    if recorded:
+        return Outcome(
+            Truth.FALSE, f"{item.display} recorded but not present {when}", tuple(recorded)
+        )
+    if node.known:
+        return Outcome(Truth.FALSE, f"no known {item.display}")
+    return Outcome(
+        Truth.UNKNOWN,
+        f"{item.display} not recorded",
+        missing=(Missing(node.condition, f"{item.display}: present or ruled out"),),
+    )
+
+
+def _flag(key: str, within: str | None, context: Context, what: str) -> Outcome:
+    record, at = context.record, context.at
+    item = concept(key)
+    present = record.conditions_at(at, key)
+    if present:
+        return Outcome(Truth.TRUE, f"{item.display}: present", present)
+    window = None if within is None else _lookback(context, within)
+    observed = record.latest(key, at, window)
+    if observed is not None and isinstance(observed.value, bool):
+        return Outcome(
+            Truth.of(observed.value),
+            f"{item.display}: {'yes' if observed.value else 'no'} "
+            f"(recorded {observed.time.date().isoformat()})",
+            (observed,),
+        )
+    span = "" if within is None else f" within {describe(within)}"
+    return Outcome(
+        Truth.UNKNOWN,
+        f"{item.display}: not recorded{span}",
+        missing=(Missing(key, f"{item.display} ({what}{span})"),),
+    )
+
+
+# -- drugs, procedures, genomics ------------------------------------------------------------------
+def _drug(node: Drug, context: Context) -> Outcome:
+    record, at = context.record, context.at
+    item = concept(node.drug)
+    start = datetime.min if node.within is None else before(at, node.within)
+    span = "before the index date" if node.within is None else f"in the {describe(node.within)}"
+    exposures = record.exposures_to(node.drug, start, at)
+    if node.longer_than is not None:
+        total = _exposed_time(exposures, start, at)
+        needed = at - before(at, node.longer_than)
+        reason = f"{item.display}: {_days(total)} of exposure {span}"
+        if total > needed:
+            return Outcome(
+                Truth.TRUE,
+                f"{reason} (more than {describe(node.longer_than)})",
+                exposures,
+                source=node.source,
+            )
+        limit = describe(node.longer_than)
+        return _none_recorded(f"{reason} (not more than {limit})", exposures, context, node.source)
+    if node.half_lives is not None:
+        return _washout(node, exposures, context)
+    if exposures:
+        return Outcome(
+            Truth.TRUE, f"{item.display}: exposure {span}", exposures, source=node.source
+        )
+    return _none_recorded(f"{item.display}: no exposure recorded {span}", (), context, node.source)
+
+
+def _none_recorded(
+    reason: str, evidence: tuple[Evidence, ...], context: Context, source: str | None = None
+) -> Outcome:
+    """Nothing (enough) recorded: "no" once the treatment history is attested complete."""
+    reviewed = context.record.latest(TREATMENT_HISTORY, context.at)
+    if reviewed is not None and reviewed.value is True:
+        return Outcome(Truth.FALSE, reason, (*evidence, reviewed), source=source)
+    return Outcome(
+        Truth.UNKNOWN,
+        f"{reason}; the treatment history is not attested complete",
+        evidence,
+        (Missing(TREATMENT_HISTORY, concept(TREATMENT_HISTORY).display),),
+        source=source,
+    )
+
+
+def _washout(node: Drug, exposures: tuple[Exposure, ...], context: Context) -> Outcome:
+    """Exposure within the shorter of the window and ``half_lives`` half-lives, per drug."""
+    at = context.at
+    assert node.within is not None and node.half_lives is not None
+    span = f"{describe(node.within)} or {node.half_lives:g} half-lives, whichever is shorter"
+    inside: list[Exposure] = []
+    unsure: list[Exposure] = []
+    for exposure in exposures:
+        half_life = concept(exposure.concept).half_life
+        if exposure.end is None or exposure.end >= at:
+            inside.append(exposure)
+        elif half_life is None:
+            unsure.append(exposure)
+        elif exposure.end >= at - min(
+            at - before(at, node.within), node.half_lives * timedelta(hours=half_life.hours)
+        ):
+            inside.append(exposure)
+    display = concept(node.drug).display
+    if inside:
+        return Outcome(
+            Truth.TRUE, f"{display}: exposure within {span}", tuple(inside), source=node.source
+        )
+    if unsure:
+        names = sorted({concept(e.concept).display for e in unsure})
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{display}: exposure in the last {describe(node.within)}; no cited half-life for "
+            f"{', '.join(names)}",
+            tuple(unsure),
+            tuple(
+                Missing(f"{e.concept}.half_life", f"half-life of {concept(e.concept).display}")
+                for e in unsure
+            ),
+            source=node.source,
+        )
+    return _none_recorded(f"{display}: no exposure within {span}", (), context, node.source)
+
+
+def _exposed_time(exposures: tuple[Exposure, ...], start: datetime, at: datetime) -> timedelta:
+    """Total time covered by the exposures within [start, at] (overlaps counted once)."""
+    spans = sorted((max(e.start, start), min(e.end or at, at)) for e in exposures)
+    total, reach = timedelta(0), start
+    for low, high in spans:
+        low = max(low, reach)
+        if high > low:
+            total += high - low
+            reach = high
+    return total
+
+
+def _days(span: timedelta) -> str:
+    days = span / timedelta(days=1)
+    return f"{days:.3g} day{'s' if days != 1 else ''}"
+
+
+def _procedure(node: ProcedureNode, context: Context) -> Outcome:
+    at = context.at
+    item = concept(node.procedure)
+    start = None if node.within is None else before(at, node.within)
+    span = "before the index date" if node.within is None else f"in the {describe(node.within)}"
+    found = context.record.procedures_of(node.procedure, start, at)
+    found = tuple(p for p in found if p.start <= at)
+    if found:
+        return Outcome(Truth.TRUE, f"{item.display} {span}", found)
+    return _none_recorded(f"no {item.display} recorded {span}", (), context)
+
+
+def _genomic(node: Genomic, context: Context) -> Outcome:
+    genes = ", ".join(concept(g).display for g in node.gene)
+    findings = tuple(g for g in context.record.genomics if g.time <= context.at)
+    if not findings:
+        return Outcome(
+            Truth.UNKNOWN,
+            "no molecular profiling result recorded",
+            missing=(Missing("molecular_profile", f"molecular profiling ({genes})"),),
+        )
+    matched = tuple(f for f in findings if _matches(node, f))
+    if matched:
+        shown = "; ".join(_alteration(f) for f in matched)
+        return Outcome(Truth.TRUE, shown, matched)
+    return Outcome(Truth.FALSE, f"no matching alteration in {genes} among {len(findings)} results")
+
+
+def _matches(node: Genomic, finding: GenomicFinding) -> bool:
+    if not any(gene in finding.genes for gene in node.gene):
+        return False
+    if node.alteration is not None and finding.alteration not in node.alteration:
+        return False
+    if node.protein_change is None:
+        return True
+    change = finding.protein_change or ""
+    return any(
+        change == wanted
+        or (
+            wanted[-1].isdigit()
+            and change.startswith(wanted)
+            and not change[len(wanted) :][:1].isdigit()
+        )
+        for wanted in node.protein_change
+    )
+
+
+def _alteration(finding: GenomicFinding) -> str:
+    genes = "::".join(concept(g).display for g in finding.genes)
+    change = f" {finding.protein_change}" if finding.protein_change else ""
+    return f"{genes} {finding.alteration.value}{change}"
+
+
+def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
+    return tuple(dict.fromkeys(items))

@@ -1,0 +1,425 @@
+"""The criteria language: one typed tree per eligibility criterion.
+
+Every node is a small pydantic model; a protocol file writes a node as a mapping
+whose *tag* key says what it is (``all_of``, ``measure``, ``drug``, ...). The
+tree is walked by the readable-text renderer (:mod:`trialkit.protocol.render`),
+by the bedside evaluator (:mod:`trialkit.eligibility.evaluate`) and, later, by
+the SQL compiler. Adding a node means adding one class here and one method per
+walker (STYLE §1, after sqlglot's expression tree and OHDSI Circe's groups).
+
+Logic is Kleene's three-valued logic (the logic of SQL NULL and of CQL): a
+criterion is true, false or unknown, and unknown is never silently false: a
+measurement, a finding, a score input, an attestation, a genomic profile, a
+diagnosis, a drug or a procedure that was never recorded is unknown. Two
+statements decide an absence: a diagnosis asked as "known" (``known: true``)
+is false when none is known, and a drug exposure or a procedure is false when
+nothing is recorded *and* the record attests that the treatment history is
+complete (``attestation.treatment_history_reviewed``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from trialkit.errors import TrialkitInputError
+from trialkit.protocol.window import Duration, split
+from trialkit.record import AlterationType, Sex
+from trialkit.units import check_unit
+from trialkit.vocab import Kind, ValueType, vocabulary
+
+__all__ = [
+    "NODE_TYPES",
+    "SCORE_NAMES",
+    "TAG_PREFIX",
+    "Age",
+    "AgeBand",
+    "AllOf",
+    "AnyOf",
+    "AtLeast",
+    "Attestation",
+    "ConditionNode",
+    "Drug",
+    "Finding",
+    "Genomic",
+    "Measure",
+    "Node",
+    "Not",
+    "Op",
+    "ProcedureNode",
+    "Score",
+    "SexNode",
+    "children",
+]
+
+Op = Literal["<", "<=", ">", ">="]
+"""A comparison of a value with a threshold."""
+
+SCORE_NAMES = (
+    "hlh2004",
+    "hscore",
+    "sofa",
+    "psofa",
+    "schwartz_bedside",
+    "cockcroft_gault",
+    "qtc_fridericia",
+    "performance",
+)
+"""Scores a criterion can compare (``performance`` is Karnofsky or Lansky by age)."""
+
+ScoreName = Literal[
+    "hlh2004",
+    "hscore",
+    "sofa",
+    "psofa",
+    "schwartz_bedside",
+    "cockcroft_gault",
+    "qtc_fridericia",
+    "performance",
+]
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _concept_of(key: str, kinds: tuple[Kind, ...], role: str) -> None:
+    try:
+        item = vocabulary()[key]
+    except TrialkitInputError:
+        raise ValueError(f"unknown concept {key!r}") from None
+    if item.kind not in kinds:
+        allowed = " or ".join(k.value for k in kinds)
+        raise ValueError(f"{role} {key!r} is a {item.kind.value}, expected a {allowed} concept")
+
+
+# -- logic ----------------------------------------------------------------------------------------
+class AllOf(_Node):
+    """True when every child is true; false when any is false; else unknown."""
+
+    all_of: list[Node] = Field(min_length=1)
+
+
+class AnyOf(_Node):
+    """True when any child is true; false when every child is false; else unknown."""
+
+    any_of: list[Node] = Field(min_length=1)
+
+
+class AtLeast(_Node):
+    """True when at least ``at_least`` children are true; false when too few can still be."""
+
+    at_least: int = Field(ge=1)
+    of: list[Node] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> AtLeast:
+        if self.at_least > len(self.of):
+            raise ValueError(f"at_least {self.at_least} of only {len(self.of)} children")
+        return self
+
+
+class Not(_Node):
+    """The negation of its child (unknown stays unknown)."""
+
+    not_: Node = Field(alias="not")
+
+
+# -- data -----------------------------------------------------------------------------------------
+class AgeBand(_Node):
+    """One row of an age- (and sex-) dependent threshold: applies below ``below`` of age."""
+
+    below: Duration | None = Field(default=None, description="Upper age bound (exclusive).")
+    sex: Sex | None = None
+    value: float
+
+
+class Measure(_Node):
+    """The latest value of a measured concept in a look-back window, compared with a threshold.
+
+    The threshold is ``value`` (in ``unit``), or ``by_age`` (rows tried in order,
+    the first whose age bound and sex fit the patient), or ``uln``: a multiple of
+    the upper limit of normal reported by the laboratory with the result itself
+    (its reference range, which is the site's limit for the patient's age and
+    sex). No value in the window, or no reference range for ``uln``, is unknown.
+    """
+
+    measure: str
+    op: Op
+    value: float | None = None
+    by_age: list[AgeBand] | None = None
+    unit: str | None = None
+    uln: float | None = Field(default=None, gt=0)
+    within: Duration
+    source: str | None = Field(default=None, description="Where the threshold comes from.")
+
+    @model_validator(mode="after")
+    def _threshold(self) -> Measure:
+        _concept_of(self.measure, (Kind.LAB, Kind.VITAL, Kind.ASSESSMENT), "measure")
+        item = vocabulary()[self.measure]
+        if item.value_type is not ValueType.QUANTITY:
+            raise ValueError(f"measure {self.measure!r} has no numeric value")
+        given = [name for name in ("value", "by_age", "uln") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one threshold: value, by_age or uln")
+        if self.uln is not None:
+            if self.unit is not None:
+                raise ValueError("a threshold in multiples of the ULN takes no unit")
+            return self
+        if self.unit is None:
+            raise ValueError(f"a threshold for {self.measure} needs its unit (e.g. {item.unit})")
+        try:
+            check_unit(item, self.unit, "unit")
+        except TrialkitInputError as error:
+            raise ValueError(str(error)) from None
+        return self
+
+
+class Score(_Node):
+    """A clinical score compared with a threshold, using its range when inputs are missing.
+
+    True when every possible total satisfies the comparison, false when none
+    does, unknown otherwise (the score's missing inputs are what would decide).
+    Scores are computed as of the index time by trialkit's score functions.
+    """
+
+    score: ScoreName
+    op: Op
+    value: float
+    karnofsky_from_age: float | None = Field(
+        default=None,
+        description="performance only: the protocol's age (completed years) from which "
+        "Karnofsky applies instead of Lansky.",
+    )
+    source: str | None = Field(default=None, description="Where the threshold comes from.")
+
+    @model_validator(mode="after")
+    def _performance_only(self) -> Score:
+        if self.karnofsky_from_age is not None and self.score != "performance":
+            raise ValueError("karnofsky_from_age applies to the performance score only")
+        return self
+
+
+class Age(_Node):
+    """Age in completed years, months or days at the index date, or at the first diagnosis of a condition."""
+
+    age: Op
+    value: float = Field(ge=0)
+    unit: Literal["a", "mo", "d"] = "a"
+    at_first: str | None = Field(
+        default=None, description="A condition: compare the age at its earliest onset."
+    )
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _event(self) -> Age:
+        if self.at_first is not None:
+            _concept_of(self.at_first, (Kind.CONDITION,), "at_first")
+        return self
+
+
+class SexNode(_Node):
+    """Administrative sex (``unknown`` or absent is unknown)."""
+
+    sex: Literal["female", "male"]
+
+
+class ConditionNode(_Node):
+    """A diagnosis present at the index date (``ever``: at any time before it).
+
+    Present → true. Recorded as refuted, or (with ``known``) not recorded at
+    all → false: "known active malignancy" is false for a patient with none
+    known. Otherwise not recorded → unknown.
+    """
+
+    condition: str
+    ever: bool = False
+    known: bool = False
+
+    @model_validator(mode="after")
+    def _kind(self) -> ConditionNode:
+        _concept_of(self.condition, (Kind.CONDITION,), "condition")
+        return self
+
+
+class Finding(_Node):
+    """A clinical finding (boolean observation or present condition) in a look-back window."""
+
+    finding: str
+    within: Duration | None = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> Finding:
+        _concept_of(self.finding, (Kind.FINDING, Kind.CONDITION), "finding")
+        return self
+
+
+class Attestation(_Node):
+    """A yes/no statement recorded by the team (consent, insurance, contraception): unknown until recorded."""
+
+    attestation: str
+    within: Duration | None = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> Attestation:
+        _concept_of(self.attestation, (Kind.ATTESTATION,), "attestation")
+        return self
+
+
+class Drug(_Node):
+    """Exposure to a drug or drug class in a window before the index time.
+
+    ``within`` absent means at any time before (a previous treatment).
+    ``half_lives`` shortens the window per drug to that many half-lives when
+    shorter ("21 days or 5 half-lives, whichever is shorter"); a drug without
+    a cited half-life then leaves exposures between the two bounds unknown.
+    ``longer_than`` asks for a cumulative exposure longer than a duration.
+    Nothing recorded is "no exposure" only once the record attests that the
+    treatment history is complete (``attestation.treatment_history_reviewed``);
+    until then it is unknown.
+    """
+
+    drug: str
+    within: Duration | None = None
+    half_lives: float | None = Field(default=None, gt=0)
+    longer_than: Duration | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> Drug:
+        _concept_of(self.drug, (Kind.DRUG, Kind.DRUG_CLASS), "drug")
+        if self.half_lives is not None and self.within is None:
+            raise ValueError("half_lives needs the window it shortens (within)")
+        for name in ("within", "longer_than"):
+            duration = getattr(self, name)
+            if duration is not None and split(duration)[1] == "min":
+                raise ValueError(f"{name}: a drug window in minutes is not meaningful")
+        return self
+
+
+class ProcedureNode(_Node):
+    """A procedure performed in a window before the index time (ever, without ``within``).
+
+    As for a drug, nothing recorded is "none" only once the treatment history
+    is attested complete.
+    """
+
+    procedure: str
+    within: Duration | None = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> ProcedureNode:
+        _concept_of(self.procedure, (Kind.PROCEDURE,), "procedure")
+        return self
+
+
+class Genomic(_Node):
+    """A genomic alteration in one of ``gene`` (of a type, with a protein change, when given).
+
+    ``protein_change`` entries are one-letter short forms: ``Y931C`` matches
+    exactly, ``F958`` (no new residue) matches any change at that residue. With
+    no genomic result in the record the node is unknown; with results but no
+    match it is false.
+    """
+
+    gene: list[str] = Field(min_length=1)
+    alteration: list[AlterationType] | None = None
+    protein_change: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> Genomic:
+        for key in self.gene:
+            _concept_of(key, (Kind.GENE,), "gene")
+        return self
+
+
+_TAGS: dict[str, str] = {
+    "all_of": "all_of",
+    "any_of": "any_of",
+    "at_least": "at_least",
+    "not": "not",
+    "not_": "not",
+    "measure": "measure",
+    "score": "score",
+    "age": "age",
+    "sex": "sex",
+    "condition": "condition",
+    "finding": "finding",
+    "attestation": "attestation",
+    "drug": "drug",
+    "procedure": "procedure",
+    "gene": "genomic",
+}
+
+
+TAG_PREFIX = "node:"
+"""Prefix of the union tags in a validation error's location (not a field of the file)."""
+
+
+def _tag(value: Any) -> str | None:
+    names = value.keys() if isinstance(value, dict) else type(value).model_fields
+    for name in names:
+        if name in _TAGS:
+            return TAG_PREFIX + _TAGS[name]
+    return None
+
+
+Node = Annotated[
+    Annotated[AllOf, Tag("node:all_of")]
+    | Annotated[AnyOf, Tag("node:any_of")]
+    | Annotated[AtLeast, Tag("node:at_least")]
+    | Annotated[Not, Tag("node:not")]
+    | Annotated[Measure, Tag("node:measure")]
+    | Annotated[Score, Tag("node:score")]
+    | Annotated[Age, Tag("node:age")]
+    | Annotated[SexNode, Tag("node:sex")]
+    | Annotated[ConditionNode, Tag("node:condition")]
+    | Annotated[Finding, Tag("node:finding")]
+    | Annotated[Attestation, Tag("node:attestation")]
+    | Annotated[Drug, Tag("node:drug")]
+    | Annotated[ProcedureNode, Tag("node:procedure")]
+    | Annotated[Genomic, Tag("node:genomic")],
+    Discriminator(
+        _tag,
+        custom_error_type="unknown_node",
+        custom_error_message="not a criteria node: expected one of the keys "
+        "all_of, any_of, at_least, not, measure, score, age, sex, condition, finding, "
+        "attestation, drug, procedure, gene",
+    ),
+]
+"""Any node of the criteria tree."""
+
+NODE_TYPES: dict[str, type[_Node]] = {
+    "all_of": AllOf,
+    "any_of": AnyOf,
+    "at_least": AtLeast,
+    "not": Not,
+    "measure": Measure,
+    "score": Score,
+    "age": Age,
+    "sex": SexNode,
+    "condition": ConditionNode,
+    "finding": Finding,
+    "attestation": Attestation,
+    "drug": Drug,
+    "procedure": ProcedureNode,
+    "gene": Genomic,
+}
+"""Every node type by the tag key that introduces it in a protocol file."""
+
+for _model in NODE_TYPES.values():
+    _model.model_rebuild()
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct children of a logic node (none for a data node)."""
+    if isinstance(node, AllOf):
+        return tuple(node.all_of)
+    if isinstance(node, AnyOf):
+        return tuple(node.any_of)
+    if isinstance(node, AtLeast):
+        return tuple(node.of)
+    if isinstance(node, Not):
+        return (node.not_,)
+    return ()

@@ -1,0 +1,256 @@
+"""The protocol model: what a protocol file (YAML) holds, validated by pydantic.
+
+The file format is a public contract (``docs/protocol-format.md``), versioned by
+:data:`FORMAT`; its JSON Schema is generated from these classes
+(``trialkit protocol schema``). A protocol is identifiers, population, arms,
+criteria (each with the verbatim source text and a rule in the criteria
+language of :mod:`trialkit.protocol.criteria`), the schedule of assessments,
+endpoints and the design, with every discrepancy found in the sources recorded
+beside the text it concerns.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from trialkit.protocol.criteria import Node
+from trialkit.vocab import Kind, vocabulary
+
+__all__ = [
+    "FORMAT",
+    "Arm",
+    "Criterion",
+    "CriterionKind",
+    "Design",
+    "Discrepancy",
+    "Endpoint",
+    "FixedDesign",
+    "Intervention",
+    "ObservationalDesign",
+    "Protocol",
+    "RegistryId",
+    "Schedule",
+    "SimonDesignSpec",
+    "Source",
+    "Visit",
+]
+
+FORMAT = "trialkit.protocol/1"
+"""The version of the protocol file format written in each file's ``format`` field."""
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Row):
+    """A document the protocol file was written from (seed text, registry record, paper)."""
+
+    id: Identifier
+    citation: str = Field(min_length=1)
+    url: str | None = None
+
+
+class Discrepancy(_Row):
+    """Where a source says something other than the published definition, and what was decided."""
+
+    source_says: str = Field(min_length=1)
+    published: str = Field(min_length=1, description="What the primary source defines.")
+    decision: str = Field(min_length=1, description="What this protocol file encodes, and why.")
+    source: str = Field(min_length=1, description="The primary source relied on.")
+
+
+class RegistryId(_Row):
+    """An identifier in a trial registry (ClinicalTrials.gov, EudraCT, sponsor)."""
+
+    registry: str = Field(min_length=1)
+    id: str = Field(min_length=1)
+
+
+class Intervention(_Row):
+    """A drug or procedure given in an arm."""
+
+    name: str = Field(min_length=1)
+    drug: str | None = Field(default=None, description="The drug's concept key, if a drug.")
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _drug(self) -> Intervention:
+        if self.drug is not None:
+            item = vocabulary().get(self.drug)
+            if item is None:
+                raise ValueError(f"unknown concept {self.drug!r}")
+            if item.kind is not Kind.DRUG:
+                raise ValueError(f"{self.drug!r} is a {item.kind.value}, not a drug")
+        return self
+
+
+class Arm(_Row):
+    """One arm (group) of the study."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    type: Literal["experimental", "active_comparator", "placebo_comparator", "observational"]
+    interventions: list[Intervention] = []
+
+
+class CriterionKind(StrEnum):
+    """An inclusion criterion must be met; an exclusion criterion must not be."""
+
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+class Criterion(_Row):
+    """One eligibility criterion: the source's verbatim text and its executable rule."""
+
+    id: Identifier
+    kind: CriterionKind
+    text: str = Field(min_length=1, description="The criterion verbatim, as in the source.")
+    rule: Node
+    source: str | None = Field(
+        default=None, description="A source id, when the text is not from the seed (registry)."
+    )
+    notes: str | None = None
+    discrepancies: list[Discrepancy] = []
+
+
+class Visit(_Row):
+    """A visit of the schedule: its target day relative to the reference day, its window."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    day: int
+    window_before: int = Field(default=0, ge=0, description="Days allowed before the target.")
+    window_after: int = Field(default=0, ge=0, description="Days allowed after the target.")
+    assessments: list[str] = []
+
+
+class Schedule(_Row):
+    """The schedule of assessments."""
+
+    reference: str = Field(min_length=1, description="What day 0 / day 1 is.")
+    cycle_days: int | None = Field(default=None, gt=0)
+    visits: list[Visit] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> Schedule:
+        _unique_ids("visit", [v.id for v in self.visits])
+        return self
+
+
+class Endpoint(_Row):
+    """A primary or secondary endpoint."""
+
+    id: Identifier
+    kind: Literal["primary", "secondary"]
+    name: str = Field(min_length=1)
+    time_point: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    discrepancies: list[Discrepancy] = []
+
+
+class SimonDesignSpec(_Row):
+    """A Simon (1989) two-stage design: stop after n1 if responses <= r1; promising if > r of n."""
+
+    type: Literal["simon_two_stage"]
+    variant: Literal["optimal", "minimax", "admissible"]
+    p0: float = Field(gt=0, lt=1)
+    p1: float = Field(gt=0, lt=1)
+    alpha: float = Field(gt=0, lt=1)
+    beta: float = Field(gt=0, lt=1)
+    r1: int = Field(ge=0)
+    n1: int = Field(ge=1)
+    r: int = Field(ge=0)
+    n: int = Field(ge=2)
+    assumption: bool = Field(description="True when p0/p1/alpha/beta are not from the sponsor.")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SimonDesignSpec:
+        if not self.p0 < self.p1:
+            raise ValueError(f"p1 {self.p1} must exceed p0 {self.p0}")
+        if not (self.r1 < self.n1 < self.n and self.r1 <= self.r < self.n):
+            raise ValueError("needs r1 < n1 < n and r1 <= r < n")
+        return self
+
+
+class FixedDesign(_Row):
+    """A single-stage design with a planned sample size."""
+
+    type: Literal["single_stage"]
+    n: int = Field(ge=1)
+    source: str = Field(min_length=1)
+    notes: str | None = None
+
+
+class ObservationalDesign(_Row):
+    """An observational (e.g. retrospective) cohort: the criteria define the cohort."""
+
+    type: Literal["observational"]
+    n: int | None = Field(default=None, ge=1)
+    source: str = Field(min_length=1)
+    notes: str | None = None
+
+
+Design = Annotated[SimonDesignSpec | FixedDesign | ObservationalDesign, Field(discriminator="type")]
+
+
+class Protocol(_Row):
+    """A whole protocol file."""
+
+    format: Literal["trialkit.protocol/1"]
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+    title: str = Field(min_length=1)
+    registry: list[RegistryId] = Field(min_length=1)
+    sponsor: str = Field(min_length=1)
+    phase: str = Field(min_length=1)
+    study_type: Literal["interventional", "observational"]
+    population: str = Field(min_length=1)
+    index_date: str = Field(
+        min_length=1, description="What the screening index date stands for in this protocol."
+    )
+    seed: str = Field(min_length=1, description="The seed text the file encodes.")
+    sources: list[Source] = Field(min_length=1)
+    arms: list[Arm] = Field(min_length=1)
+    criteria: list[Criterion] = Field(min_length=1)
+    schedule: Schedule | None = None
+    endpoints: list[Endpoint] = Field(min_length=1)
+    design: Design
+    discrepancies: list[Discrepancy] = []
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> Protocol:
+        _unique_ids("criterion", [c.id for c in self.criteria])
+        _unique_ids("arm", [a.id for a in self.arms])
+        _unique_ids("endpoint", [e.id for e in self.endpoints])
+        _unique_ids("source", [s.id for s in self.sources])
+        known = {s.id for s in self.sources}
+        for criterion in self.criteria:
+            if criterion.source is not None and criterion.source not in known:
+                raise ValueError(
+                    f"criterion {criterion.id}: source {criterion.source!r} is not in sources "
+                    f"({', '.join(sorted(known))})"
+                )
+        return self
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """The criterion with this id (KeyError if none)."""
+        for item in self.criteria:
+            if item.id == criterion_id:
+                return item
+        raise KeyError(criterion_id)
+
+
+def _unique_ids(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"duplicate {what} id {item!r}")
+        seen.add(item)

@@ -1,0 +1,59 @@
+"""Every criterion line of each seed text is covered, verbatim, by a criterion of its protocol.
+
+The seed texts (``seeds/``, copied from ``shared/seeds``) are the specification.
+A line is covered when, after removing list markers and markdown escapes and
+collapsing white space, it appears inside the ``text`` of some criterion.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from trialkit.protocol.files import builtin_ids, builtin_protocol
+
+SEEDS = Path(__file__).parent / "seeds"
+
+# (seed file, first line of the eligibility section, first line after it)
+SECTIONS = {
+    "r-hlh": ("000_8eef0f207a7f3228.txt", "Inclusion Criteria", "Trial design"),
+    "jak-hs-icu": ("001_1ad8ec957adba471.txt", "Inclusion Criteria", "Study & Design"),
+    "hem-ismart-c": (
+        "004_e424e624a06dc5ff.txt",
+        "Eligibility criteria",
+        "About Princess Maxima Center For Pediatric Oncology",
+    ),
+}
+_HEADINGS = {
+    "Inclusion Criteria",
+    "Exclusion Criteria",
+    "Inclusion Criteria:",
+    "Exclusion Criteria:",
+}
+
+
+def normalise(text: str) -> str:
+    """List markers, markdown escapes and runs of white space removed."""
+    text = text.replace("\\", "")
+    text = re.sub(r"^\s*(?:[-•*]\s*)+", "", text)
+    return " ".join(text.split())
+
+
+def seed_lines(protocol_id: str) -> list[str]:
+    """The criterion lines of the protocol's seed (headings and blank lines left out)."""
+    name, start, end = SECTIONS[protocol_id]
+    lines = (SEEDS / name).read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if line.strip() == start)
+    last = next(i for i, line in enumerate(lines) if i > first and line.strip() == end)
+    found = [normalise(line) for line in lines[first + 1 : last]]
+    return [line for line in found if line and line not in _HEADINGS]
+
+
+@pytest.mark.parametrize("protocol_id", sorted(set(SECTIONS) & set(builtin_ids())))
+def test_every_seed_criterion_line_is_in_a_criterion(protocol_id: str) -> None:
+    protocol = builtin_protocol(protocol_id)
+    texts = [" ".join(normalise(line) for line in c.text.splitlines()) for c in protocol.criteria]
+    uncovered = [line for line in seed_lines(protocol_id) if not any(line in t for t in texts)]
+    assert not uncovered, uncovered

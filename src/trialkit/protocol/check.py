@@ -1,0 +1,189 @@
+"""Static checks of a protocol, in the manner of OHDSI Circe's definition checkers.
+
+A file can be valid (it loads) and still be wrong: a threshold without a
+cited source, a drug class with no members, a cumulative exposure longer than
+its window, two criteria that no patient can meet together (age ≥ 18 and
+age < 12), visits whose windows overlap. :func:`check_protocol` lists such
+problems; ``trialkit protocol check`` prints them and exits 2 on any error.
+Checks that need a lower layer (the Simon design search) are passed in by the
+caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+from typing import Literal
+
+from trialkit.protocol.criteria import (
+    Age,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Drug,
+    Measure,
+    Node,
+    Score,
+    children,
+)
+from trialkit.protocol.model import CriterionKind, Protocol
+from trialkit.protocol.window import before
+from trialkit.units import convert
+from trialkit.vocab import Kind, concept
+
+__all__ = ["Checker", "Problem", "check_protocol"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of the checker: where, how serious, what."""
+
+    level: Literal["error", "warning"]
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.where}: {self.message}"
+
+
+Checker = Callable[[Protocol], list[Problem]]
+"""A further check supplied by a lower layer (e.g. the design search)."""
+
+
+def check_protocol(protocol: Protocol, extra: Iterable[Checker] = ()) -> list[Problem]:
+    """Every problem found in ``protocol`` (empty when it passes)."""
+    problems: list[Problem] = []
+    for criterion in protocol.criteria:
+        where = f"criterion {criterion.id}"
+        for path, node in _walk(criterion.rule, "rule"):
+            problems += _node_problems(f"{where}: {path}", node)
+        problems += _contradictions(where, _conjuncts(criterion.rule))
+    # Inclusion criteria must all hold: bounds that contradict across them too.
+    inclusion = [
+        leaf
+        for c in protocol.criteria
+        if c.kind is CriterionKind.INCLUSION
+        for leaf in _conjuncts(c.rule)
+    ]
+    reported = {p.message for p in problems}
+    problems += [
+        p
+        for p in _contradictions("inclusion criteria together", inclusion)
+        if p.message not in reported
+    ]
+    problems += _schedule_problems(protocol)
+    for checker in extra:
+        problems += checker(protocol)
+    return problems
+
+
+def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:
+    yield path, node
+    tag = {AllOf: "all_of", AnyOf: "any_of", AtLeast: "of"}.get(type(node))
+    for index, child in enumerate(children(node)):
+        yield from _walk(child, f"{path}.{tag}[{index}]" if tag else f"{path}.not")
+
+
+def _node_problems(where: str, node: Node) -> list[Problem]:
+    found: list[Problem] = []
+    if isinstance(node, Measure | Score | Age) and not (node.source or "").strip():
+        found.append(Problem("error", where, "threshold without a cited source"))
+    if isinstance(node, Drug):
+        item = concept(node.drug)
+        if item.kind is Kind.DRUG_CLASS and not item.members:
+            found.append(Problem("error", where, f"drug class {node.drug} has no members"))
+        if (
+            node.longer_than is not None
+            and node.within is not None
+            and before(_ANCHOR, node.longer_than) <= before(_ANCHOR, node.within)
+        ):
+            found.append(
+                Problem(
+                    "error",
+                    where,
+                    f"an exposure longer than {node.longer_than} cannot fit in a "
+                    f"window of {node.within}",
+                )
+            )
+        if node.half_lives is not None:
+            members = item.members if item.kind is Kind.DRUG_CLASS else (item.key,)
+            unknown = [m for m in members if concept(m).half_life is None]
+            if unknown:
+                found.append(
+                    Problem(
+                        "warning",
+                        where,
+                        "no cited half-life for "
+                        + ", ".join(unknown)
+                        + " (exposures in the window stay unknown)",
+                    )
+                )
+    return found
+
+
+_ANCHOR = datetime(2001, 1, 1)  # any date: durations are compared by going back from it
+
+
+def _conjuncts(node: Node) -> list[Node]:
+    """The leaves that must all hold for ``node`` to hold (through nested all_of)."""
+    if isinstance(node, AllOf):
+        return [leaf for child in node.all_of for leaf in _conjuncts(child)]
+    return [node]
+
+
+def _contradictions(where: str, leaves: list[Node]) -> list[Problem]:
+    """Bounds on one quantity that no value can satisfy together."""
+    bounds: dict[str, list[tuple[str, float, str]]] = {}
+    for leaf in leaves:
+        if isinstance(leaf, Measure) and leaf.value is not None and leaf.unit is not None:
+            canonical = concept(leaf.measure).unit
+            assert canonical is not None
+            value = convert(leaf.value, leaf.unit, canonical, leaf.measure)
+            bounds.setdefault(f"{leaf.measure} (within {leaf.within})", []).append(
+                (leaf.op, value, canonical)
+            )
+        elif isinstance(leaf, Age):
+            key = f"age at first {leaf.at_first}" if leaf.at_first else "age"
+            bounds.setdefault(f"{key} ({leaf.unit})", []).append((leaf.age, leaf.value, leaf.unit))
+        elif isinstance(leaf, Score):
+            bounds.setdefault(f"score {leaf.score}", []).append((leaf.op, leaf.value, ""))
+    found: list[Problem] = []
+    for name, items in bounds.items():
+        lows = [(v, op) for op, v, _ in items if op in (">", ">=")]
+        highs = [(v, op) for op, v, _ in items if op in ("<", "<=")]
+        if not lows or not highs:
+            continue
+        low, low_op = max(lows, key=lambda x: (x[0], x[1] == ">"))
+        high, high_op = min(highs, key=lambda x: (x[0], x[1] == "<="))
+        if low > high or (low == high and (low_op == ">" or high_op == "<")):
+            found.append(
+                Problem(
+                    "error",
+                    where,
+                    f"contradictory ranges: {name} {low_op} {low:g} and {high_op} {high:g}",
+                )
+            )
+    return found
+
+
+def _schedule_problems(protocol: Protocol) -> list[Problem]:
+    schedule = protocol.schedule
+    if schedule is None:
+        return []
+    found: list[Problem] = []
+    visits = sorted(schedule.visits, key=lambda v: v.day)
+    for first, second in pairwise(visits):
+        if first.day + first.window_after >= second.day - second.window_before and (
+            first.day != second.day
+        ):
+            found.append(
+                Problem(
+                    "warning",
+                    f"schedule visits {first.id} and {second.id}",
+                    f"windows overlap (day {first.day} +{first.window_after} reaches day "
+                    f"{second.day} -{second.window_before})",
+                )
+            )
+    return found

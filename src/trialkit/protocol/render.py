@@ -1,0 +1,228 @@
+"""Readable text of criteria trees and protocols, generated from the model (never written by hand).
+
+The renderer is one walker over the criteria tree (STYLE §1): each node type
+has one function that says in words what the node asks. ``trialkit protocol
+show`` prints :func:`protocol_text`; screening prints :func:`rule_text` beside
+each criterion.
+"""
+
+from __future__ import annotations
+
+from trialkit.protocol.criteria import (
+    Age,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Attestation,
+    ConditionNode,
+    Drug,
+    Finding,
+    Genomic,
+    Measure,
+    Node,
+    Not,
+    ProcedureNode,
+    Score,
+    SexNode,
+)
+from trialkit.protocol.model import Protocol, SimonDesignSpec
+from trialkit.protocol.window import describe
+from trialkit.vocab import concept
+
+__all__ = ["SYMBOLS", "node_text", "protocol_text", "rule_text"]
+
+SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+_SCORES = {
+    "hlh2004": "HLH-2004 criteria met (of 8)",
+    "hscore": "HScore",
+    "sofa": "SOFA score",
+    "psofa": "pSOFA score",
+    "schwartz_bedside": "bedside Schwartz eGFR (mL/min/1.73 m²)",
+    "cockcroft_gault": "Cockcroft–Gault creatinine clearance (mL/min)",
+    "qtc_fridericia": "QTc Fridericia (ms)",
+    "performance": "Karnofsky / Lansky performance status",
+}
+_AGE_UNITS = {"a": "years", "mo": "months", "d": "days"}
+
+
+def _name(key: str) -> str:
+    return concept(key).display
+
+
+def _window(within: str | None, default: str = "at any time before the index date") -> str:
+    return default if within is None else f"in the {describe(within)} before the index date"
+
+
+def node_text(node: Node) -> str:
+    """One line saying what a data node asks (logic nodes: their heading)."""
+    if isinstance(node, AllOf):
+        return "all of:"
+    if isinstance(node, AnyOf):
+        return "any of:"
+    if isinstance(node, AtLeast):
+        return f"at least {node.at_least} of:"
+    if isinstance(node, Not):
+        return "not:"
+    if isinstance(node, Measure):
+        op = SYMBOLS[node.op]
+        if node.uln is not None:
+            limit = f"{op} {node.uln:g} × the laboratory's upper limit of normal"
+        elif node.value is not None:
+            limit = f"{op} {node.value:g} {node.unit}"
+        else:
+            assert node.by_age is not None
+            bands = [
+                f"{op} {b.value:g} {node.unit} "
+                + (f"below {describe(b.below)} of age" if b.below else "otherwise")
+                + (f" ({b.sex.value})" if b.sex else "")
+                for b in node.by_age
+            ]
+            limit = "; ".join(bands)
+        return f"latest {_name(node.measure)} {_window(node.within)}: {limit}"
+    if isinstance(node, Score):
+        rule = (
+            f" (Karnofsky from {node.karnofsky_from_age:g} years, Lansky below)"
+            if node.karnofsky_from_age is not None
+            else ""
+        )
+        return f"{_SCORES[node.score]}{rule} {SYMBOLS[node.op]} {node.value:g}"
+    if isinstance(node, Age):
+        when = (
+            "at the index date"
+            if node.at_first is None
+            else f"at the first diagnosis of {_name(node.at_first)}"
+        )
+        return f"age {when} {SYMBOLS[node.age]} {node.value:g} {_AGE_UNITS[node.unit]}"
+    if isinstance(node, SexNode):
+        return f"sex is {node.sex}"
+    if isinstance(node, ConditionNode):
+        when = "at any time before the index date" if node.ever else "at the index date"
+        known = " (none known counts as absent)" if node.known else ""
+        return f"{_name(node.condition)} {when}{known}"
+    if isinstance(node, Finding):
+        return f"{_name(node.finding)} {_window(node.within, 'recorded before the index date')}"
+    if isinstance(node, Attestation):
+        return f"attested: {_name(node.attestation)}"
+    if isinstance(node, Drug):
+        return _drug_text(node)
+    if isinstance(node, ProcedureNode):
+        return f"{_name(node.procedure)} {_window(node.within)}"
+    return _genomic_text(node)
+
+
+def _drug_text(node: Drug) -> str:
+    text = f"exposure to {_name(node.drug)}"
+    if node.longer_than is not None:
+        text += f" for more than {describe(node.longer_than)} in all"
+    if node.half_lives is not None:
+        assert node.within is not None
+        return (
+            f"{text} in the {describe(node.within)} or {node.half_lives:g} half-lives "
+            "before the index date, whichever is shorter"
+        )
+    return f"{text} {_window(node.within)}"
+
+
+def _genomic_text(node: Genomic) -> str:
+    genes = " or ".join(_name(g) for g in node.gene)
+    kinds = " or ".join(a.value for a in node.alteration) if node.alteration else "alteration"
+    text = f"{kinds} in {genes}"
+    if node.protein_change:
+        text += f" ({' or '.join(node.protein_change)})"
+    return text
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, AllOf):
+        return list(node.all_of)
+    if isinstance(node, AnyOf):
+        return list(node.any_of)
+    if isinstance(node, AtLeast):
+        return list(node.of)
+    if isinstance(node, Not):
+        return [node.not_]
+    return []
+
+
+def rule_text(node: Node, indent: str = "") -> str:
+    """The whole tree as an indented outline, one node per line."""
+    lines = [f"{indent}{node_text(node)}"]
+    for child in _children(node):
+        lines.append(rule_text(child, indent + "  "))
+    return "\n".join(lines)
+
+
+def protocol_text(protocol: Protocol) -> str:
+    """The protocol as readable Markdown: identifiers, design, arms, criteria, schedule, endpoints."""
+    out = [f"# {protocol.title}", ""]
+    ids = ", ".join(f"{r.registry} {r.id}" for r in protocol.registry)
+    out += [
+        f"- id: `{protocol.id}` ({ids})",
+        f"- sponsor: {protocol.sponsor}; phase {protocol.phase}; {protocol.study_type}",
+        f"- population: {protocol.population}",
+        f"- index date: {protocol.index_date}",
+        f"- design: {_design_text(protocol)}",
+        "",
+        "## Arms",
+        "",
+    ]
+    for arm in protocol.arms:
+        drugs = ", ".join(i.name for i in arm.interventions) or "no intervention"
+        out.append(f"- {arm.name} ({arm.type}): {drugs}")
+    for kind in ("inclusion", "exclusion"):
+        out += ["", f"## {kind.capitalize()} criteria", ""]
+        for criterion in protocol.criteria:
+            if criterion.kind.value != kind:
+                continue
+            text = " ".join(criterion.text.split())
+            out.append(f"### {criterion.id}. {text}")
+            out += ["", "```", rule_text(criterion.rule), "```"]
+            for item in criterion.discrepancies:
+                out.append(
+                    f"- discrepancy: the source says {item.source_says!r}; {item.source} "
+                    f"defines {item.published!r}; encoded: {item.decision}"
+                )
+            if criterion.notes:
+                out.append(f"- note: {' '.join(criterion.notes.split())}")
+            out.append("")
+    if protocol.schedule is not None:
+        schedule = protocol.schedule
+        out += ["## Schedule of assessments", "", f"Reference: {schedule.reference}.", ""]
+        if schedule.cycle_days:
+            out += [f"Cycles of {schedule.cycle_days} days.", ""]
+        out += ["| visit | day | window | assessments |", "| --- | ---: | --- | --- |"]
+        for visit in schedule.visits:
+            window = f"-{visit.window_before} / +{visit.window_after} d"
+            out.append(
+                f"| {visit.name} | {visit.day} | {window} | {', '.join(visit.assessments)} |"
+            )
+        out.append("")
+    out += ["## Endpoints", ""]
+    for endpoint in protocol.endpoints:
+        out.append(
+            f"- {endpoint.kind}: {endpoint.name} ({endpoint.time_point}): {endpoint.definition}"
+        )
+    if protocol.discrepancies:
+        out += ["", "## Discrepancies in the sources", ""]
+        for item in protocol.discrepancies:
+            out.append(
+                f"- {item.source_says!r} vs {item.published!r} ({item.source}): {item.decision}"
+            )
+    out += ["", "## Sources", ""]
+    out += [f"- [{s.id}] {s.citation}" + (f" <{s.url}>" if s.url else "") for s in protocol.sources]
+    return "\n".join(out) + "\n"
+
+
+def _design_text(protocol: Protocol) -> str:
+    design = protocol.design
+    if isinstance(design, SimonDesignSpec):
+        assumed = " (parameters assumed, not published)" if design.assumption else ""
+        return (
+            f"Simon two-stage, {design.variant}: p0 {design.p0:g}, p1 {design.p1:g}, "
+            f"alpha {design.alpha:g}, beta {design.beta:g}; stage 1 r1/n1 = "
+            f"{design.r1}/{design.n1}, overall r/n = {design.r}/{design.n}{assumed}"
+        )
+    if design.type == "single_stage":
+        return f"single stage, {design.n} patients"
+    size = f", {design.n} patients" if design.n else ""
+    return f"observational cohort{size}"

@@ -28,3 +28,128 @@ def quantity_of(
     unit = draw(st.sampled_from(item.units))
     scale, offset = conversion(item.unit, unit, item.molar_mass)
     return Quantity(canonical * scale + offset, unit, key)
+
+
+# -- criteria trees and patient records (protocols) ----------------------------------------------
+# A pool of leaves over the concepts of the data pool below, and a pool of data
+# items each about one distinct thing, so that "adding data" means filling a gap.
+
+CRITERIA_LEAVES: tuple[dict[str, object], ...] = (
+    {
+        "measure": "lab.ferritin",
+        "op": ">=",
+        "value": 500,
+        "unit": "ug/L",
+        "within": "7 d",
+        "source": "t",
+    },
+    {
+        "measure": "lab.platelets",
+        "op": "<",
+        "value": 100,
+        "unit": "10*9/L",
+        "within": "7 d",
+        "source": "t",
+    },
+    {"measure": "lab.creatinine", "op": "<=", "uln": 1.5, "within": "2 d", "source": "t"},
+    {
+        "measure": "lab.haemoglobin",
+        "op": "<",
+        "by_age": [{"below": "28 d", "value": 100}, {"value": 90}],
+        "unit": "g/L",
+        "within": "7 d",
+        "source": "t",
+    },
+    {"score": "hlh2004", "op": ">=", "value": 5, "source": "t"},
+    {"score": "hscore", "op": ">=", "value": 200, "source": "t"},
+    {"age": ">=", "value": 1, "unit": "a", "source": "t"},
+    {
+        "age": ">=",
+        "value": 12,
+        "unit": "mo",
+        "at_first": "condition.acute_lymphoblastic_leukaemia",
+        "source": "t",
+    },
+    {"sex": "female"},
+    {"condition": "condition.tuberculosis"},
+    {"condition": "condition.malignancy", "known": True},
+    {"finding": "finding.splenomegaly", "within": "30 d"},
+    {"attestation": "attestation.informed_consent"},
+    {"drug": "drug.etoposide"},
+    {"drug": "drug_class.corticosteroids", "longer_than": "14 d"},
+    {"drug": "drug.ruxolitinib", "within": "21 d", "half_lives": 5},
+    {"procedure": "procedure.hsct_allogeneic", "within": "3 mo"},
+    {"gene": ["gene.jak1"], "alteration": ["mutation"], "protein_change": ["F958"]},
+)
+
+
+def criteria_trees() -> st.SearchStrategy[dict[str, object]]:
+    """Random criteria trees (as protocol-file mappings) over :data:`CRITERIA_LEAVES`."""
+    leaves = st.sampled_from(CRITERIA_LEAVES)
+
+    def extend(
+        children: st.SearchStrategy[dict[str, object]],
+    ) -> st.SearchStrategy[dict[str, object]]:
+        many = st.lists(children, min_size=1, max_size=4)
+        return st.one_of(
+            many.map(lambda items: {"all_of": items}),
+            many.map(lambda items: {"any_of": items}),
+            children.map(lambda item: {"not": item}),
+            many.flatmap(
+                lambda items: st.integers(1, len(items)).map(lambda k: {"at_least": k, "of": items})
+            ),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=8)
+
+
+DATA_ITEMS = (
+    "birth_date",
+    "sex",
+    "ferritin",
+    "platelets",
+    "creatinine",
+    "haemoglobin",
+    "temperature",
+    "triglycerides",
+    "fibrinogen",
+    "splenomegaly",
+    "consent",
+    "history_reviewed",
+    "tuberculosis",
+    "malignancy",
+    "leukaemia",
+    "etoposide",
+    "prednisolone",
+    "ruxolitinib",
+    "hsct",
+    "genomic",
+)
+"""Each item is one distinct fact about the patient (see ``patient_facts``)."""
+
+
+@st.composite
+def patient_facts(draw: st.DrawFn) -> dict[str, object]:
+    """A value for every item of :data:`DATA_ITEMS` (a record uses a subset of them)."""
+    return {
+        "birth_days": draw(st.integers(10, 30 * 365)),  # born before any observation
+        "sex": draw(st.sampled_from(["female", "male"])),
+        "ferritin": draw(st.sampled_from([200.0, 499.0, 500.0, 8000.0])),
+        "platelets": draw(st.sampled_from([20.0, 99.0, 100.0, 250.0])),
+        "creatinine": draw(st.sampled_from([40.0, 90.0, 200.0])),
+        "haemoglobin": draw(st.sampled_from([80.0, 95.0, 120.0])),
+        "temperature": draw(st.sampled_from([36.8, 38.5, 39.5])),
+        "triglycerides": draw(st.sampled_from([1.0, 3.0, 4.5])),
+        "fibrinogen": draw(st.sampled_from([1.0, 1.5, 3.0])),
+        "splenomegaly": draw(st.booleans()),
+        "consent": draw(st.booleans()),
+        "history_reviewed": draw(st.booleans()),
+        "tuberculosis": draw(st.sampled_from(["confirmed", "refuted"])),
+        "malignancy": draw(st.sampled_from(["confirmed", "refuted"])),
+        "leukaemia_days_ago": draw(st.integers(1, 3000)),
+        "etoposide_days_ago": draw(st.integers(1, 400)),
+        "prednisolone_days": draw(st.integers(1, 30)),
+        "ruxolitinib_days_ago": draw(st.integers(0, 40)),
+        "hsct_days_ago": draw(st.integers(1, 200)),
+        "genomic": draw(st.sampled_from(["F958V", "V617F", "Y931C"])),
+    }

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -33,7 +33,7 @@ from trialkit.record.model import (
 from trialkit.record.patient import PatientRecord, group_observations
 from trialkit.record.shapes import codes, first_code, objects, optional_object
 from trialkit.units import Quantity, commensurable, parse_unit, to_canonical
-from trialkit.vocab import Code, Concept, ValueType, vocabulary
+from trialkit.vocab import Code, Concept, ValueType, concept, vocabulary
 
 __all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
 
@@ -50,6 +50,11 @@ _PRESENT = frozenset(
 _ABSENT = frozenset(
     {("http://snomed.info/sct", "2667000"), ("http://snomed.info/sct", "373067005")}
 )
+# effective[x] and performed[x]: the dateTime, instant and Period forms.
+_DATED_FIELDS = {
+    stem: (f"{stem}DateTime", f"{stem}Instant", f"{stem}Period")
+    for stem in ("effective", "performed")
+}
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$")
 
 JSON = Any
@@ -84,10 +89,22 @@ def parse_datetime(value: JSON, where: str) -> datetime:
     """A FHIR date or dateTime as a naive wall-clock datetime (the offset is dropped)."""
     parsed = _datetime(value) if isinstance(value, str) else None
     if parsed is None:
-        raise BundleError(
-            f"{where}: {value!r} is not a full FHIR date or dateTime (YYYY-MM-DD[Thh:mm[:ss][±hh:mm]])"
-        )
+        raise _not_a_datetime(where, value)
     return parsed
+
+
+def _time_of(where: str, field: str, value: JSON) -> datetime:
+    """:func:`parse_datetime` of ``field``, naming the place only when the value is bad."""
+    parsed = _datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise _not_a_datetime(f"{where}: {field}", value)
+    return parsed
+
+
+def _not_a_datetime(where: str, value: JSON) -> BundleError:
+    return BundleError(
+        f"{where}: {value!r} is not a full FHIR date or dateTime (YYYY-MM-DD[Thh:mm[:ss][±hh:mm]])"
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -217,7 +234,6 @@ class _Reader:
         codings = codeable.get("coding") if isinstance(codeable, dict) else None
         if not isinstance(codings, list) or not codings:
             raise BundleError(f"{where}: {field}.coding must list at least one coding")
-        seen: list[str] = []
         for coding in codings:
             if not isinstance(coding, dict):
                 raise BundleError(f"{where}: {field}.coding entries must be objects")
@@ -227,8 +243,8 @@ class _Reader:
             found = self.vocab.lookup(system, code)
             if found is not None:
                 return found
-            seen.append(f"{system}|{code}")
-        self.unknown.append(UnknownCode(where, field, tuple(seen)))
+        seen = tuple(f"{coding['system']}|{coding['code']}" for coding in codings)
+        self.unknown.append(UnknownCode(where, field, seen))
         return None
 
     # -- resources ------------------------------------------------------------------------------
@@ -267,14 +283,8 @@ class _Reader:
         end: datetime | None,
     ) -> None:
         item, code = found
-        flags = tuple(
-            flag
-            for index, interpretation in enumerate(
-                objects(where, "interpretation", holder.get("interpretation"))
-            )
-            for _, flag in codes(where, f"interpretation[{index}]", interpretation)
-            if flag
-        )
+        interpretations = holder.get("interpretation")
+        flags = () if interpretations is None else _flags(where, interpretations)
         kind = item.value_type
         quantity: Quantity | None = None
         value: float | bool | str
@@ -444,12 +454,14 @@ def _period(where: str, field: str, period: dict[str, JSON]) -> tuple[datetime, 
 
 
 def _effective(where: str, resource: JSON, stem: str) -> tuple[datetime, datetime | None]:
-    for suffix in ("DateTime", "Instant"):
-        if f"{stem}{suffix}" in resource:
-            return parse_datetime(resource[f"{stem}{suffix}"], f"{where}: {stem}{suffix}"), None
-    period = optional_object(where, f"{stem}Period", resource.get(f"{stem}Period"))
+    date_time, instant, period_field = _DATED_FIELDS[stem]
+    if date_time in resource:
+        return _time_of(where, date_time, resource[date_time]), None
+    if instant in resource:
+        return _time_of(where, instant, resource[instant]), None
+    period = optional_object(where, period_field, resource.get(period_field))
     if period is not None and "start" in period:
-        return _period(where, f"{stem}Period", period)
+        return _period(where, period_field, period)
     raise BundleError(f"{where}: no date: give {stem}DateTime or {stem}Period.start")
 
 
@@ -504,7 +516,7 @@ def _unit_code(where: str, field: str, raw: JSON) -> str:
 
 def _number(where: str, field: str, raw: JSON) -> float:
     value = raw.get("value") if isinstance(raw, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _is_number(value):
         raise BundleError(f"{where}: {field}.value must be a number, got {value!r}")
     comparator = raw.get("comparator")
     if comparator is not None:
@@ -522,17 +534,41 @@ def _quantity(where: str, field: str, raw: JSON, item: Concept) -> tuple[Quantit
         raise BundleError(f"{where}: {field} must be an object")
     value = _number(where, field, raw)
     unit = _unit_code(where, field, raw)
-    canonical = to_canonical(item, value, unit, f"{where}: {field}")
+    canonical = _canonical(where, field, item, value, unit)
     return Quantity(value, unit, item.key), canonical
+
+
+def _canonical(where: str, field: str, item: Concept, value: float, unit: str) -> float:
+    """:func:`to_canonical`, naming ``where: field`` in the error only when the value is refused."""
+    try:
+        return to_canonical(item, value, unit)
+    except TrialkitInputError:
+        # Formatting the place for every value would cost more than the conversion.
+        return to_canonical(item, value, unit, f"{where}: {field}")
 
 
 def _reference_range(where: str, holder: JSON, item: Concept) -> tuple[float | None, float | None]:
     ranges = objects(where, "referenceRange", holder.get("referenceRange"))
     if not ranges:
         return None, None
+    # A laboratory sends the same range with every result of a test: a well-formed
+    # range is converted once; anything else goes through the checked reading,
+    # which raises the error naming the field.
+    low, high = _bound_key(ranges[0].get("low")), _bound_key(ranges[0].get("high"))
+    if low is not None and high is not None:
+        try:
+            return _canonical_range(item.key, low, high)
+        except TrialkitInputError:
+            pass
+    return _checked_range(where, ranges[0], item)
+
+
+def _checked_range(
+    where: str, reference: dict[str, JSON], item: Concept
+) -> tuple[float | None, float | None]:
     bounds: list[float | None] = []
     for side in ("low", "high"):
-        raw = ranges[0].get(side)
+        raw = reference.get(side)
         if raw is None:
             bounds.append(None)
             continue
@@ -540,6 +576,52 @@ def _reference_range(where: str, holder: JSON, item: Concept) -> tuple[float | N
         value = _number(where, field, raw)
         bounds.append(to_canonical(item, value, _unit_code(where, field, raw), f"{where}: {field}"))
     return bounds[0], bounds[1]
+
+
+def _bound_key(raw: JSON) -> tuple[float, str] | tuple[()] | None:
+    """A range bound as ``(value, unit)``, ``()`` when absent, None when not plainly well formed.
+
+    Zero is left to the checked reading: 0.0 and -0.0 are one key but not one value.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or raw.get("comparator") is not None:
+        return None
+    value, unit, system = raw.get("value"), raw.get("code", raw.get("unit")), raw.get("system")
+    if (
+        not _is_number(value)
+        or not value
+        or not isinstance(unit, str)
+        or (system is not None and system != UCUM)
+    ):
+        return None
+    return float(value), unit
+
+
+def _is_number(value: JSON) -> TypeGuard[float]:
+    # A JSON number: not a bool, although bool is an int in Python. (A tuple of
+    # types, float first, is checked several times faster than `int | float`.)
+    return isinstance(value, (float, int)) and type(value) is not bool
+
+
+@lru_cache(maxsize=4096)
+def _canonical_range(
+    key: str, low: tuple[float, str] | tuple[()], high: tuple[float, str] | tuple[()]
+) -> tuple[float | None, float | None]:
+    item = concept(key)
+    return (
+        to_canonical(item, *low) if low else None,
+        to_canonical(item, *high) if high else None,
+    )
+
+
+def _flags(where: str, raw: JSON) -> tuple[str, ...]:
+    return tuple(
+        flag
+        for index, interpretation in enumerate(objects(where, "interpretation", raw))
+        for _, flag in codes(where, f"interpretation[{index}]", interpretation)
+        if flag
+    )
 
 
 def _coded(where: str, codeable: JSON, kind: ValueType) -> bool | str:

@@ -44,8 +44,9 @@ def objects(where: str, field: str, raw: JSON) -> list[dict[str, JSON]]:
         return []
     if not isinstance(raw, list):
         raise BundleError(f"{where}: {field}: must be a list, got {_kind(raw)}")
-    for index, item in enumerate(raw):
+    for item in raw:
         if not isinstance(item, dict):
+            index = next(i for i, bad in enumerate(raw) if not isinstance(bad, dict))
             raise BundleError(f"{where}: {field}[{index}]: must be an object, got {_kind(item)}")
     return raw
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from trialkit.cli import app
 from trialkit.cli.common import console, index_time, print_json
 from trialkit.cli.protocol import resolve
-from trialkit.eligibility import Screening, Truth, Verdict, rank, screen
+from trialkit.eligibility import Screening, Truth, Verdict, screen, screen_all
 from trialkit.eligibility.export import screening_json, screenings_json
 from trialkit.errors import TrialkitInputError
 from trialkit.protocol import builtin_protocols
@@ -53,9 +53,8 @@ def screen_command(
     protocols = builtin_protocols() if all_protocols else (resolve(str(protocol)),)
     record = read_bundle(bundle)
     when = index_time(at, record)
-    results = tuple(screen(p, record, when) for p in protocols)
     if all_protocols:
-        ranked = rank(results)
+        ranked = screen_all(protocols, record, when)
         if as_json:
             print_json(screenings_json(record, when, ranked))
         else:
@@ -63,10 +62,11 @@ def screen_command(
             for result in ranked:
                 render(result)
         return
+    result = screen(protocols[0], record, when)
     if as_json:
-        print_json(screening_json(results[0]))
+        print_json(screening_json(result))
     else:
-        render(results[0])
+        render(result)
 
 
 def _ranking(results: tuple[Screening, ...]) -> None:

@@ -11,6 +11,7 @@ from trialkit.eligibility.screening import (
     Verdict,
     rank,
     screen,
+    screen_all,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "evaluate",
     "rank",
     "screen",
+    "screen_all",
 ]

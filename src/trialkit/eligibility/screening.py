@@ -27,6 +27,7 @@ __all__ = [
     "Verdict",
     "rank",
     "screen",
+    "screen_all",
 ]
 
 
@@ -86,13 +87,30 @@ class Screening:
         return sum(1 for c in self.criteria if c.status is status)
 
 
-def screen(protocol: Protocol, record: PatientRecord, at: datetime) -> Screening:
-    """Screen ``record`` against ``protocol`` as of the index time ``at``."""
-    context = Context(record, at)
+def screen(
+    protocol: Protocol, record: PatientRecord, at: datetime, context: Context | None = None
+) -> Screening:
+    """Screen ``record`` against ``protocol`` as of the index time ``at``.
+
+    ``context`` (for this record and time) lets several protocols share the
+    scores computed once; see :func:`screen_all`.
+    """
+    if context is None:
+        context = Context(record, at)
+    elif context.record is not record or context.at != at:
+        raise ValueError("the context belongs to another record or index time")
     results = tuple(CriterionResult(c, evaluate(c.rule, context)) for c in protocol.criteria)
     verdict = _verdict(results)
     checks = () if verdict is Verdict.INELIGIBLE else next_checks(results)
     return Screening(protocol, record, at, verdict, results, checks)
+
+
+def screen_all(
+    protocols: Iterable[Protocol], record: PatientRecord, at: datetime
+) -> tuple[Screening, ...]:
+    """Screen one patient against several protocols, ranked (see :func:`rank`)."""
+    context = Context(record, at)
+    return rank(screen(p, record, at, context) for p in protocols)
 
 
 def _verdict(results: Iterable[CriterionResult]) -> Verdict:

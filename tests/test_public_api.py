@@ -17,7 +17,16 @@ def test_package_exports() -> None:
     assert sorted(trialkit.__all__) == sorted(
         [
             "PatientRecord",
+            "Protocol",
+            "ProtocolError",
             "Quantity",
+            "Screening",
+            "Verdict",
+            "builtin_protocol",
+            "builtin_protocols",
+            "load_protocol",
+            "screen",
+            "screen_all",
             "ScoreResult",
             "Scored",
             "TrialkitError",

@@ -57,3 +57,27 @@ def test_every_seed_criterion_line_is_in_a_criterion(protocol_id: str) -> None:
     texts = [" ".join(normalise(line) for line in c.text.splitlines()) for c in protocol.criteria]
     uncovered = [line for line in seed_lines(protocol_id) if not any(line in t for t in texts)]
     assert not uncovered, uncovered
+
+
+# Seed 002 is an abstract, not a criteria list: the sentences that define its cohort.
+SALVAGE_SEED = "002_dd8f68fb68175ef1.txt"
+SALVAGE_COHORT = (
+    "To investigate the efficacy and safety of the Janus kinase inhibitor ruxolitinib in the "
+    "treatment of recurrent or refractory hemophagocytic lymphohistiocytosis (HLH) in children.",
+    "We performed a retrospective analysis of ruxolitinib in children with recurrent or "
+    "refractory HLH in Beijing Children's Hospital.",
+    "All patients were treated firstly with HLH-94 protocol.",
+    "Patients received oral ruxolitinib on a continuous 28-day cycle or until disease "
+    "progression or unacceptable toxicity.",
+    "After the first-line treatment, seven patients had no remission (NR). The other two "
+    "patients relapsed within 2-4weeks after complete remission (CR).",
+)
+
+
+def test_salvage_cohort_sentences_are_quoted_in_the_criteria() -> None:
+    abstract = normalise((SEEDS / SALVAGE_SEED).read_text(encoding="utf-8"))
+    protocol = builtin_protocol("rux-hlh-salvage")
+    texts = [" ".join(normalise(line) for line in c.text.splitlines()) for c in protocol.criteria]
+    for sentence in SALVAGE_COHORT:
+        assert sentence in abstract, f"not in the seed: {sentence}"
+        assert any(sentence in t for t in texts), f"not quoted in a criterion: {sentence}"

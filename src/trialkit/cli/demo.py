@@ -1,4 +1,4 @@
-"""``trialkit demo``: the main job on embedded defaults (scores of a packaged example)."""
+"""``trialkit demo``: the main job on embedded defaults (scores and screening of a packaged example)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import typer
 from trialkit.cli import app
 from trialkit.cli.common import console, index_time, print_json
 from trialkit.cli.scores import render
+from trialkit.cli.screen import render as show_screening
+from trialkit.cli.screen import show_ranking
+from trialkit.eligibility import screen_all
 from trialkit.errors import TrialkitInputError
 from trialkit.examples import DEMO, EXAMPLES, INDEX_DATE, example
+from trialkit.protocol import builtin_protocols
 from trialkit.record import record_from_bundle
 from trialkit.scores import assess_all
 from trialkit.scores.export import report_json
@@ -25,7 +29,11 @@ def demo_command(
     ] = DEMO,
     as_json: Annotated[bool, typer.Option("--json", help="Print the documented JSON.")] = False,
 ) -> None:
-    """Score a packaged synthetic patient: no input needed."""
+    """Score a packaged synthetic patient and screen it against every protocol: no input needed.
+
+    ``--json`` prints the scores document (``trialkit.scores/1``); the screening
+    of the same patient as JSON is ``trialkit screen --all --json``.
+    """
     if name not in EXAMPLES:
         raise TrialkitInputError(f"--example {name!r} is not one of {', '.join(EXAMPLES)}")
     record = record_from_bundle(example(name), origin=f"example {name}")
@@ -36,3 +44,8 @@ def demo_command(
         return
     console.print(f"[bold]trialkit demo[/bold]: example patient {name!r} (synthetic)")
     render(record, at, results)
+    ranked = screen_all(builtin_protocols(), record, at)
+    console.print(f"\n[bold]Screening[/bold] of {name!r} against every protocol:")
+    show_ranking(ranked)
+    if ranked:
+        show_screening(ranked[0])

@@ -17,7 +17,7 @@ from trialkit.errors import TrialkitInputError
 from trialkit.protocol import builtin_protocols
 from trialkit.record import read_bundle
 
-__all__ = ["render", "screen_command"]
+__all__ = ["render", "screen_command", "show_ranking"]
 
 _STATUS_STYLE = {Truth.TRUE: "green", Truth.FALSE: "red", Truth.UNKNOWN: "yellow"}
 _VERDICT_STYLE = {
@@ -58,7 +58,7 @@ def screen_command(
         if as_json:
             print_json(screenings_json(record, when, ranked))
         else:
-            _ranking(ranked)
+            show_ranking(ranked)
             for result in ranked:
                 render(result)
         return
@@ -69,7 +69,7 @@ def screen_command(
         render(result)
 
 
-def _ranking(results: tuple[Screening, ...]) -> None:
+def show_ranking(results: tuple[Screening, ...]) -> None:
     table = Table(title="Protocols, eligible first", title_justify="left")
     for column in ("protocol", "verdict", "met", "not met", "unknown", "next checks"):
         table.add_column(column)

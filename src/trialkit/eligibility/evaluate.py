@@ -34,7 +34,14 @@ from trialkit.protocol.criteria import (
     SexNode,
 )
 from trialkit.protocol.window import before, describe
-from trialkit.record import Exposure, GenomicFinding, Observation, PatientRecord, Sex
+from trialkit.record import (
+    Condition,
+    Exposure,
+    GenomicFinding,
+    Observation,
+    PatientRecord,
+    Sex,
+)
 from trialkit.record.model import birth_age
 from trialkit.scores import (
     RecordEntry,
@@ -76,14 +83,29 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 TREATMENT_HISTORY = "attestation.treatment_history_reviewed"
 """The attestation that lets the absence of a drug or procedure read as "none"."""
+TENTATIVE = frozenset({"unconfirmed", "provisional", "differential"})
+"""FHIR condition-ver-status codes of a diagnosis not yet confirmed: unknown, not present."""
 _NOT_PRESENT = frozenset({"refuted", "entered-in-error"})
 
 ScoreAdapter = Callable[[PatientRecord, datetime], tuple[Scored, ...]]
+
+
+def _sofa(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
+    # A protocol that names SOFA means adult SOFA at any age (its own age
+    # criterion decides who may enter); the scores report picks SOFA or pSOFA by age.
+    return (sofa.sofa_from_record(record, at),)
+
+
+def _psofa(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
+    scored = psofa.psofa_from_record(record, at)
+    return () if scored is None else (scored,)
+
+
 SCORE_ADAPTERS: dict[str, tuple[ScoreAdapter, tuple[str, ...]]] = {
     "hlh2004": (hlh2004.assess, ("hlh2004",)),
     "hscore": (hscore.assess, ("hscore",)),
-    "sofa": (sofa.assess, ("sofa",)),
-    "psofa": (psofa.assess, ("psofa",)),
+    "sofa": (_sofa, ("sofa",)),
+    "psofa": (_psofa, ("psofa",)),
     "schwartz_bedside": (renal.assess, ("schwartz_bedside",)),
     "cockcroft_gault": (renal.assess, ("cockcroft_gault",)),
     "qtc_fridericia": (qtc.assess, ("qtc_fridericia",)),
@@ -459,8 +481,11 @@ def _condition(node: ConditionNode, context: Context) -> Outcome:
     else:
         present = [c for c in recorded if c.present_at(at)]
     when = "before the index date" if node.ever else "at the index date"
+    confirmed = [c for c in present if c.verification not in TENTATIVE]
+    if confirmed:
+        return Outcome(Truth.TRUE, f"{item.display} recorded {when}", tuple(confirmed))
     if present:
-        return Outcome(Truth.TRUE, f"{item.display} recorded {when}", tuple(present))
+        return _tentative(item.display, node.condition, tuple(present))
     observed = record.latest(node.condition, at)
     if observed is not None and isinstance(observed.value, bool):
         return Outcome(
@@ -481,12 +506,25 @@ def _condition(node: ConditionNode, context: Context) -> Outcome:
     )
 
 
+def _tentative(display: str, key: str, entries: tuple[Condition, ...]) -> Outcome:
+    status = ", ".join(sorted({c.verification for c in entries}))
+    return Outcome(
+        Truth.UNKNOWN,
+        f"{display} recorded as {status}, not confirmed",
+        entries,
+        (Missing(key, f"{display}: confirm or rule out (recorded as {status})"),),
+    )
+
+
 def _flag(key: str, within: str | None, context: Context, what: str) -> Outcome:
     record, at = context.record, context.at
     item = concept(key)
     present = record.conditions_at(at, key)
+    confirmed = tuple(c for c in present if c.verification not in TENTATIVE)
+    if confirmed:
+        return Outcome(Truth.TRUE, f"{item.display}: present", confirmed)
     if present:
-        return Outcome(Truth.TRUE, f"{item.display}: present", present)
+        return _tentative(item.display, key, present)
     window = None if within is None else _lookback(context, within)
     observed = record.latest(key, at, window)
     if observed is not None and isinstance(observed.value, bool):

@@ -228,7 +228,8 @@ class SexNode(_Node):
 class ConditionNode(_Node):
     """A diagnosis present at the index date (``ever``: at any time before it).
 
-    Present → true. Recorded as refuted, or (with ``known``) not recorded at
+    Present and confirmed → true; recorded as unconfirmed, provisional or
+    differential → unknown until confirmed or refuted. Recorded as refuted, or (with ``known``) not recorded at
     all → false: "known active malignancy" is false for a patient with none
     known. Otherwise not recorded → unknown.
     """
@@ -244,14 +245,20 @@ class ConditionNode(_Node):
 
 
 class Finding(_Node):
-    """A clinical finding (boolean observation or present condition) in a look-back window."""
+    """A clinical finding (boolean observation or present condition) in a look-back window.
+
+    Also a qualitative laboratory result (a yes/no lab such as a pregnancy test).
+    """
 
     finding: str
     within: Duration | None = None
 
     @model_validator(mode="after")
     def _kind(self) -> Finding:
-        _concept_of(self.finding, (Kind.FINDING, Kind.CONDITION), "finding")
+        _concept_of(self.finding, (Kind.FINDING, Kind.CONDITION, Kind.LAB), "finding")
+        item = vocabulary()[self.finding]
+        if item.kind is Kind.LAB and item.value_type is not ValueType.BOOLEAN:
+            raise ValueError(f"finding {self.finding!r} is a numeric lab: use measure")
         return self
 
 

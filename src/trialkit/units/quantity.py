@@ -7,6 +7,7 @@ ferritin in mmol/L or platelets in g/L is an error rather than a guess.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -46,12 +47,20 @@ def convert(value: float, unit: str, target: str, key: str) -> float:
 
 
 def _apply(affine: tuple[float, float], value: float) -> float:
-    # Rounded to 1e-10 so that exact clinical boundaries survive the float
-    # arithmetic (100.4 °F is 38.0 °C, not 37.99999999999999).
+    # Rounded to 12 significant digits so that exact clinical boundaries survive
+    # the float arithmetic (100.4 °F is 38.0 °C, not 37.99999999999999) while a
+    # small value keeps its precision (0.0054 mg/dL of triglycerides is 6.1e-5
+    # mmol/L: rounding to 1e-10 would lose a millionth of it).
     scale, offset = affine
     if scale == 1.0 and offset == 0.0:
         return value
-    return round(scale * value + offset, 10)
+    result = scale * value + offset
+    if result == 0.0 or not math.isfinite(result):
+        return result
+    return round(result, _SIGNIFICANT - 1 - math.floor(math.log10(abs(result))))
+
+
+_SIGNIFICANT = 12
 
 
 def to_canonical(item: Concept, value: float, unit: str, where: str = "") -> float:

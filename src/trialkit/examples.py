@@ -120,8 +120,27 @@ def jak_hs_icu_eligible() -> Bundle:
     b = BundleBuilder("jak-hs-icu-eligible", "1971-01-22", "male")
     _icu(b, severe=True)
     b.quantity("vital.weight", 82, "kg", DAY)
+    b.procedure("procedure.icu_admission", "2025-06-13T22:00:00", status="in-progress")
     b.flag("attestation.emergency_inclusion", True, "2025-06-14")
     b.flag("attestation.health_insurance", True, "2025-06-14")
+    # The screening check-list the ICU team completes: exclusions ruled out.
+    for key in (
+        "attestation.life_expectancy_48h",
+        "attestation.no_withholding_of_care",
+        "attestation.no_psychiatric_care_impeding_consent",
+        "attestation.no_legal_protection_measure",
+        "attestation.not_deprived_of_liberty",
+        "attestation.no_other_investigational_agent",
+    ):
+        b.flag(key, True, "2025-06-14")
+    for key in (
+        "condition.hypersensitivity_ruxolitinib",
+        "condition.lactose_intolerance",
+        "condition.hypersensitivity_ruxolitinib_excipients",
+        "condition.pml",
+        "condition.skin_cancer",
+    ):
+        b.condition(key, "2025-06-14", verification="refuted")
     return b.build()
 
 
@@ -154,7 +173,9 @@ def rux_salvage_eligible() -> Bundle:
     b.medication("drug.dexamethasone", "2025-05-10")
     b.quantity("lab.ferritin", 5200, "ug/L", DAY)
     b.quantity("lab.platelets", 54, "10*9/L", DAY)
+    b.condition("condition.hlh_refractory_relapsed", "2025-06-07")
     b.medication("drug.ruxolitinib", "2025-06-15")
+    b.flag("attestation.treated_at_study_site", True, "2025-06-15")
     return b.build()
 
 

@@ -81,3 +81,13 @@ def test_salvage_cohort_sentences_are_quoted_in_the_criteria() -> None:
     for sentence in SALVAGE_COHORT:
         assert sentence in abstract, f"not in the seed: {sentence}"
         assert any(sentence in t for t in texts), f"not quoted in a criterion: {sentence}"
+
+
+def test_every_c_hlh_criterion_cites_the_registry_record() -> None:
+    # Seed 003 has no eligibility list: the criteria are the registry record's, verbatim.
+    protocol = builtin_protocol("c-hlh")
+    registry = {s.id: s for s in protocol.sources}.get("registry")
+    assert registry is not None and "NCT02472054" in registry.citation
+    assert {r.id for r in protocol.registry} >= {"NCT02472054"}
+    uncited = [c.id for c in protocol.criteria if c.source != "registry"]
+    assert not uncited, f"criteria without the registry source: {uncited}"

@@ -3,11 +3,20 @@
 ``concepts.yaml`` in this package lists every concept the seed protocols refer
 to, with its standard codes, OMOP id, canonical and allowed UCUM units, molar
 mass and plausible range, each with its source. A code is written there and
-nowhere else; code elsewhere asks this module.
+nowhere else; code elsewhere asks this module. ``reference_intervals.yaml``
+holds the cited paediatric reference intervals (upper limit of normal by age
+and sex, :mod:`trialkit.vocab.intervals`).
 """
 
 from __future__ import annotations
 
+from trialkit.vocab.intervals import (
+    Limit,
+    ReferenceInterval,
+    reference_intervals,
+    upper_limit,
+    upper_limits,
+)
 from trialkit.vocab.model import (
     PROJECT_SYSTEM,
     SYSTEMS,
@@ -27,9 +36,14 @@ __all__ = [
     "Concept",
     "HalfLife",
     "Kind",
+    "Limit",
     "PlausibleRange",
+    "ReferenceInterval",
     "ValueType",
     "Vocabulary",
     "concept",
+    "reference_intervals",
+    "upper_limit",
+    "upper_limits",
     "vocabulary",
 ]

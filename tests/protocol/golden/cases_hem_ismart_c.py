@@ -182,8 +182,8 @@ def _sparse() -> Case:
         "Nine-year-old girl just referred: only her birth date and ALL (first diagnosed "
         "2021-03-01 at 5 years) are recorded. I1 is met (≥ 12 months and ≤ 18 years at first "
         "diagnosis, 9 < 21 now). Everything else is unknown: no performance status, consent, "
-        "molecular profile, laboratory values, echo or ECG; female, so childbearing potential, "
-        "pregnancy and breastfeeding must be recorded; no exclusion finding or attestation; the "
+        "molecular profile, laboratory values, echo or ECG; female, so childbearing potential, a "
+        "pregnancy test and breastfeeding must be recorded; no exclusion finding or attestation; the "
         "treatment history is not attested complete, so no drug or procedure rule can be decided. "
         "The known-only diagnoses (hepatitis, HIV, Gilbert, GvHD, named bone disorders) are not "
         "met, but each criterion that holds them also has an open part (uncontrolled infection, "
@@ -371,7 +371,7 @@ def _resistant() -> Case:
         findings={"finding.childbearing_potential": True},
         attestations={"attestation.no_prior_ruxolitinib_venetoclax_combination": False},
     )
-    b.condition("condition.pregnancy", STATED, verification="refuted")
+    b.flag("lab.hcg", False, "2025-06-12")
     b.condition("condition.breastfeeding", STATED, verification="refuted")
     b.medication("drug.ruxolitinib", "2024-09-01", "2024-12-01")
     b.medication("drug.venetoclax", "2024-09-01", "2024-12-01")
@@ -382,8 +382,8 @@ def _resistant() -> Case:
         "ruxolitinib and venetoclax given together (Sept-Dec 2024; the combination is attested): "
         "E17 met. CRLF2 overexpression meets I5, but JAK2 Y931C (E11) and BCL2 F104L (E12) confer "
         "resistance. On itraconazole since 2025-06-01 (a strong CYP3A4 and P-gp inhibitor, in use "
-        "at C1D1): E18 met. Of childbearing potential with pregnancy and breastfeeding ruled out: "
-        "E7 and E9 not met. Karnofsky 70 (age 14). Ineligible.",
+        "at C1D1): E18 met. Of childbearing potential, negative pregnancy test on 2025-06-12 "
+        "(within 7 days) and no known pregnancy: E7 not met; breastfeeding ruled out: E9 not met. Karnofsky 70 (age 14). Ineligible.",
         "ineligible",
         {**ELIGIBLE, "E11": "met", "E12": "met", "E17": "met", "E18": "met"},
         b,
@@ -406,12 +406,13 @@ def _pregnant() -> Case:
         ruled_out=tuple(k for k in RULED_OUT if k != "condition.malabsorption"),
     )
     b.condition("condition.pregnancy", "2025-05-20")
+    b.flag("lab.hcg", True, "2025-06-12")
     b.condition("condition.breastfeeding", STATED, verification="refuted")
     b.condition("condition.malabsorption", "2025-03-01")
     return case(
         "pregnant-adolescent",
         "Sixteen-year-old girl (born 2009-03-03), ALL since 2022-05-01 (age 13), Karnofsky 80. Of "
-        "childbearing potential and pregnant: E7 met. Sexually active and not willing to use "
+        "childbearing potential, pregnant, positive hCG on 2025-06-12: E7 met. Sexually active and not willing to use "
         "contraception: E8 met. Not breastfeeding (refuted): E9 not met. Malabsorption with "
         "oral IMPs: E10 met. Known hypersensitivity to cytarabine: E13 met. Ineligible.",
         "ineligible",
@@ -556,14 +557,14 @@ def _adolescent_mother() -> Case:
         attestations={"attestation.contraception": True},
         ruled_out=tuple(k for k in RULED_OUT if k != "condition.tuberculosis"),
     )
-    b.condition("condition.pregnancy", "2025-06-12", verification="refuted")
+    b.flag("lab.hcg", False, "2025-06-12")
     b.condition("condition.breastfeeding", "2025-03-01")
     b.condition("condition.tuberculosis", "2025-05-01")
     b.condition("condition.hiv_infection", "2023-01-01")
     return case(
         "adolescent-mother-tuberculosis",
         "Seventeen-year-old mother (born 2008-01-05), ALL since 2023-02-01 (age 15), Karnofsky 70. "
-        "Negative pregnancy test (pregnancy refuted 2025-06-12): E7 not met. Sexually active but "
+        "Negative pregnancy test on 2025-06-12 (within 7 days), no known pregnancy: E7 not met. Sexually active but "
         "willing to use contraception: E8 not met. Breastfeeding her baby: E9 met. Known HIV "
         "infection: E14 met. Active tuberculosis diagnosed 2025-05-01: E26 met. Ineligible.",
         "ineligible",

@@ -44,6 +44,23 @@ def _hlh_labs(b: BundleBuilder, when: str = DAY, *, infant: bool = False) -> Non
     b.quantity("lab.creatinine", 0.3, "mg/dL", when, reference=(0.2, 0.5))
 
 
+def _checklist(
+    b: BundleBuilder,
+    when: str,
+    *,
+    attested: tuple[str, ...] = (),
+    absent: tuple[str, ...] = (),
+    ruled_out: tuple[str, ...] = (),
+) -> None:
+    """The screening check-list a site completes: statements, absent findings, ruled-out diagnoses."""
+    for key in attested:
+        b.flag(key, True, when)
+    for key in absent:
+        b.flag(key, False, when)
+    for key in ruled_out:
+        b.condition(key, when, verification="refuted")
+
+
 def r_hlh_eligible() -> Bundle:
     """Seven-month-old with PRF1 mutation and active HLH, untreated, consented."""
     b = BundleBuilder("r-hlh-eligible", "2024-11-10", "male")
@@ -56,6 +73,30 @@ def r_hlh_eligible() -> Bundle:
     b.flag("attestation.informed_consent", True, "2025-06-14")
     b.flag("attestation.consent_legal_representative", True, "2025-06-14")
     b.flag("attestation.health_insurance", True, "2025-06-14")
+    _checklist(
+        b,
+        "2025-06-14",
+        attested=(
+            "attestation.no_prior_hlh_specific_treatment",
+            "attestation.treatment_history_reviewed",
+            "attestation.no_other_investigational_agent",
+            "attestation.oral_or_ng_administration_possible",
+        ),
+        absent=(
+            "finding.childbearing_potential",
+            "finding.infection_other_than_hlh_trigger",
+            "finding.hepatic_failure_grade4",
+        ),
+        ruled_out=(
+            "condition.isolated_cns_hlh",
+            "condition.hypersensitivity_ruxolitinib",
+            "condition.hypersensitivity_ruxolitinib_excipients",
+            "condition.hypersensitivity_methylprednisolone_prednisolone",
+            "condition.tuberculosis",
+            "condition.rheumatologic_disorder",
+            "condition.malignancy",
+        ),
+    )
     return b.build()
 
 
@@ -204,6 +245,16 @@ def c_hlh_eligible() -> Bundle:
     b.condition("condition.hlh_primary", "2025-06-10")
     b.flag("attestation.informed_consent", True, "2025-06-14")
     b.flag("attestation.health_insurance", True, "2025-06-14")
+    _checklist(
+        b,
+        "2025-06-14",
+        attested=(
+            "attestation.consent_legal_representative",
+            "attestation.no_prior_hlh_specific_treatment",
+            "attestation.treatment_history_reviewed",
+        ),
+        absent=("finding.childbearing_potential",),
+    )
     return b.build()
 
 
@@ -253,6 +304,36 @@ def hem_ismart_c_eligible() -> Bundle:
     b.medication("drug.cytarabine", "2025-04-01", "2025-04-28")
     b.flag("attestation.informed_consent", True, "2025-06-14")
     b.flag("attestation.assent", True, "2025-06-14")
+    _checklist(
+        b,
+        "2025-06-14",
+        attested=(
+            "attestation.consent_legal_representative",
+            "attestation.molecular_profiling_available",
+            "attestation.no_severe_concomitant_disease",
+            "attestation.willing_able_to_comply",
+            "attestation.no_prior_ruxolitinib_venetoclax_combination",
+            "attestation.no_grapefruit_72h",
+            "attestation.no_gvhd_prophylaxis_or_treatment",
+            "attestation.methotrexate_oral_or_intrathecal_only",
+            "attestation.no_other_investigational_agent",
+            "attestation.treatment_history_reviewed",
+        ),
+        absent=(
+            "finding.qtc_prolongation",
+            "finding.sexually_active",
+            "finding.hypersensitivity_study_drug",
+            "finding.uncontrolled_infection",
+            "finding.unresolved_toxicity_grade2",
+        ),
+        ruled_out=(
+            "condition.malabsorption",
+            "condition.bone_disorder_other",
+            "condition.pml",
+            "condition.growth_retardation",
+            "condition.tuberculosis",
+        ),
+    )
     return b.build()
 
 

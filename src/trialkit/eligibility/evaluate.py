@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
 from trialkit.protocol.criteria import (
@@ -57,7 +57,7 @@ from trialkit.scores import (
 )
 from trialkit.scores.psofa import age_in_months
 from trialkit.units import convert
-from trialkit.vocab import concept
+from trialkit.vocab import Limit, concept, upper_limits
 
 __all__ = [
     "SCORE_ADAPTERS",
@@ -237,25 +237,7 @@ def _measure(node: Measure, context: Context) -> Outcome:
         )
     shown = _shown(found)
     if node.uln is not None:
-        if found.reference_high is None:
-            return Outcome(
-                Truth.UNKNOWN,
-                f"{shown}: the result has no reference range, so its ULN is unknown",
-                (found,),
-                (Missing(f"{node.measure}.uln", f"upper limit of normal for {item.display}"),),
-                threshold,
-                node.source,
-            )
-        limit = node.uln * found.reference_high
-        holds = _COMPARE[node.op](found.value, limit)
-        return Outcome(
-            Truth.of(holds),
-            f"{shown} {_SYMBOL[node.op] if holds else 'not ' + _SYMBOL[node.op]} "
-            f"{node.uln:g} × ULN ({limit:g} {item.unit})",
-            (found,),
-            threshold=threshold,
-            source=node.source,
-        )
+        return _uln(node, found, context)
     assert node.unit is not None  # validated: a value or age bands come with a unit
     limits = _band_values(node, context)
     if not limits:
@@ -285,6 +267,98 @@ def _measure(node: Measure, context: Context) -> Outcome:
         threshold=threshold,
         source=node.source,
     )
+
+
+def _uln(node: Measure, found: Observation, context: Context) -> Outcome:
+    """``node.uln`` × the ULN: the laboratory's own range, else the cited table for age and sex.
+
+    The laboratory's range is the site's limit for this patient and always
+    wins. Without it the table of :mod:`trialkit.vocab.intervals` gives the
+    ULN for the age on the day of the sample (and the sex, for a partitioned
+    band); when the birth date or the sex is unknown, every band that could
+    apply is tried, and an age the table has no row for counts as undecided.
+    """
+    assert node.uln is not None and isinstance(found.value, float | int)
+    item, shown, threshold = concept(node.measure), _shown(found), _threshold_text(node)
+    op = _SYMBOL[node.op]
+    if found.reference_high is not None:
+        limit = node.uln * found.reference_high
+        holds = _COMPARE[node.op](found.value, limit)
+        return Outcome(
+            Truth.of(holds),
+            f"{shown} {op if holds else 'not ' + op} {node.uln:g} × ULN ({limit:g} {item.unit}); "
+            f"ULN {found.reference_high:g} {item.unit}: laboratory reference range",
+            (found,),
+            threshold=threshold,
+            source=node.source,
+        )
+    record, day = context.record, found.time.date()
+    birth = record.birth_date
+
+    def unknown(reason: str, missing: Missing) -> Outcome:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{shown}: no laboratory reference range; {reason}",
+            (found,),
+            (missing,),
+            threshold,
+            node.source,
+        )
+
+    if birth is not None and day < birth:
+        return unknown(
+            f"sampled before the birth date {birth}",
+            Missing("birth_date", "birth date (inconsistent with the record)"),
+        )
+    sex: Literal["male", "female"] | None = (
+        "male" if record.sex is Sex.MALE else "female" if record.sex is Sex.FEMALE else None
+    )
+    options = upper_limits(node.measure, day, birth, sex)
+    limits = [limit for limit in options if limit is not None]
+    if not limits:
+        what = "no table of" if not options else "no row for the patient's age in the table of"
+        return unknown(
+            f"{what} the upper limit of normal for age",
+            Missing(f"{node.measure}.uln", f"upper limit of normal for {item.display}"),
+        )
+    verdicts = {_within_uln(found, node.op, node.uln, limit) for limit in limits}
+    if None in options or len(verdicts) > 1:
+        if birth is None:
+            return unknown(
+                "the upper limit of normal for age depends on the birth date, which is not recorded",
+                Missing("birth_date", f"birth date (the ULN of {item.display} depends on age)"),
+            )
+        return unknown(
+            "the upper limit of normal for age depends on the sex, which is not recorded ("
+            + "; ".join(limit.describe() for limit in limits)
+            + ")",
+            Missing("sex", f"sex (the ULN of {item.display} at this age depends on it)"),
+        )
+    holds = verdicts.pop()
+    values = " or ".join(
+        f"{node.uln * limit.value:.4g} {item.unit}" + (f" {limit.sex}" if limit.sex else "")
+        for limit in limits
+    )
+    used = "; ".join(limit.describe() for limit in limits)
+    if len(limits) > 1:
+        used += " (the same verdict for either sex)"
+    return Outcome(
+        Truth.of(holds),
+        f"{shown} {op if holds else 'not ' + op} {node.uln:g} × ULN ({values}); {used}",
+        (found,),
+        threshold=threshold,
+        source=node.source,
+    )
+
+
+def _within_uln(found: Observation, op: Op, uln: float, limit: Limit) -> bool:
+    # In the source's unit when the result is in it, so that a printed boundary
+    # (0.6 mg/dL = 1.5 × 0.4 mg/dL) stays exact; rounded as units.convert rounds.
+    quantity = found.quantity
+    assert quantity is not None and isinstance(found.value, float | int)
+    if quantity.unit == limit.reported_unit:
+        return _COMPARE[op](quantity.value, round(uln * limit.reported, 10))
+    return _COMPARE[op](found.value, round(uln * limit.value, 10))
 
 
 def _compare_quantity(found: Observation, op: Op, limit: float, unit: str) -> bool:

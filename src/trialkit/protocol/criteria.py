@@ -142,7 +142,11 @@ class Measure(_Node):
     the first whose age bound and sex fit the patient), or ``uln``: a multiple of
     the upper limit of normal reported by the laboratory with the result itself
     (its reference range, which is the site's limit for the patient's age and
-    sex). No value in the window, or no reference range for ``uln``, is unknown.
+    sex, and always wins). Without a reference range, ``uln`` uses the cited
+    paediatric ULN for the age on the day of the sample and the sex
+    (``trialkit.vocab.intervals``), decided only if every band that could apply
+    agrees when the birth date or sex is unknown. No value in the window, or
+    no ULN that decides, is unknown.
     """
 
     measure: str

@@ -65,3 +65,57 @@ def test_a_qualitative_lab_is_read_as_a_finding(positive: bool, expected: Truth)
 def test_a_numeric_lab_is_refused_as_a_finding() -> None:
     with pytest.raises(ValueError, match="numeric lab: use measure"):
         NODE.validate_python({"finding": "lab.ferritin"})
+
+
+def test_a_refuted_condition_rules_a_finding_out() -> None:
+    b = BundleBuilder("p", "2015-01-01", "male")
+    b.condition("condition.infection", "2025-06-10", verification="refuted")
+    context = Context(record_from_bundle(b.build()), AT)
+    outcome = evaluate(NODE.validate_python({"finding": "condition.infection"}), context)
+    assert outcome.truth is Truth.FALSE and "ruled out" in outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("drawn", "expected"), [("2025-06-12", Truth.TRUE), ("2025-06-13", Truth.FALSE)]
+)
+def test_age_bands_apply_to_the_age_at_the_sample(drawn: str, expected: Truth) -> None:
+    # Born 2025-05-16: day 27 of life on 2025-06-12 (< 28 days: Hb < 100 g/L is low),
+    # day 28 on 2025-06-13 (Hb < 90 g/L); the index date is day 30.
+    b = BundleBuilder("newborn", "2025-05-16", "male")
+    b.quantity("lab.haemoglobin", 95, "g/L", f"{drawn}T08:00:00")
+    rule = {
+        "measure": "lab.haemoglobin",
+        "op": "<",
+        "by_age": [{"below": "28 d", "value": 100}, {"value": 90}],
+        "unit": "g/L",
+        "within": "7 d",
+        "source": "Henter 2007",
+    }
+    outcome = evaluate(NODE.validate_python(rule), Context(record_from_bundle(b.build()), AT))
+    assert outcome.truth is expected, outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ({"assessment.lansky": 40}, Truth.UNKNOWN),
+        ({"assessment.karnofsky": 70}, Truth.UNKNOWN),
+        ({"assessment.karnofsky": 70, "assessment.lansky": 60}, Truth.TRUE),
+        ({"assessment.karnofsky": 70, "assessment.lansky": 40}, Truth.UNKNOWN),
+    ],
+)
+def test_performance_without_a_birth_date_needs_both_scales_to_agree(
+    levels: dict[str, int], expected: Truth
+) -> None:
+    b = BundleBuilder("p", None, "male")
+    for key, level in levels.items():
+        b.quantity(key, level, "1", "2025-06-14")
+    rule = {
+        "score": "performance",
+        "op": ">=",
+        "value": 50,
+        "karnofsky_from_age": 13,
+        "source": "t",
+    }
+    outcome = evaluate(NODE.validate_python(rule), Context(record_from_bundle(b.build()), AT))
+    assert outcome.truth is expected, outcome.reason

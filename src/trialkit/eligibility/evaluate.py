@@ -239,7 +239,7 @@ def _measure(node: Measure, context: Context) -> Outcome:
     if node.uln is not None:
         return _uln(node, found, context)
     assert node.unit is not None  # validated: a value or age bands come with a unit
-    limits = _band_values(node, context)
+    limits = _band_values(node, context, found.time)
     if not limits:
         return Outcome(
             Truth.UNKNOWN,
@@ -371,12 +371,16 @@ def _compare_quantity(found: Observation, op: Op, limit: float, unit: str) -> bo
     return _COMPARE[op](found.value, convert(limit, unit, canonical, found.concept))
 
 
-def _band_values(node: Measure, context: Context) -> list[float]:
-    """The threshold values that may apply: one when age and sex are known."""
+def _band_values(node: Measure, context: Context, sampled: datetime) -> list[float]:
+    """The threshold values that may apply: one when age and sex are known.
+
+    Age bands apply to the age at the sample (``sampled``), as HLH-2004's
+    "< 4 weeks" haemoglobin limit does, not at the index date.
+    """
     if node.value is not None:
         return [node.value]
     assert node.by_age is not None
-    record, at = context.record, context.at
+    record, at = context.record, sampled
     values: list[float] = []
     for band in node.by_age:
         if band.sex is not None and record.sex not in (band.sex, Sex.UNKNOWN, Sex.OTHER):
@@ -466,10 +470,14 @@ def _range_truth(result: ScoreResult, op: Op, value: float) -> Truth:
 
 
 def _performance(karnofsky_from_age: float, found: Scored, context: Context) -> Scored:
-    """The recorded level on the scale the protocol's own age rule chooses."""
+    """The recorded level on the scale the protocol's own age rule chooses.
+
+    Without a birth date the rule cannot choose: the result spans the levels
+    that may apply (both scales' levels when both are recorded, else 0–100).
+    """
     age = context.record.age_years(context.at)
     if age is None:
-        return found
+        return _performance_without_age(found, context)
     scale = performance.performance_scale(age, karnofsky_from_age)
     observation = context.record.latest(
         f"assessment.{scale.value}", context.at, performance.PERFORMANCE_LOOKBACK
@@ -479,6 +487,32 @@ def _performance(karnofsky_from_age: float, found: Scored, context: Context) -> 
         level = float(observation.value)
     result = performance.performance_status(level, scale, age, karnofsky_from_age)
     return Scored(result, {} if observation is None else {scale.value: (observation,)})
+
+
+def _performance_without_age(found: Scored, context: Context) -> Scored:
+    recorded = [
+        o
+        for scale in performance.Scale
+        if (
+            o := context.record.latest(
+                f"assessment.{scale.value}", context.at, performance.PERFORMANCE_LOOKBACK
+            )
+        )
+        is not None
+        and isinstance(o.value, int | float)
+        and not isinstance(o.value, bool)
+    ]
+    levels = [float(o.value) for o in recorded]
+    low, high = (min(levels), max(levels)) if len(levels) == 2 else (0.0, 100.0)
+    result = ScoreResult(
+        found.result.score,
+        "Karnofsky / Lansky performance status",
+        found.result.source,
+        low,
+        high,
+        missing=("birth date (the protocol's age rule chooses Karnofsky or Lansky)",),
+    )
+    return Scored(result, {o.concept: (o,) for o in recorded})
 
 
 # -- demographics ---------------------------------------------------------------------------------
@@ -608,6 +642,11 @@ def _flag(key: str, within: str | None, context: Context, what: str) -> Outcome:
             f"(recorded {observed.time.date().isoformat()})",
             (observed,),
         )
+    refuted = tuple(
+        c for c in record.conditions if c.concept == key and c.verification == "refuted"
+    )
+    if refuted:
+        return Outcome(Truth.FALSE, f"{item.display}: ruled out", refuted)
     span = "" if within is None else f" within {describe(within)}"
     return Outcome(
         Truth.UNKNOWN,

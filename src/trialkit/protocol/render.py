@@ -66,7 +66,9 @@ def node_text(node: Node) -> str:
     if isinstance(node, Measure):
         op = SYMBOLS[node.op]
         if node.uln is not None:
-            limit = f"{op} {node.uln:g} × the laboratory's upper limit of normal"
+            limit = (
+                f"{op} {node.uln:g} × the upper limit of normal (the laboratory's, else for age)"
+            )
         elif node.value is not None:
             limit = f"{op} {node.value:g} {node.unit}"
         else:

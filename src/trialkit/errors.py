@@ -9,7 +9,8 @@
     │   ├── PlausibilityError           a value outside the concept's plausible range
     │   ├── VocabularyError             an unknown concept key or code
     │   ├── ProtocolError               a protocol file that is not valid (file, line, field)
-    │   └── DesignInputError            impossible parameters for a trial design
+    │   ├── DesignInputError            impossible parameters for a trial design
+    │   └── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
     └── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
                                         a bug in trialkit, never the user's fault
 
@@ -24,6 +25,7 @@ __all__ = [
     "BundleError",
     "DefinitionError",
     "DesignInputError",
+    "OmopError",
     "PlausibilityError",
     "ProtocolError",
     "TrialkitError",
@@ -59,6 +61,10 @@ class VocabularyError(TrialkitInputError):
 
 class DesignInputError(TrialkitInputError):
     """Trial-design parameters that admit no design (p1 <= p0, alpha outside (0, 1), ...)."""
+
+
+class OmopError(TrialkitInputError):
+    """OMOP CDM data that cannot be loaded or written: the message names the table and column."""
 
 
 class DefinitionError(TrialkitError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
 from trialkit.protocol.criteria import (
@@ -158,62 +158,58 @@ class Context:
 
 def evaluate(node: Node, context: Context) -> Outcome:
     """The outcome of ``node`` for the patient and index time of ``context``."""
-    if isinstance(node, AllOf | AnyOf | AtLeast | Not):
-        return _logic(node, context)
-    if isinstance(node, Measure):
-        return _measure(node, context)
-    if isinstance(node, Score):
-        return _score(node, context)
-    if isinstance(node, Age):
-        return _age(node, context)
-    if isinstance(node, SexNode):
-        return _sex(node, context)
-    if isinstance(node, ConditionNode):
-        return _condition(node, context)
-    if isinstance(node, Finding):
-        return _flag(node.finding, node.within, context, "finding")
-    if isinstance(node, Attestation):
-        return _flag(node.attestation, node.within, context, "attestation")
-    if isinstance(node, Drug):
-        return _drug(node, context)
-    if isinstance(node, ProcedureNode):
-        return _procedure(node, context)
-    return _genomic(node, context)
+    return _WALKERS[type(node)](node, context)
 
 
 # -- logic ----------------------------------------------------------------------------------------
-def _logic(node: AllOf | AnyOf | AtLeast | Not, context: Context) -> Outcome:
-    if isinstance(node, Not):
-        inner = evaluate(node.not_, context)
-        return Outcome(
-            negate(inner.truth),
-            f"not ({inner.reason})",
-            inner.evidence,
-            inner.missing,
-            children=(inner,),
+def _not(node: Not, context: Context) -> Outcome:
+    inner = evaluate(node.not_, context)
+    return Outcome(
+        negate(inner.truth),
+        f"not ({inner.reason})",
+        inner.evidence,
+        inner.missing,
+        children=(inner,),
+    )
+
+
+def _all_of(node: AllOf, context: Context) -> Outcome:
+    parts = [evaluate(child, context) for child in node.all_of]
+    truths = [p.truth for p in parts]
+    return _group("all of", all_of(truths), parts, truths)
+
+
+def _any_of(node: AnyOf, context: Context) -> Outcome:
+    parts = [evaluate(child, context) for child in node.any_of]
+    truths = [p.truth for p in parts]
+    return _group("any of", any_of(truths), parts, truths)
+
+
+def _at_least(node: AtLeast, context: Context) -> Outcome:
+    parts = [evaluate(child, context) for child in node.of]
+    truths = [p.truth for p in parts]
+    return _group(f"at least {node.at_least} of", at_least(node.at_least, truths), parts, truths)
+
+
+def _group(label: str, truth: Truth, parts: list[Outcome], truths: list[Truth]) -> Outcome:
+    shown = ", ".join(
+        f"{n} {name}"
+        for name, n in (
+            ("met", truths.count(Truth.TRUE)),
+            ("not met", truths.count(Truth.FALSE)),
+            ("unknown", truths.count(Truth.UNKNOWN)),
         )
-    if isinstance(node, AllOf):
-        parts = tuple(evaluate(child, context) for child in node.all_of)
-        truth, label = all_of(p.truth for p in parts), "all of"
-    elif isinstance(node, AnyOf):
-        parts = tuple(evaluate(child, context) for child in node.any_of)
-        truth, label = any_of(p.truth for p in parts), "any of"
-    else:
-        parts = tuple(evaluate(child, context) for child in node.of)
-        truth = at_least(node.at_least, [p.truth for p in parts])
-        label = f"at least {node.at_least} of"
-    counts = {t: sum(1 for p in parts if p.truth is t) for t in Truth}
-    shown = ", ".join(f"{n} {t.value.replace('_', ' ')}" for t, n in counts.items() if n)
+        if n
+    )
     # The evidence that decides: the children agreeing with the result (all of
     # them when unknown, so that the reader sees what is already known).
-    deciding = parts if truth is Truth.UNKNOWN else tuple(p for p in parts if p.truth is truth)
-    missing = _unique(m for p in parts if p.truth is Truth.UNKNOWN for m in p.missing)
+    deciding = parts if truth is Truth.UNKNOWN else [p for p in parts if p.truth is truth]
+    evidence = _unique(e for p in deciding for e in p.evidence)
+    missing: tuple[Missing, ...] = ()
+    if truth is Truth.UNKNOWN:
+        missing = _unique(m for p in parts if p.truth is Truth.UNKNOWN for m in p.missing)
     return Outcome(
-        truth,
-        f"{label} {len(parts)}: {shown}",
-        _unique(e for p in deciding for e in p.evidence),
-        missing if truth is Truth.UNKNOWN else (),
-        children=parts,
+        truth, f"{label} {len(parts)}: {shown}", evidence, missing, children=tuple(parts)
     )
 
 
@@ -810,3 +806,30 @@ def _alteration(finding: GenomicFinding) -> str:
 
 def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
     return tuple(dict.fromkeys(items))
+
+
+def _finding(node: Finding, context: Context) -> Outcome:
+    return _flag(node.finding, node.within, context, "finding")
+
+
+def _attestation(node: Attestation, context: Context) -> Outcome:
+    return _flag(node.attestation, node.within, context, "attestation")
+
+
+_WALKERS: dict[type, Callable[[Any, Context], Outcome]] = {
+    AllOf: _all_of,
+    AnyOf: _any_of,
+    AtLeast: _at_least,
+    Not: _not,
+    Measure: _measure,
+    Score: _score,
+    Age: _age,
+    SexNode: _sex,
+    ConditionNode: _condition,
+    Finding: _finding,
+    Attestation: _attestation,
+    Drug: _drug,
+    ProcedureNode: _procedure,
+    Genomic: _genomic,
+}
+"""One walker per node type (STYLE §1): adding a node adds one entry here."""

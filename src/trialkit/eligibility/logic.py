@@ -49,8 +49,8 @@ def any_of(values: Iterable[Truth]) -> Truth:
 
 def at_least(count: int, values: list[Truth]) -> Truth:
     """At least ``count`` of ``values`` true: true when enough are, false when too few can be."""
-    true = sum(1 for v in values if v is Truth.TRUE)
-    possible = true + sum(1 for v in values if v is Truth.UNKNOWN)
+    true = values.count(Truth.TRUE)
+    possible = true + values.count(Truth.UNKNOWN)
     if true >= count:
         return Truth.TRUE
     if possible < count:

@@ -154,10 +154,8 @@ def next_checks(results: Iterable[CriterionResult]) -> tuple[NextCheck, ...]:
 def rank(screenings: Iterable[Screening]) -> tuple[Screening, ...]:
     """Eligible first, then undetermined by fewest missing items, then ineligible."""
     weight = {Verdict.ELIGIBLE: 0, Verdict.UNDETERMINED: 1, Verdict.INELIGIBLE: 2}
-    items = list(screenings)
-    return tuple(
-        sorted(
-            items,
-            key=lambda s: (weight[s.verdict], len(s.next_checks), items.index(s)),
-        )
+    order = sorted(
+        enumerate(screenings),
+        key=lambda item: (weight[item[1].verdict], len(item[1].next_checks), item[0]),
     )
+    return tuple(s for _, s in order)

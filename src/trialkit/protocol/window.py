@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import StringConstraints
@@ -28,6 +29,7 @@ _FIXED["wk"] = timedelta(weeks=1)
 _SPLIT = re.compile(DURATION_PATTERN)
 
 
+@lru_cache(maxsize=256)
 def split(duration: str) -> tuple[float, str]:
     """``"7 d"`` → ``(7.0, "d")``."""
     match = _SPLIT.match(duration)
@@ -36,6 +38,7 @@ def split(duration: str) -> tuple[float, str]:
     return float(duration[: match.start(2)].strip()), match.group(2)
 
 
+@lru_cache(maxsize=4096)
 def before(at: datetime, duration: str) -> datetime:
     """The time ``duration`` before ``at`` (calendar months and years)."""
     value, unit = split(duration)
@@ -54,6 +57,7 @@ def _minus_months(at: datetime, months: int) -> datetime:
     return at.replace(year=year, month=month + 1, day=day)
 
 
+@lru_cache(maxsize=256)
 def describe(duration: str) -> str:
     """Readable form: ``"7 d"`` → ``"7 days"``, ``"1 mo"`` → ``"1 month"``."""
     value, unit = split(duration)

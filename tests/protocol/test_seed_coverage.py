@@ -91,3 +91,7 @@ def test_every_c_hlh_criterion_cites_the_registry_record() -> None:
     assert {r.id for r in protocol.registry} >= {"NCT02472054"}
     uncited = [c.id for c in protocol.criteria if c.source != "registry"]
     assert not uncited, f"criteria without the registry source: {uncited}"
+
+
+def test_the_five_seed_protocols_ship() -> None:
+    assert builtin_ids() == ("r-hlh", "jak-hs-icu", "rux-hlh-salvage", "c-hlh", "hem-ismart-c")

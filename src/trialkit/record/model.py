@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from trialkit._frozen import slot_init
 from trialkit.units import Quantity
 
 __all__ = [
@@ -46,6 +47,7 @@ class AlterationType(StrEnum):
     OVEREXPRESSION = "overexpression"
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Observation:
     """One observed value of a concept (a lab, a vital sign, a finding, an attestation).
@@ -67,6 +69,7 @@ class Observation:
     reference_high: float | None = None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Condition:
     """A diagnosis with its onset and, if it ended, its abatement.
@@ -97,6 +100,7 @@ class Condition:
         return self.onset <= at and (self.abatement is None or at < self.abatement)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Exposure:
     """A period of drug exposure from a MedicationStatement, -Request or -Administration.
@@ -119,6 +123,7 @@ class Exposure:
         return self.start <= end and (self.end is None or self.end >= start)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Procedure:
     """A procedure (transplant, radiotherapy, surgery, ventilation, dialysis) and its dates."""
@@ -137,6 +142,7 @@ class Procedure:
         return self.start <= end and last >= start
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class GenomicFinding:
     """A somatic or germline alteration found in a gene.
@@ -152,6 +158,7 @@ class GenomicFinding:
     time: datetime
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class UnknownCode:
     """A resource skipped because none of its codings is in the vocabulary."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from trialkit._frozen import slot_init
 from trialkit.record import Condition, Exposure, Observation, Procedure
 
 __all__ = ["Item", "RecordEntry", "ScoreResult", "Scored", "span"]
@@ -26,6 +27,7 @@ RecordEntry = Observation | Condition | Exposure | Procedure
 """A record entry that can serve as evidence."""
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Item:
     """One component of a score (an HScore variable, a SOFA system, an HLH-2004 criterion).
@@ -69,6 +71,7 @@ class Item:
         return Item(name, None, low, high, reason, inputs, missing, counts)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
     """A computed score, possibly partial.

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from trialkit._frozen import slot_init
 from trialkit.errors import PlausibilityError, UnitError
 from trialkit.units.registry import commensurable, conversion
 from trialkit.vocab import Concept, ValueType, concept
@@ -91,6 +92,7 @@ def _canonical_affine(key: str, unit: str) -> tuple[float, float] | None:
     return conversion(unit, item.unit, item.molar_mass)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A measured value of a concept, in the unit it was reported in."""

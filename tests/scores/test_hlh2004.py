@@ -13,7 +13,7 @@ from trialkit.errors import TrialkitInputError
 from trialkit.record import Condition, GenomicFinding, Observation, PatientRecord, Sex
 from trialkit.record.model import AlterationType
 from trialkit.record.patient import group_observations
-from trialkit.scores.hlh2004 import HENTER_2007, assess, hlh2004
+from trialkit.scores.hlh2004 import HENTER_2007, Limit, assess, hlh2004
 from trialkit.scores.result import ScoreResult
 from trialkit.units import Quantity
 
@@ -727,3 +727,21 @@ def test_adapter_rule_set_is_named() -> None:
     (scored,) = assess(record(), AT, rules="jordan2011")
     assert scored.result.label.startswith("HLH-2004 (Jordan")
     assert HENTER_2007.name == "henter2007"
+
+
+@given(
+    st.sampled_from([90.0, 100.0, 9.0, 1.0, 1.5, 3.0, 265.0, 150.0, 500.0, 2400.0, 38.5]),
+    st.floats(-1e-8, 1e-8) | st.sampled_from([0.0, 4.9e-10, 5e-10, 5.1e-10, -5e-10, 1e-9]),
+    st.sampled_from(["<", "<=", ">=", ">"]),
+)
+def test_limit_rounds_values_only_where_rounding_can_matter(
+    limit: float, offset: float, comparator: Any
+) -> None:
+    # Limit.holds rounds to 10 significant digits only near the limit; everywhere it
+    # must agree with rounding every value.
+    value = limit * (1 + offset)
+    rounded = float(f"{value:.10g}")
+    expected = {"<": rounded < limit, "<=": rounded <= limit, ">=": rounded >= limit}.get(
+        comparator, rounded > limit
+    )
+    assert Limit(comparator, {"g/L": limit}).holds(hb(value)) is expected

@@ -94,6 +94,7 @@ unknown molecular route means.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -178,10 +179,7 @@ class Limit:
     def holds(self, quantity: Quantity) -> bool:
         """Whether ``quantity`` satisfies the threshold, compared as decision §9.3 requires."""
         value, limit, _ = comparable(quantity, self.limits)
-        # Conversions leave float noise (92 g/L → 9.200000000000001 g/dL; the cached factors
-        # carry 12 digits). No laboratory reports 10 significant digits, so rounding there
-        # keeps the printed boundaries exact.
-        return _OPERATORS[self.comparator](float(f"{value:.10g}"), limit)
+        return _OPERATORS[self.comparator](_tidy_near(value, limit), limit)
 
     def __str__(self) -> str:
         unit, limit = next(iter(self.limits.items()))
@@ -646,6 +644,21 @@ def _check_concepts(**given: Quantity | None) -> None:
             )
 
 
+def _tidy_near(value: float, limit: float) -> float:
+    """``value`` rounded to 10 significant digits when that can change a comparison with ``limit``.
+
+    Conversions leave float noise (92 g/L → 9.200000000000001 g/dL; the cached factors
+    carry 12 digits). No laboratory reports 10 significant digits, so rounding there
+    keeps the printed boundaries exact. Rounding moves a value by at most half a unit of
+    its 10th digit (under 1e-9 of the value), so it can only change a comparison with a
+    limit within 1e-9 of the value (math.isclose); elsewhere the value is compared as it
+    is, without the cost of formatting it.
+    """
+    if math.isclose(value, limit, rel_tol=1e-9):
+        return float(f"{value:.10g}")
+    return value
+
+
 def _quantity(observation: Observation) -> Quantity:
     if observation.quantity is None:  # _select only keeps observations with a quantity
         raise TrialkitInputError(f"{observation.resource}: {observation.concept} has no quantity")
@@ -688,7 +701,8 @@ def _on(limit: Limit) -> Callable[[Observation], bool]:
 
 def _number(observation: Observation) -> float | None:
     value = observation.value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # (float, int): a tuple of types is checked several times faster than `int | float`
+    if isinstance(value, bool) or not isinstance(value, (float, int)):
         return None
     return float(value)
 

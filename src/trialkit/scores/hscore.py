@@ -419,7 +419,8 @@ def _tidy(value: float) -> float:
 
 def _number(observation: Observation) -> float | None:
     value = observation.value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # (float, int): a tuple of types is checked several times faster than `int | float`
+    if isinstance(value, bool) or not isinstance(value, (float, int)):
         return None
     return float(value)
 

@@ -90,7 +90,9 @@ def worst(
 ) -> Observation | None:
     """The observation with the highest ``badness`` (the latest one among ties)."""
     found: Observation | None = None
+    highest = 0.0  # the badness of ``found``, computed once
     for item in observations:
-        if found is None or badness(item) >= badness(found):
-            found = item
+        score = badness(item)
+        if found is None or score >= highest:
+            found, highest = item, score
     return found

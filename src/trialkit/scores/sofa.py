@@ -537,7 +537,7 @@ def quantity_of(observation: Observation) -> Quantity | None:
     if observation.quantity is not None:
         return observation.quantity
     value = observation.value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, (float, int)):
         return None
     unit = concept(observation.concept).unit
     return None if unit is None else Quantity(float(value), unit, observation.concept)

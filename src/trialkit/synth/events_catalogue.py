@@ -147,7 +147,7 @@ _STAY = When("admit", (-1.0, 0.0))
 _LAST_DAY = When("end", (0.0, 1.0))
 _BEFORE = When("admit", (30.0, 3650.0))
 _CHILDHOOD = When("extract", (30.0, 2000.0))
-_DIAGNOSIS = When("extract", (40.0, 2200.0))
+_DIAGNOSIS = When("extract", (400.0, 2500.0))
 _RECENT = When("extract", (0.0, 60.0))
 _RULED_OUT = When("end", (0.0, 2.0))
 
@@ -155,8 +155,8 @@ CONDITIONS: tuple[ConditionRule, ...] = (
     ConditionRule("condition.acute_lymphoblastic_leukaemia", "leukaemia", 1.0, _DIAGNOSIS, status=(1.0, 0.0, 0.0)),
     ConditionRule("condition.lymphoblastic_lymphoma", "lbl", 1.0, _DIAGNOSIS, status=(1.0, 0.0, 0.0)),
     ConditionRule("condition.leukaemia_relapsed_refractory", "relapsed", 1.0, When("extract", (5.0, 90.0)), status=(0.85, 0.15, 0.0)),
-    ConditionRule("condition.gvhd_acute", "allo", 0.3, When("extract", (10.0, 300.0)), ended=0.6),
-    ConditionRule("condition.gvhd_chronic", "allo", 0.12, When("extract", (10.0, 300.0))),
+    ConditionRule("condition.gvhd_acute", "allo", 0.3, When("extract", (0.0, 20.0)), ended=0.6),
+    ConditionRule("condition.gvhd_chronic", "allo", 0.12, When("extract", (0.0, 20.0))),
     ConditionRule("condition.hlh_primary", "primary_hlh", 1.0, _STAY, status=(0.7, 0.25, 0.05)),
     ConditionRule("condition.hlh", "hlh", 0.6, _STAY, status=(0.6, 0.3, 0.1)),
     ConditionRule("condition.hlh_secondary", "hlh_adult", 0.6, _STAY, status=(0.65, 0.3, 0.05)),
@@ -331,7 +331,7 @@ PROCEDURES: tuple[ProcedureRule, ...] = (
     ProcedureRule("procedure.intrathecal_therapy", "leukaemia", 0.5, When("extract", (0.0, 60.0))),
     ProcedureRule("procedure.central_venous_access", "leukaemia", 0.8, When("extract", (20.0, 900.0)), hours=1.0),
     ProcedureRule("procedure.chemotherapy", "relapsed", 0.8, When("extract", (0.0, 60.0))),
-    ProcedureRule("procedure.hsct_allogeneic", "allo", 1.0, When("extract", (30.0, 1100.0)), hours=3.0),
+    ProcedureRule("procedure.hsct_allogeneic", "allo", 1.0, When("extract", (20.0, 400.0)), hours=3.0),
     ProcedureRule("procedure.hsct_autologous", "leukaemia", 0.01, When("extract", (30.0, 700.0)), hours=3.0),
     ProcedureRule("procedure.radiotherapy", "leukaemia", 0.1, When("extract", (0.0, 120.0)), hours=0.5),
     ProcedureRule("procedure.car_t_therapy", "car_t", 1.0, When("extract", (5.0, 200.0)), hours=1.0),
@@ -341,7 +341,6 @@ PROCEDURES: tuple[ProcedureRule, ...] = (
     ProcedureRule("procedure.lumbar_puncture", "hlh", 0.4, When("admit", (-3.0, 0.0))),
     ProcedureRule("procedure.central_venous_access", "hlh", 0.5, When("admit", (-1.0, 0.0)), hours=1.0),
     ProcedureRule("procedure.transfusion_rbc", "hlh", 0.5, When("end", (0.0, 5.0)), hours=2.0),
-    ProcedureRule("procedure.hsct_allogeneic", "primary_hlh", 0.05, When("extract", (200.0, 2000.0)), hours=3.0),
     ProcedureRule("procedure.icu_admission", "icu", 1.0, When("admit", (0.0, 0.0))),
     ProcedureRule("procedure.mechanical_ventilation", "ventilated", 0.8, When("admit", (0.0, 0.0)), hours=96.0, in_progress=0.6),
     ProcedureRule("procedure.noninvasive_ventilation", "icu", 0.15, When("admit", (0.0, 0.0)), hours=30.0, in_progress=0.3),

@@ -164,7 +164,7 @@ def draw_people(rng: np.random.Generator, first_id: int, size: int, extracted: i
     mean_gap, cap = SINCE_DISCHARGE
     gap = np.minimum(rng.exponential(mean_gap, size), cap)
     end = np.where(current, extracted, extracted - (gap * DAY).astype(np.int64))
-    end = np.maximum(end, birth + 2 * HOUR)
+    end = np.maximum(end, birth + 2 * HOUR) // 60 * 60
     admit = np.maximum(end - (stay * DAY).astype(np.int64), birth + HOUR)
     admit = admit // 60 * 60
     icu_start = admit + (rng.random(size) * 0.5 * (end - admit)).astype(np.int64) // 60 * 60

@@ -29,7 +29,7 @@ from trialkit.errors import TrialkitInputError
 from trialkit.omop.model import Table
 from trialkit.omop.rows import ConceptAncestorRow, ConceptRow
 from trialkit.omop.schema import TABLES, create_table, sql_type
-from trialkit.synth.tables import DERIVED, Columns, lookups
+from trialkit.synth.tables import Columns, derived, lookups
 
 __all__ = ["COMPRESSION", "MEMORY_LIMIT", "Sink"]
 
@@ -132,7 +132,7 @@ class Sink:
             ).fetchall()
         }
         texts = lookups(spec.name)
-        derived = DERIVED.get(spec.name, {})
+        computed = derived(spec.name, spec.names)
         selected: list[exp.Expr] = []
         for column in spec.columns:
             value: exp.Expr
@@ -147,8 +147,8 @@ class Sink:
                 value = exp.func("list_extract", listed, index)
             elif column.name in staged:
                 value = exp.column(column.name)
-            elif column.name in derived:
-                value = derived[column.name].copy()
+            elif column.name in computed:
+                value = computed[column.name].copy()
             elif column.name.endswith("_date") and f"{column.name[:-5]}_datetime" in staged:
                 value = exp.column(f"{column.name[:-5]}_datetime")
             else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -55,6 +57,17 @@ def test_several_chunks_are_deterministic_and_numbered(
     con = load_folder(first.folder)
     ids = [row[0] for row in con.execute("SELECT person_id FROM person").fetchall()]
     assert ids == list(range(1, 301))
+
+
+def test_two_processes_write_the_same_bytes(tmp_path: Path) -> None:
+    # Separate interpreters (other hash seeds, other thread timing) and several chunks.
+    script = (
+        "import sys; from trialkit.synth import generate as g; g.CHUNK_PERSONS = 500; "
+        "g.generate_omop(sys.argv[1], 1500, 8)"
+    )
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], check=True)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
 
 
 def test_every_table_loads_with_every_cdm_column_typed(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from strategies import QUANTITY_CONCEPTS, quantity_of
 from trialkit.errors import PlausibilityError, UnitError
-from trialkit.units import Quantity, comparable, conversion, parse_unit, to_canonical
+from trialkit.units import Quantity, comparable, conversion, convert, parse_unit, to_canonical
 from trialkit.vocab import concept
 
 
@@ -129,3 +129,18 @@ def test_fahrenheit_boundaries_are_exact(fahrenheit: float, celsius: float) -> N
 def test_annotation_alone_is_unity_for_scores() -> None:
     # FHIR examples send GCS as {score}; UCUM reads an annotation alone as 1.
     assert to_canonical(concept("assessment.gcs_total"), 13, "{score}") == 13
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "target", "expected"),
+    [
+        (1500, "mL/(24.h)", "mL/d", 1500),  # a UCUM code with a number: 24 h is a day
+        (1500, "mL/d", "mL/(24.h)", 1500),
+        (62.5, "mL/h", "mL/(24.h)", 1500),
+    ],
+)
+def test_a_number_inside_a_ucum_code_counts(
+    value: float, unit: str, target: str, expected: float
+) -> None:
+    # Found by the synthetic population: mL/(24.h) was read as mL/h (24 times too high).
+    assert convert(value, unit, target, "vital.urine_output_24h") == pytest.approx(expected)

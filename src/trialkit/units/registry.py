@@ -87,16 +87,19 @@ def conversion(source: str, target: str, molar_mass: float | None = None) -> Aff
     quantity: Any = _registry().Quantity
     src = parse_unit(source)
     dst = parse_unit(target)
+    # A UCUM code can carry a number (mL/(24.h) parses as 1/24 mL/h): one unit of
+    # the source is src.magnitude of its pint units, and the target's number divides.
+    scale = float(src.magnitude) / float(dst.magnitude)
     if src.dimensionality == dst.dimensionality:
         zero = quantity(0.0, src.units).to(dst.units).magnitude
         one = quantity(1.0, src.units).to(dst.units).magnitude
-        return (_tidy(one - zero), _tidy(zero))
+        return (_tidy((one - zero) * scale), _tidy(zero))
     if molar_mass is not None:
         mass = quantity(molar_mass, "g/mol")
         for factor in (mass, 1 / mass):
             moved = quantity(1.0, src.units) * factor
             if moved.dimensionality == dst.dimensionality:
-                return (_tidy(moved.to(dst.units).magnitude), 0.0)
+                return (_tidy(moved.to(dst.units).magnitude * scale), 0.0)
     raise UnitError(
         f"cannot convert {source!r} to {target!r}: they measure different quantities"
         + ("" if molar_mass is None else f" even with molar mass {molar_mass} g/mol")

@@ -1,0 +1,47 @@
+"""Population pre-screening: the criteria tree compiled to SQL over OMOP CDM 5.4 (``docs/sql.md``).
+
+The same tree the bedside evaluator walks (:mod:`trialkit.eligibility.evaluate`)
+compiles to one sqlglot SELECT with a row per person, a TRUE / FALSE / NULL
+column per criterion (NULL is unknown: SQL's Kleene logic), the verdict and
+the evidence of each leaf; rendered for DuckDB, Spark or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from trialkit.eligibility.sql.attrition import (
+    Attrition,
+    AttritionRow,
+    attrition,
+    attrition_of,
+    attrition_query,
+)
+from trialkit.eligibility.sql.build import EvidenceColumn, NotCompiledError
+from trialkit.eligibility.sql.compiler import (
+    INDEX_PARAMETER,
+    WALKERS,
+    Compiled,
+    compile_criteria,
+    compile_node,
+    compile_protocol,
+)
+from trialkit.eligibility.sql.run import PersonScreening, Prescreening, prescreen, run
+
+__all__ = [
+    "INDEX_PARAMETER",
+    "WALKERS",
+    "Attrition",
+    "AttritionRow",
+    "Compiled",
+    "EvidenceColumn",
+    "NotCompiledError",
+    "PersonScreening",
+    "Prescreening",
+    "attrition",
+    "attrition_of",
+    "attrition_query",
+    "compile_criteria",
+    "compile_node",
+    "compile_protocol",
+    "prescreen",
+    "run",
+]

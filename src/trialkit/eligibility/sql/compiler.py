@@ -1,0 +1,264 @@
+"""The compiler: a criteria tree (or a whole protocol) to one sqlglot SELECT over OMOP CDM.
+
+One walker per node type (:data:`WALKERS`, as the evaluator's ``_WALKERS``).
+A protocol compiles to::
+
+    WITH persons AS (...), <one small CTE per leaf> ...
+    SELECT *, CASE ... END AS verdict
+    FROM (SELECT persons.person_id, persons.birth_date, persons.sex,
+                 <criterion> AS "I1", ..., <evidence> AS "I1.0:value", ...
+          FROM persons LEFT JOIN <leaf CTE> USING person_id ...)
+
+with one BOOLEAN column per criterion: TRUE (met), FALSE (not met) or NULL
+(unknown), and the verdict: ``ineligible`` when an inclusion is FALSE or an
+exclusion TRUE, ``eligible`` when every inclusion is TRUE and every exclusion
+FALSE, else ``undetermined`` (:mod:`trialkit.eligibility.screening`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from sqlglot import exp
+
+from trialkit.eligibility.sql.build import (
+    PERSON,
+    Build,
+    EvidenceColumn,
+    NotCompiledError,
+    case,
+    cast,
+    col,
+    index_literal,
+    or_,
+    persons,
+)
+from trialkit.eligibility.sql.events import compile_attestation, compile_condition, compile_finding
+from trialkit.eligibility.sql.genomic import compile_genomic
+from trialkit.eligibility.sql.logic import (
+    compile_all_of,
+    compile_any_of,
+    compile_at_least,
+    compile_not,
+)
+from trialkit.eligibility.sql.measure import compile_measure
+from trialkit.eligibility.sql.person import compile_age, compile_sex
+from trialkit.eligibility.sql.scores import compile_score
+from trialkit.eligibility.sql.treatment import compile_drug, compile_procedure
+from trialkit.protocol.criteria import (
+    Age,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Attestation,
+    ConditionNode,
+    Drug,
+    Finding,
+    Genomic,
+    Measure,
+    Node,
+    Not,
+    ProcedureNode,
+    Score,
+    SexNode,
+)
+from trialkit.protocol.model import Criterion, CriterionKind, Protocol
+
+__all__ = [
+    "INDEX_PARAMETER",
+    "RESERVED",
+    "VERDICT",
+    "WALKERS",
+    "Compiled",
+    "compile_criteria",
+    "compile_node",
+    "compile_protocol",
+    "index_expression",
+]
+
+INDEX_PARAMETER = "index_date"
+"""The bind parameter of the index time when none is given (``$index_date`` in DuckDB)."""
+VERDICT = "verdict"
+RESERVED = frozenset({"person_id", "birth_date", "sex", VERDICT})
+"""Output columns a criterion id may not take."""
+
+Walker = Callable[[Any, Build, str], exp.Expr]
+
+
+def compile_node(node: Node, build: Build, path: str = "") -> exp.Expr:
+    """The BOOLEAN expression of ``node`` (registering its CTEs and evidence in ``build``)."""
+    walker = WALKERS.get(type(node))
+    if walker is None:
+        raise NotCompiledError(f"the SQL compiler has no walker for {type(node).__name__} nodes")
+    return walker(node, build, path)
+
+
+WALKERS: dict[type, Walker] = {
+    AllOf: partial(compile_all_of, walk=compile_node),
+    AnyOf: partial(compile_any_of, walk=compile_node),
+    AtLeast: partial(compile_at_least, walk=compile_node),
+    Not: partial(compile_not, walk=compile_node),
+    Measure: compile_measure,
+    Score: compile_score,
+    Age: compile_age,
+    SexNode: compile_sex,
+    ConditionNode: compile_condition,
+    Finding: compile_finding,
+    Attestation: compile_attestation,
+    Drug: compile_drug,
+    ProcedureNode: compile_procedure,
+    Genomic: compile_genomic,
+}
+"""One walker per node type (STYLE §1): adding a node adds one entry here."""
+
+
+def index_expression(index: datetime | exp.Expr | None) -> exp.Expr:
+    """The index time as a TIMESTAMP expression: a literal, an expression, or the bind parameter."""
+    if isinstance(index, datetime):
+        return index_literal(index)
+    if index is None:
+        index = exp.Placeholder(this=INDEX_PARAMETER)
+    return cast(index, "TIMESTAMP")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Criteria (a protocol's, or any) compiled to one SELECT, and what its columns mean.
+
+    ``criteria`` are the criterion ids that are columns, in order, with their
+    ``kinds``; ``not_compiled`` maps the ids the compiler could not translate
+    (only with ``partial=True``) to the reason. Without every criterion there
+    is no verdict column (``has_verdict`` is False): it would not be the
+    protocol's verdict.
+    """
+
+    name: str
+    query: exp.Select
+    kinds: Mapping[str, CriterionKind]
+    evidence: tuple[EvidenceColumn, ...]
+    not_compiled: Mapping[str, str] = field(default_factory=dict)
+    parameter: str | None = None
+    """The bind parameter of the index time, when it was not given as a literal."""
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        """The criterion columns, in order."""
+        return tuple(self.kinds)
+
+    @property
+    def has_verdict(self) -> bool:
+        """True when every criterion compiled, so that the verdict column is present."""
+        return not self.not_compiled
+
+    def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+        """The query as SQL text for ``dialect`` (duckdb, spark or postgres), identifiers quoted."""
+        return self.query.sql(dialect=dialect, pretty=pretty, identify=True)
+
+
+def verdict_expression(kinds: Mapping[str, CriterionKind]) -> exp.Expr:
+    """``ineligible`` / ``undetermined`` / ``eligible`` from the criterion columns."""
+    fails: list[exp.Expr] = []
+    unknown: list[exp.Expr] = []
+    for criterion, kind in kinds.items():
+        column = exp.column(_quoted(criterion))
+        fails.append(
+            column.copy().eq(exp.false() if kind is CriterionKind.INCLUSION else exp.true())
+        )
+        unknown.append(column.copy().is_(exp.null()))
+    return case(
+        [
+            (or_(*fails), exp.Literal.string("ineligible")),
+            (or_(*unknown), exp.Literal.string("undetermined")),
+        ],
+        exp.Literal.string("eligible"),
+    )
+
+
+def _joined(names: list[str], selected: list[exp.Expr]) -> exp.Select:
+    """``SELECT selected FROM persons LEFT JOIN <each name> ON person_id``."""
+    query = exp.Select().select(*selected, copy=False).from_(PERSON, copy=False)
+    for name in names:
+        query = query.join(
+            exp.table_(name),
+            on=col("person_id", name).eq(col("person_id", PERSON)),
+            join_type="LEFT",
+            copy=False,
+        )
+    return query
+
+
+def compile_protocol(
+    protocol: Protocol,
+    index: datetime | exp.Expr | None = None,
+    *,
+    partial: bool = False,
+) -> Compiled:
+    """Compile every criterion of ``protocol`` as of ``index`` (see :func:`compile_criteria`)."""
+    return compile_criteria(protocol.criteria, index, partial=partial, name=protocol.id)
+
+
+def compile_criteria(
+    criteria: Sequence[Criterion],
+    index: datetime | exp.Expr | None = None,
+    *,
+    partial: bool = False,
+    name: str = "criteria",
+) -> Compiled:
+    """Compile ``criteria`` as of ``index`` (a datetime, an expression, or the bind parameter).
+
+    Each criterion becomes a CTE (``criterion_<n>``: one row per person, its
+    truth and its evidence) over the leaf CTEs it uses, so that no join
+    carries more columns than one criterion needs. A node the compiler cannot
+    translate raises :class:`NotCompiledError` naming the criterion and the
+    node; with ``partial`` the criterion is left out instead (listed in
+    ``not_compiled``) and the verdict column is omitted.
+    """
+    build = Build(index_expression(index))
+    kinds: dict[str, CriterionKind] = {}
+    skipped: dict[str, str] = {}
+    ctes: list[tuple[str, exp.Select]] = []
+    outputs: list[exp.Expr] = []
+    for criterion in criteria:
+        if criterion.id in RESERVED or criterion.id in kinds:
+            raise NotCompiledError(
+                f"{name}: criterion id {criterion.id!r} is not a free column name"
+            )
+        build.criterion, build.used = criterion.id, []
+        mark = build.mark()
+        try:
+            truth = compile_node(criterion.rule, build)
+        except NotCompiledError as error:
+            if not partial:
+                raise NotCompiledError(f"{name} criterion {criterion.id}: {error}") from None
+            build.rollback(mark)
+            skipped[criterion.id] = str(error)
+            continue
+        cte = f"criterion_{len(ctes) + 1}"
+        evidence = build.evidence[mark[1] :]
+        selected = [col("person_id", PERSON), truth.as_("truth", copy=False)]
+        selected += [e.as_(_quoted(c.name), copy=False) for c, e in evidence]
+        ctes.append((cte, _joined(build.used, selected)))
+        outputs.append(col("truth", cte).as_(_quoted(criterion.id), copy=False))
+        outputs += [exp.column(_quoted(c.name), table=cte) for c, _ in evidence]
+        kinds[criterion.id] = criterion.kind
+    inner = _joined(
+        [cte for cte, _ in ctes],
+        [col("person_id", PERSON), col("birth_date", PERSON), col("sex", PERSON), *outputs],
+    )
+    outer = exp.select("*").from_(inner.subquery("screened", copy=False), copy=False)
+    if not skipped:
+        outer = outer.select(verdict_expression(kinds).as_(VERDICT, copy=False), copy=False)
+    outer = outer.with_(PERSON, as_=persons(), copy=False)
+    for cte, query in [*build.ctes, *ctes]:
+        outer = outer.with_(cte, as_=query, copy=False)
+    columns = tuple(c for c, _ in build.evidence)
+    parameter = INDEX_PARAMETER if index is None else None
+    return Compiled(name, outer, kinds, columns, skipped, parameter)
+
+
+def _quoted(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)

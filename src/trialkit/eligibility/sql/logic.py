@@ -1,0 +1,68 @@
+"""Logic nodes: SQL's own three-valued ``AND`` / ``OR`` / ``NOT`` are Kleene's.
+
+``at_least k of n`` counts the children that are TRUE and those that are NULL:
+TRUE when at least k are TRUE, FALSE when fewer than k are TRUE or NULL, else
+NULL (:func:`trialkit.eligibility.logic.at_least`). ``at_least 1`` is an OR
+and ``at_least n`` an AND, compiled as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlglot import exp
+
+from trialkit.eligibility.sql.build import Build, and_, case, flag, not_, or_
+from trialkit.protocol.criteria import AllOf, AnyOf, AtLeast, Node, Not
+
+__all__ = ["compile_all_of", "compile_any_of", "compile_at_least", "compile_not"]
+
+Walk = Callable[[Node, Build, str], exp.Expr]
+
+
+def _child(path: str, index: int) -> str:
+    return f"{path}.{index}" if path else str(index)
+
+
+def _children(nodes: Sequence[Node], build: Build, path: str, walk: Walk) -> list[exp.Expr]:
+    return [walk(child, build, _child(path, i)) for i, child in enumerate(nodes)]
+
+
+def compile_all_of(node: AllOf, build: Build, path: str, walk: Walk) -> exp.Expr:
+    """Kleene AND of the children."""
+    return and_(*_children(node.all_of, build, path, walk))
+
+
+def compile_any_of(node: AnyOf, build: Build, path: str, walk: Walk) -> exp.Expr:
+    """Kleene OR of the children."""
+    return or_(*_children(node.any_of, build, path, walk))
+
+
+def compile_not(node: Not, build: Build, path: str, walk: Walk) -> exp.Expr:
+    """Kleene NOT of the child."""
+    return not_(walk(node.not_, build, _child(path, 0)))
+
+
+def _sum(items: list[exp.Expr]) -> exp.Expr:
+    total = items[0]
+    for item in items[1:]:
+        total = exp.Add(this=total, expression=item)
+    return exp.paren(total, copy=False)
+
+
+def compile_at_least(node: AtLeast, build: Build, path: str, walk: Walk) -> exp.Expr:
+    """TRUE with k TRUE children; FALSE when fewer than k are TRUE or NULL; else NULL."""
+    items = _children(node.of, build, path, walk)
+    if node.at_least == 1:
+        return or_(*items)
+    if node.at_least == len(items):
+        return and_(*items)
+    k = exp.Literal.number(node.at_least)
+    true = _sum([flag(item) for item in items])
+    possible = _sum([flag(exp.func("COALESCE", item.copy(), exp.true())) for item in items])
+    return case(
+        [
+            (exp.GTE(this=true, expression=k), exp.true()),
+            (exp.LT(this=possible, expression=k.copy()), exp.false()),
+        ]
+    )

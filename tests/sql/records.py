@@ -1,0 +1,297 @@
+"""Hypothesis strategies for the SQL agreement tests: criteria trees and records with edges.
+
+Extends ``tests/strategies.py``'s leaf pool (``CRITERIA_LEAVES``) with leaves
+that reach every branch of every compiled walker (age bands by sex, ULN from
+the cited tables, ages in months and days, diagnoses ``ever`` and ``known``,
+wash-outs with and without cited half-lives, cumulative exposures, genomic
+residues), and draws records whose dates sit on the edges that matter: a
+birth date on 29 February, birthdays on and around the index date, values
+exactly on a window's boundary (and a microsecond either side), values on a
+threshold in the reported unit or in another unit, tentative, refuted and
+ended diagnoses, ongoing exposures, procedures in progress.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from hypothesis import strategies as st
+
+from strategies import CRITERIA_LEAVES
+from trialkit.protocol.window import before
+from trialkit.record import (
+    AlterationType,
+    Condition,
+    Exposure,
+    GenomicFinding,
+    Observation,
+    PatientRecord,
+    Procedure,
+    Sex,
+)
+from trialkit.record.patient import group_observations
+from trialkit.units import Quantity, conversion, convert
+from trialkit.vocab import concept
+
+EXTRA_LEAVES: tuple[dict[str, object], ...] = (
+    {
+        "measure": "lab.haemoglobin",
+        "op": "<",
+        "by_age": [
+            {"below": "28 d", "value": 100},
+            {"below": "12 a", "sex": "female", "value": 95},
+            {"sex": "male", "value": 92},
+            {"value": 90},
+        ],
+        "unit": "g/L",
+        "within": "7 d",
+    },
+    {"measure": "lab.alt", "op": "<=", "uln": 2.5, "within": "7 d"},
+    {"measure": "lab.ast", "op": ">", "uln": 3, "within": "30 d"},
+    {"measure": "lab.creatinine", "op": "<=", "uln": 1.5, "within": "7 d"},
+    {"measure": "vital.temperature", "op": ">=", "value": 38.5, "unit": "Cel", "within": "2 d"},
+    {"measure": "lab.ferritin", "op": ">", "value": 500, "unit": "ng/mL", "within": "1 mo"},
+    {"measure": "lab.creatinine", "op": "<", "value": 1.2, "unit": "mg/dL", "within": "7 d"},
+    {"measure": "lab.platelets", "op": ">=", "value": 100, "unit": "10*3/uL", "within": "3 mo"},
+    {"age": "<", "value": 18, "unit": "a"},
+    {"age": "<=", "value": 12.5, "unit": "a"},
+    {"age": ">", "value": 28, "unit": "d"},
+    {"age": "<", "value": 6, "unit": "mo"},
+    {"age": "<", "value": 2, "unit": "a", "at_first": "condition.acute_lymphoblastic_leukaemia"},
+    {"sex": "male"},
+    {"condition": "condition.tuberculosis", "ever": True},
+    {"condition": "condition.acute_lymphoblastic_leukaemia", "known": True},
+    {"finding": "finding.splenomegaly"},
+    {"finding": "lab.hcg", "within": "7 d"},
+    {"attestation": "attestation.informed_consent", "within": "7 d"},
+    {"drug": "drug_class.corticosteroids", "within": "30 d"},
+    {"drug": "drug.prednisolone", "within": "14 d", "longer_than": "7 d"},
+    {"drug": "drug_class.corticosteroids", "longer_than": "2 d"},
+    {"drug": "drug_class.monoclonal_antibodies", "within": "21 d", "half_lives": 5},
+    {"drug": "drug.ruxolitinib", "within": "1 mo"},
+    {"procedure": "procedure.hsct_allogeneic"},
+    {"procedure": "procedure.hsct_allogeneic", "within": "30 d"},
+    {"gene": ["gene.jak1", "gene.jak2"]},
+    {"gene": ["gene.jak2"], "protein_change": ["V617F"]},
+    {"gene": ["gene.crlf2"], "alteration": ["fusion", "rearrangement"]},
+    {"gene": ["gene.jak1"], "protein_change": ["F958", "Y931C"]},
+)
+
+COMPILED_SCORES: frozenset[str] = frozenset()
+"""Score nodes the SQL compiler translates (the others raise NotCompiledError)."""
+
+LEAVES = tuple(
+    leaf
+    for leaf in (*CRITERIA_LEAVES, *EXTRA_LEAVES)
+    if "score" not in leaf or leaf["score"] in COMPILED_SCORES
+)
+
+INDEX_TIMES = (
+    datetime(2024, 2, 29, 12, 0),
+    datetime(2025, 3, 1, 0, 0),
+    datetime(2025, 6, 15, 23, 59, 59, 999999),
+    datetime(2023, 2, 28, 8, 30),
+)
+"""Index times: a leap day, the day after 28 February, the end of a day, an ordinary morning."""
+
+_EDGES = ("2 d", "7 d", "14 d", "21 d", "28 d", "30 d", "1 mo", "3 mo", "1 a")
+_MICRO = timedelta(microseconds=1)
+
+
+def criteria_trees() -> st.SearchStrategy[dict[str, object]]:
+    """Random criteria trees over :data:`LEAVES` (as ``strategies.criteria_trees``)."""
+    leaves = st.sampled_from(LEAVES)
+
+    def extend(
+        children: st.SearchStrategy[dict[str, object]],
+    ) -> st.SearchStrategy[dict[str, object]]:
+        many = st.lists(children, min_size=1, max_size=4)
+        return st.one_of(
+            many.map(lambda items: {"all_of": items}),
+            many.map(lambda items: {"any_of": items}),
+            children.map(lambda item: {"not": item}),
+            many.flatmap(
+                lambda items: st.integers(1, len(items)).map(lambda k: {"at_least": k, "of": items})
+            ),
+        )
+
+    return st.recursive(leaves, extend, max_leaves=6)
+
+
+def times(at: datetime) -> st.SearchStrategy[datetime]:
+    """A time on a window's edge (± 1 µs), at or just after the index, or any time before."""
+    edges = [before(at, d) + shift for d in _EDGES for shift in (-_MICRO, timedelta(0), _MICRO)]
+    edges += [at, at - _MICRO, at + _MICRO, at + timedelta(days=1)]
+    spread = st.integers(0, 500 * 24).map(lambda hours: at - timedelta(hours=hours))
+    return st.one_of(st.sampled_from(edges), spread)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year - years, day=28)
+
+
+def births(at: datetime) -> st.SearchStrategy[date | None]:
+    """No birth date, 29 February, a birthday near the index, a newborn, or any age."""
+    day = at.date()
+    leap = [d for d in (date(y, 2, 29) for y in range(2004, 2025, 4)) if d <= day]
+    around = st.tuples(st.sampled_from([1, 2, 12, 13, 18, 22]), st.integers(-2, 2)).map(
+        lambda t: _years_before(day, t[0]) + timedelta(days=t[1])
+    )
+    newborn = st.integers(0, 70).map(lambda n: day - timedelta(days=n))
+    anyone = st.integers(0, 80 * 365).map(lambda n: day - timedelta(days=n))
+    return st.one_of(st.none(), st.sampled_from(leap), around, newborn, anyone)
+
+
+_VALUES: dict[str, tuple[float, ...]] = {
+    # canonical values on and around the leaves' thresholds
+    "lab.ferritin": (200.0, 499.0, 500.0, 500.0000001, 8000.0),
+    "lab.platelets": (20.0, 99.0, 100.0, 250.0),
+    "lab.creatinine": (15.0, 35.36, 53.04, 90.0, 106.08, 110.0, 200.0),
+    "lab.haemoglobin": (80.0, 90.0, 92.0, 95.0, 100.0, 120.0),
+    "vital.temperature": (36.8, 38.5, 39.5),
+    "lab.alt": (10.0, 25.0, 62.5, 100.0, 140.0),
+    "lab.ast": (20.0, 90.0, 150.0, 200.0),
+}
+_REFERENCE_HIGH: dict[str, tuple[float, ...]] = {
+    "lab.creatinine": (70.0, 110.0),
+    "lab.alt": (40.0,),
+    "lab.ast": (50.0,),
+}
+
+
+@st.composite
+def measurements(draw: st.DrawFn, at: datetime) -> Observation:
+    """A measurement in any allowed unit, its value on a threshold or near one."""
+    key = draw(st.sampled_from(sorted(_VALUES)))
+    item = concept(key)
+    assert item.unit is not None
+    unit = draw(st.sampled_from(item.units))
+    canonical = draw(st.sampled_from(_VALUES[key]))
+    scale, offset = conversion(item.unit, unit, item.molar_mass)
+    reported = draw(
+        st.one_of(
+            st.just(canonical * scale + offset),
+            st.just(round(canonical * scale + offset, 2)),
+            st.just(canonical),  # the same number, read in the reported unit
+        )
+    )
+    value = convert(reported, unit, item.unit, key)
+    high = draw(st.one_of(st.none(), st.sampled_from(_REFERENCE_HIGH.get(key, (None,)))))
+    return Observation(
+        key,
+        f"Observation/{key}",
+        draw(times(at)),
+        None,
+        value,
+        Quantity(reported, unit, key),
+        (),
+        None,
+        high,
+    )
+
+
+_FLAGS = (
+    "finding.splenomegaly",
+    "lab.hcg",
+    "attestation.informed_consent",
+    "attestation.treatment_history_reviewed",
+    "condition.tuberculosis",
+)
+_CONDITIONS = (
+    "condition.tuberculosis",
+    "condition.malignancy",
+    "condition.acute_lymphoblastic_leukaemia",
+    "finding.splenomegaly",
+)
+_DRUGS = (
+    "drug.etoposide",
+    "drug.prednisolone",
+    "drug.dexamethasone",
+    "drug.ruxolitinib",
+    "drug.blinatumomab",
+    "drug.rituximab",
+    "drug.gemtuzumab_ozogamicin",
+)
+
+
+@st.composite
+def flags(draw: st.DrawFn, at: datetime) -> Observation:
+    """A yes/no observation (finding, qualitative lab, attestation)."""
+    key = draw(st.sampled_from(_FLAGS))
+    return Observation(key, f"Observation/{key}", draw(times(at)), None, draw(st.booleans()))
+
+
+@st.composite
+def conditions(draw: st.DrawFn, at: datetime) -> Condition:
+    """A diagnosis: confirmed, tentative or refuted; ongoing, ended, or ended at an unknown time."""
+    key = draw(st.sampled_from(_CONDITIONS))
+    onset = draw(times(at))
+    verification = draw(
+        st.sampled_from(["confirmed", "provisional", "differential", "unconfirmed", "refuted"])
+    )
+    ending = draw(st.sampled_from(["ongoing", "ended", "resolved", "abated"]))
+    abatement = None
+    if ending == "ended":
+        abatement = max(onset, draw(times(at)))
+    status = "resolved" if ending == "resolved" else None
+    return Condition(
+        key, f"Condition/{key}", onset, abatement, verification, status, ending == "abated"
+    )
+
+
+@st.composite
+def exposures(draw: st.DrawFn, at: datetime) -> Exposure:
+    """A single administration, a course that ended, or an ongoing exposure."""
+    key = draw(st.sampled_from(_DRUGS))
+    start = draw(times(at))
+    kind = draw(st.sampled_from(["single", "course", "ongoing", "ends-on-edge"]))
+    if kind == "single":
+        end: datetime | None = start
+    elif kind == "course":
+        end = start + timedelta(hours=draw(st.integers(1, 40 * 24)))
+    elif kind == "ends-on-edge":
+        end = max(start, draw(times(at)))
+    else:
+        end = None
+    return Exposure(key, f"MedicationStatement/{key}", "MedicationStatement", start, end, "active")
+
+
+@st.composite
+def procedures(draw: st.DrawFn, at: datetime) -> Procedure:
+    """An allogeneic transplant: done on a day, over days, or still in progress."""
+    start = draw(times(at))
+    kind = draw(st.sampled_from(["completed", "span", "in-progress"]))
+    end = None
+    if kind == "span":
+        end = start + timedelta(days=draw(st.integers(0, 40)))
+    status = "in-progress" if kind == "in-progress" else "completed"
+    return Procedure("procedure.hsct_allogeneic", "Procedure/hsct", start, end, status)
+
+
+@st.composite
+def genomic_findings(draw: st.DrawFn, at: datetime) -> GenomicFinding:
+    """A mutation, fusion or other alteration, with a protein change near the leaves' patterns."""
+    genes = draw(st.sampled_from([("gene.jak1",), ("gene.jak2",), ("gene.p2ry8", "gene.crlf2")]))
+    alteration = draw(st.sampled_from(list(AlterationType)))
+    change = draw(st.sampled_from([None, "F958V", "F958", "F9581", "V617F", "Y931C", "Y931"]))
+    return GenomicFinding(genes, alteration, change, "Observation/variant", draw(times(at)))
+
+
+@st.composite
+def records(draw: st.DrawFn, at: datetime) -> PatientRecord:
+    """A patient record about ``at``, with a few entries of every kind (each may be absent)."""
+    few = {"min_size": 0, "max_size": 4}
+    observations = draw(st.lists(measurements(at), **few)) + draw(st.lists(flags(at), **few))
+    return PatientRecord(
+        "p",
+        draw(births(at)),
+        draw(st.sampled_from(list(Sex))),
+        observations=group_observations(observations),
+        conditions=tuple(draw(st.lists(conditions(at), **few))),
+        exposures=tuple(draw(st.lists(exposures(at), **few))),
+        procedures=tuple(draw(st.lists(procedures(at), max_size=2))),
+        genomics=tuple(draw(st.lists(genomic_findings(at), max_size=2))),
+    )

@@ -1,0 +1,160 @@
+"""The compiler's contract: dialects, unsupported nodes, exact unit comparisons, parameters, evidence."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlglot
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
+
+from sql.population import database
+from trialkit.eligibility import Truth
+from trialkit.eligibility.sql import (
+    NotCompiledError,
+    attrition,
+    attrition_of,
+    compile_criteria,
+    compile_protocol,
+    run,
+)
+from trialkit.eligibility.sql.exact import converter, smallest
+from trialkit.protocol.criteria import Node
+from trialkit.protocol.files import builtin_ids, builtin_protocol
+from trialkit.protocol.model import Criterion, CriterionKind
+from trialkit.record import Observation, PatientRecord, Sex
+from trialkit.record.patient import group_observations
+from trialkit.units import Quantity
+
+NODE: TypeAdapter[Node] = TypeAdapter(Node)
+AT = datetime(2026, 2, 28, 12, 0)
+
+
+def _criterion(rule: dict[str, object], cid: str = "C", kind: str = "inclusion") -> Criterion:
+    return Criterion(id=cid, kind=CriterionKind(kind), text=cid, rule=NODE.validate_python(rule))
+
+
+DIALECTS = ("duckdb", "spark", "postgres")
+
+
+@pytest.mark.parametrize("protocol_id", builtin_ids())
+def test_every_protocol_renders_in_each_dialect(protocol_id: str) -> None:
+    compiled = compile_protocol(builtin_protocol(protocol_id), AT, partial=True)
+    for dialect in DIALECTS:
+        text = compiled.sql(dialect).lower()
+        # ages are never a count of calendar-year boundaries
+        assert "date_diff('year'" not in text and "datediff(year" not in text
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_sql_parses_back_in_its_dialect(dialect: str) -> None:
+    compiled = compile_protocol(builtin_protocol("rux-hlh-salvage"), AT)
+    parsed = sqlglot.parse_one(compiled.sql(dialect), read=dialect)
+    assert parsed.find(sqlglot.exp.With) is not None
+
+
+def test_a_score_node_is_never_compiled_to_null() -> None:
+    rule = {"any_of": [{"sex": "female"}, {"score": "sofa", "op": ">=", "value": 4}]}
+    with pytest.raises(NotCompiledError, match=r"criterion C: .*score node 'sofa'"):
+        compile_criteria([_criterion(rule)], AT)
+    partial = compile_criteria(
+        [_criterion(rule), _criterion({"sex": "male"}, "D")], AT, partial=True
+    )
+    assert list(partial.not_compiled) == ["C"]
+    assert partial.criteria == ("D",)
+    assert not partial.has_verdict
+    assert "verdict" not in partial.sql()
+
+
+def test_a_criterion_id_must_not_shadow_an_output_column() -> None:
+    with pytest.raises(NotCompiledError, match="verdict"):
+        compile_criteria([_criterion({"sex": "male"}, "verdict")], AT)
+
+
+@given(
+    st.sampled_from([(1.8, 32.0), (88.4, 0.0), (0.01129, 0.0), (1 / 88.57, 0.0), (10.0, 0.0)]),
+    st.floats(0.001, 1e6, allow_nan=False),
+)
+def test_the_threshold_in_the_reported_unit_decides_exactly_as_the_record_converts(
+    affine: tuple[float, float], limit: float
+) -> None:
+    convert = converter(affine)
+    for holds in (lambda v: convert(v) >= limit, lambda v: convert(v) > limit):
+        threshold = smallest(holds)
+        assert threshold is not None and math.isfinite(threshold)
+        assert holds(threshold)
+        assert not holds(math.nextafter(threshold, -math.inf))
+
+
+def _person(birth: date | None, sex: Sex = Sex.FEMALE, *observations: Observation) -> PatientRecord:
+    return PatientRecord("p", birth, sex, observations=group_observations(observations))
+
+
+def test_a_29_february_birthday_is_reached_on_1_march() -> None:
+    people = [_person(date(2008, 2, 29)), _person(date(2008, 3, 1)), _person(None)]
+    con = database(people)
+    rule = {"age": ">=", "value": 18, "unit": "a"}
+    for at, expected in (
+        (datetime(2026, 2, 28, 23, 59), [Truth.FALSE, Truth.FALSE, Truth.UNKNOWN]),
+        (datetime(2026, 3, 1, 0, 0), [Truth.TRUE, Truth.TRUE, Truth.UNKNOWN]),
+    ):
+        rows = run(con, compile_criteria([_criterion(rule)], at))
+        assert [r.criteria["C"] for r in rows] == expected
+
+
+def test_the_index_time_can_be_a_bind_parameter() -> None:
+    ferritin = Observation(
+        "lab.ferritin",
+        "Observation/f",
+        AT - timedelta(days=7),
+        None,
+        600.0,
+        Quantity(600.0, "ng/mL", "lab.ferritin"),
+    )
+    con = database([_person(date(2000, 1, 1), Sex.MALE, ferritin)])
+    rule = {"measure": "lab.ferritin", "op": ">=", "value": 500, "unit": "ug/L", "within": "7 d"}
+    compiled = compile_criteria([_criterion(rule)], None)
+    assert "$index_date" in compiled.sql("duckdb")
+    assert ":index_date" in compiled.sql("spark")
+    (on_edge,) = run(con, compiled, AT)
+    (too_late,) = run(con, compiled, AT + timedelta(microseconds=1))
+    assert on_edge.criteria["C"] is Truth.TRUE
+    assert too_late.criteria["C"] is Truth.UNKNOWN
+    assert on_edge.evidence == {
+        "C:value": 600.0,
+        "C:unit": "ng/mL",
+        "C:time": AT - timedelta(days=7),
+    }
+    with pytest.raises(ValueError, match="index time"):
+        run(con, compiled)
+
+
+def test_attrition_counts_each_person_at_the_first_criterion_that_excludes_them() -> None:
+    people = [
+        _person(date(2000, 1, 1), Sex.FEMALE),  # adult woman: passes both
+        _person(date(2015, 1, 1), Sex.FEMALE),  # child: excluded by I1
+        _person(None, Sex.MALE),  # age unknown, then excluded by E1
+        _person(None, Sex.OTHER),  # unknown, unknown
+    ]
+    criteria = [
+        _criterion({"age": ">=", "value": 18, "unit": "a"}, "I1"),
+        _criterion({"sex": "male"}, "E1", "exclusion"),
+    ]
+    compiled = compile_criteria(criteria, AT)
+    table = attrition(database(people), compiled)
+    assert [(r.excluded, r.unknown, r.remaining, r.passing) for r in table.rows] == [
+        (1, 2, 3, 1),
+        (1, 1, 2, 1),
+    ]
+    assert [(r.excluded_alone, r.unknown_alone) for r in table.rows] == [(1, 2), (1, 1)]
+    assert (table.eligible, table.undetermined, table.ineligible) == (1, 1, 2)
+    statuses = [
+        {"I1": Truth.TRUE, "E1": Truth.FALSE},
+        {"I1": Truth.FALSE, "E1": Truth.FALSE},
+        {"I1": Truth.UNKNOWN, "E1": Truth.TRUE},
+        {"I1": Truth.UNKNOWN, "E1": Truth.UNKNOWN},
+    ]
+    assert attrition_of(compiled.kinds, statuses) == table

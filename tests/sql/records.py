@@ -75,9 +75,20 @@ EXTRA_LEAVES: tuple[dict[str, object], ...] = (
     {"gene": ["gene.jak2"], "protein_change": ["V617F"]},
     {"gene": ["gene.crlf2"], "alteration": ["fusion", "rearrangement"]},
     {"gene": ["gene.jak1"], "protein_change": ["F958", "Y931C"]},
+    {"score": "hlh2004", "op": "<", "value": 3},
+    {"score": "hlh2004", "op": ">=", "value": 2},
+    {"score": "hscore", "op": ">=", "value": 169},
+    {"score": "hscore", "op": "<", "value": 90},
+    {"score": "schwartz_bedside", "op": ">=", "value": 60},
+    {"score": "cockcroft_gault", "op": "<", "value": 60},
+    {"score": "qtc_fridericia", "op": "<=", "value": 450},
+    {"score": "performance", "op": ">=", "value": 50, "karnofsky_from_age": 13},
+    {"score": "performance", "op": ">=", "value": 60},
 )
 
-COMPILED_SCORES: frozenset[str] = frozenset()
+COMPILED_SCORES = frozenset(
+    {"hlh2004", "hscore", "schwartz_bedside", "cockcroft_gault", "qtc_fridericia", "performance"}
+)
 """Score nodes the SQL compiler translates (the others raise NotCompiledError)."""
 
 LEAVES = tuple(
@@ -147,13 +158,22 @@ def births(at: datetime) -> st.SearchStrategy[date | None]:
 
 _VALUES: dict[str, tuple[float, ...]] = {
     # canonical values on and around the leaves' thresholds
-    "lab.ferritin": (200.0, 499.0, 500.0, 500.0000001, 8000.0),
-    "lab.platelets": (20.0, 99.0, 100.0, 250.0),
+    "lab.ferritin": (200.0, 499.0, 500.0, 500.0000001, 2000.0, 6000.0, 8000.0),
+    "lab.platelets": (20.0, 99.0, 100.0, 110.0, 250.0),
     "lab.creatinine": (15.0, 35.36, 53.04, 90.0, 106.08, 110.0, 200.0),
-    "lab.haemoglobin": (80.0, 90.0, 92.0, 95.0, 100.0, 120.0),
-    "vital.temperature": (36.8, 38.5, 39.5),
+    "lab.haemoglobin": (80.0, 90.0, 92.0, 92.0138, 95.0, 100.0, 120.0),
+    "vital.temperature": (36.8, 38.4, 38.5, 39.4, 39.5),
     "lab.alt": (10.0, 25.0, 62.5, 100.0, 140.0),
-    "lab.ast": (20.0, 90.0, 150.0, 200.0),
+    "lab.ast": (20.0, 30.0, 90.0, 150.0, 200.0),
+    "lab.leukocytes": (2.0, 5.0, 8.0),
+    "lab.neutrophils": (0.5, 1.0, 2.0),
+    "lab.triglycerides": (1.0, 1.5, 2.9, 2.992, 3.0, 4.0, 4.5),
+    "lab.fibrinogen": (1.0, 1.5, 2.5, 3.0),
+    "lab.scd25": (1000.0, 2400.0, 5000.0),
+    "vital.height": (50.0, 120.0, 178.0),
+    "vital.weight": (3.5, 25.0, 70.0),
+    "assessment.karnofsky": (40.0, 50.0, 60.0, 100.0),
+    "assessment.lansky": (30.0, 50.0, 70.0),
 }
 _REFERENCE_HIGH: dict[str, tuple[float, ...]] = {
     "lab.creatinine": (70.0, 110.0),
@@ -163,9 +183,15 @@ _REFERENCE_HIGH: dict[str, tuple[float, ...]] = {
 
 
 @st.composite
-def measurements(draw: st.DrawFn, at: datetime) -> Observation:
-    """A measurement in any allowed unit, its value on a threshold or near one."""
-    key = draw(st.sampled_from(sorted(_VALUES)))
+def measurements(
+    draw: st.DrawFn, at: datetime, recent: bool = False, key: str | None = None
+) -> Observation:
+    """A measurement in any allowed unit, its value on a threshold or near one.
+
+    ``recent``: taken in the last two days, where every score's look-back reaches.
+    """
+    if key is None:
+        key = draw(st.sampled_from(sorted(_VALUES)))
     item = concept(key)
     assert item.unit is not None
     unit = draw(st.sampled_from(item.units))
@@ -180,10 +206,11 @@ def measurements(draw: st.DrawFn, at: datetime) -> Observation:
     )
     value = convert(reported, unit, item.unit, key)
     high = draw(st.one_of(st.none(), st.sampled_from(_REFERENCE_HIGH.get(key, (None,)))))
+    when = at - timedelta(hours=draw(st.integers(0, 47))) if recent else draw(times(at))
     return Observation(
         key,
         f"Observation/{key}",
-        draw(times(at)),
+        when,
         None,
         value,
         Quantity(reported, unit, key),
@@ -195,6 +222,12 @@ def measurements(draw: st.DrawFn, at: datetime) -> Observation:
 
 _FLAGS = (
     "finding.splenomegaly",
+    "finding.fever",
+    "finding.haemophagocytosis",
+    "finding.haemophagocytosis_marrow",
+    "finding.nk_activity_low",
+    "finding.known_immunosuppression",
+    "finding.hepatomegaly",
     "lab.hcg",
     "attestation.informed_consent",
     "attestation.treatment_history_reviewed",
@@ -280,11 +313,52 @@ def genomic_findings(draw: st.DrawFn, at: datetime) -> GenomicFinding:
     return GenomicFinding(genes, alteration, change, "Observation/variant", draw(times(at)))
 
 
+_ECG = {
+    "ecg.qt_interval": (380.0, 420.0, 450.0, 0.45),
+    "ecg.rr_interval": (600.0, 1000.0, 1.0),
+    "vital.heart_rate": (60.0, 75.0, 150.0),
+    "ecg.qtc_fridericia": (430.0, 450.0, 470.0),
+}
+
+
+@st.composite
+def electrocardiograms(draw: st.DrawFn, at: datetime) -> list[Observation]:
+    """Some of QT, RR, heart rate and reported QTcF recorded at one time (one ECG)."""
+    time = draw(times(at))
+    found = []
+    for key in draw(st.lists(st.sampled_from(sorted(_ECG)), min_size=1, max_size=4)):
+        value = draw(st.sampled_from(_ECG[key]))
+        unit = "s" if value < 10 else concept(key).unit
+        assert unit is not None
+        canonical = convert(value, unit, concept(key).unit or unit, key)
+        found.append(
+            Observation(key, "Observation/ecg", time, None, canonical, Quantity(value, unit, key))
+        )
+    return found
+
+
 @st.composite
 def records(draw: st.DrawFn, at: datetime) -> PatientRecord:
     """A patient record about ``at``, with a few entries of every kind (each may be absent)."""
     few = {"min_size": 0, "max_size": 4}
-    observations = draw(st.lists(measurements(at), **few)) + draw(st.lists(flags(at), **few))
+    observations = draw(st.lists(measurements(at), **few))
+    complete = draw(st.booleans())  # a full work-up: every score input of the last two days
+    keys = (
+        sorted(_VALUES)
+        if complete
+        else draw(st.lists(st.sampled_from(sorted(_VALUES)), unique=True, max_size=14))
+    )
+    for key in keys:
+        observations.append(draw(measurements(at, recent=True, key=key)))
+    if complete:
+        recent = at - timedelta(hours=draw(st.integers(0, 47)))
+        for key in _FLAGS:
+            observations.append(
+                Observation(key, f"Observation/{key}", recent, None, draw(st.booleans()))
+            )
+    observations += draw(st.lists(flags(at), **few))
+    for ecg in draw(st.lists(electrocardiograms(at), max_size=2)):
+        observations += ecg
     return PatientRecord(
         "p",
         draw(births(at)),

@@ -22,10 +22,20 @@ from functools import cache
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import case, number
-from trialkit.units import conversion
+from trialkit.units import Quantity, conversion
 from trialkit.vocab import concept
 
-__all__ = ["SIGNIFICANT", "affine", "compare_reported", "converter", "round12", "smallest"]
+__all__ = [
+    "SIGNIFICANT",
+    "affine",
+    "compare_reported",
+    "converted",
+    "converter",
+    "holds_in_unit",
+    "round12",
+    "round12_sql",
+    "smallest",
+]
 
 SIGNIFICANT = 12
 """Significant digits a converted value keeps (as :func:`trialkit.units.convert`)."""
@@ -145,3 +155,79 @@ def affine(key: str, unit: str) -> Affine:
     if unit == item.unit:
         return (1.0, 0.0)
     return conversion(unit, item.unit, item.molar_mass)
+
+
+def _reported_threshold(
+    key: str, unit: str, holds: Callable[[Quantity], bool], increasing: bool
+) -> float | None:
+    """The smallest reported value from which ``holds`` (or, decreasing, its negation) is true."""
+    if increasing:
+        return smallest(lambda v: holds(Quantity(v, unit, key)))
+    return smallest(lambda v: not holds(Quantity(v, unit, key)))
+
+
+def holds_in_unit(
+    key: str,
+    value: exp.Expr,
+    unit: exp.Expr,
+    holds: Callable[[Quantity], bool],
+    *,
+    increasing: bool,
+) -> exp.Expr:
+    """``holds(Quantity(value, unit))`` as SQL, for a predicate monotone in the value.
+
+    ``holds`` is the score's own Python comparison (``Limit.holds``, a band of
+    points...), true from a threshold upwards (``increasing``) or up to one.
+    Its threshold in each allowed unit is found once by bisection over the
+    doubles, so the SQL agrees with it on every value; a unit the concept does
+    not allow gives NULL.
+    """
+    whens: list[tuple[exp.Expr, exp.Expr]] = []
+    for allowed in concept(key).units:
+        threshold = _reported_threshold(key, allowed, holds, increasing)
+        if threshold is None:  # never true (increasing) / always true (decreasing)
+            test: exp.Expr = exp.Boolean(this=not increasing)
+        elif threshold == -math.inf:  # always true (increasing) / never true (decreasing)
+            test = exp.Boolean(this=increasing)
+        elif increasing:
+            test = exp.GTE(this=value.copy(), expression=number(threshold))
+        else:
+            test = exp.LT(this=value.copy(), expression=number(threshold))
+        if isinstance(test, exp.Boolean):
+            test = case([(value.copy().is_(exp.null()), exp.null())], test)
+        whens.append((unit.copy().eq(exp.Literal.string(allowed)), test))
+    return case(whens)
+
+
+def converted(key: str, value: exp.Expr, unit: exp.Expr, target: str) -> exp.Expr:
+    """``Quantity(value, unit, key).to(target)`` as SQL: the record's affine map, 12 digits.
+
+    The rounding to 12 significant digits is SQL's ``ROUND``; an engine may
+    round a tie in the last digit differently from Python (only a value exactly
+    on a threshold could then be read on the other side).
+    """
+    item = concept(key)
+    whens: list[tuple[exp.Expr, exp.Expr]] = []
+    for allowed in item.units:
+        scale, offset = (
+            (1.0, 0.0) if allowed == target else conversion(allowed, target, item.molar_mass)
+        )
+        if (scale, offset) == (1.0, 0.0):
+            result: exp.Expr = value.copy()
+        else:
+            product: exp.Expr = exp.Mul(this=number(scale), expression=value.copy())
+            if offset:
+                product = exp.Add(this=product, expression=number(offset))
+            result = round12_sql(product)
+        whens.append((unit.copy().eq(exp.Literal.string(allowed)), result))
+    return case(whens)
+
+
+def round12_sql(value: exp.Expr) -> exp.Expr:
+    """``ROUND(x, 11 - FLOOR(LOG10(ABS(x))))``: 12 significant digits, as the record converts."""
+    magnitude = exp.Anonymous(this="LOG10", expressions=[exp.Abs(this=value.copy())])
+    digits = exp.Sub(this=exp.Literal.number(SIGNIFICANT - 1), expression=exp.Floor(this=magnitude))
+    rounded = exp.Round(
+        this=value.copy(), decimals=exp.Cast(this=digits, to=exp.DataType.build("INT"))
+    )
+    return case([(value.copy().eq(0), value.copy())], rounded)

@@ -15,7 +15,13 @@ from sqlglot import exp
 from trialkit.eligibility.sql.build import Build, and_, case, flag, not_, or_
 from trialkit.protocol.criteria import AllOf, AnyOf, AtLeast, Node, Not
 
-__all__ = ["compile_all_of", "compile_any_of", "compile_at_least", "compile_not"]
+__all__ = [
+    "at_least_expression",
+    "compile_all_of",
+    "compile_any_of",
+    "compile_at_least",
+    "compile_not",
+]
 
 Walk = Callable[[Node, Build, str], exp.Expr]
 
@@ -52,12 +58,16 @@ def _sum(items: list[exp.Expr]) -> exp.Expr:
 
 def compile_at_least(node: AtLeast, build: Build, path: str, walk: Walk) -> exp.Expr:
     """TRUE with k TRUE children; FALSE when fewer than k are TRUE or NULL; else NULL."""
-    items = _children(node.of, build, path, walk)
-    if node.at_least == 1:
+    return at_least_expression(node.at_least, _children(node.of, build, path, walk))
+
+
+def at_least_expression(count: int, items: list[exp.Expr]) -> exp.Expr:
+    """At least ``count`` of ``items`` TRUE, in Kleene logic (:func:`~trialkit.eligibility.logic.at_least`)."""
+    if count == 1:
         return or_(*items)
-    if node.at_least == len(items):
+    if count == len(items):
         return and_(*items)
-    k = exp.Literal.number(node.at_least)
+    k = exp.Literal.number(count)
     true = _sum([flag(item) for item in items])
     possible = _sum([flag(exp.func("COALESCE", item.copy(), exp.true())) for item in items])
     return case(

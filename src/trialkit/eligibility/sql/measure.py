@@ -36,7 +36,7 @@ from trialkit.eligibility.sql.build import (
     or_,
     timestamp_of,
 )
-from trialkit.eligibility.sql.exact import SIGNIFICANT, affine, compare_reported
+from trialkit.eligibility.sql.exact import affine, compare_reported, round12_sql
 from trialkit.protocol.criteria import AgeBand, Measure
 from trialkit.units import convert
 from trialkit.vocab import concept, reference_intervals
@@ -161,8 +161,8 @@ def _laboratory(node: Measure, value: exp.Expr, unit: exp.Expr, high: exp.Expr) 
             lhs, limit = value.copy(), high.copy()
         else:
             lhs, limit = (
-                _round12(_affine_sql(value, scale, offset)),
-                _round12(_affine_sql(high, scale, offset)),
+                round12_sql(_affine_sql(value, scale, offset)),
+                round12_sql(_affine_sql(high, scale, offset)),
             )
         test = op(this=lhs, expression=exp.Mul(this=number(node.uln), expression=limit))
         whens.append((unit.copy().eq(exp.Literal.string(allowed)), test))
@@ -172,18 +172,6 @@ def _laboratory(node: Measure, value: exp.Expr, unit: exp.Expr, high: exp.Expr) 
 def _affine_sql(value: exp.Expr, scale: float, offset: float) -> exp.Expr:
     product = exp.Mul(this=number(scale), expression=value.copy())
     return exp.Add(this=product, expression=number(offset)) if offset else product
-
-
-def _round12(value: exp.Expr) -> exp.Expr:
-    """``ROUND(x, 11 - FLOOR(LOG10(ABS(x))))``: 12 significant digits, as the record converts."""
-    digits = exp.Sub(
-        this=exp.Literal.number(SIGNIFICANT - 1),
-        expression=exp.Floor(
-            this=exp.Anonymous(this="LOG10", expressions=[exp.Abs(this=value.copy())])
-        ),
-    )
-    rounded = exp.Round(this=value.copy(), decimals=cast(digits, "INT"))
-    return case([(value.copy().eq(0), value.copy())], rounded)
 
 
 def _reached(birth: exp.Expr, day: exp.Expr, bound: str) -> exp.Expr:

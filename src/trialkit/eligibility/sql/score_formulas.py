@@ -1,0 +1,236 @@
+"""Scores that are one formula or one recorded level: Schwartz, Cockcroft–Gault, QTcF, performance.
+
+Each returns the score's ``(low, high)`` as SQL expressions (equal when
+decided, NULL when not computable), read from the record as the score's own
+adapter reads it:
+
+- bedside Schwartz (:mod:`trialkit.scores.renal`): 0.413 × height (cm) /
+  creatinine (mg/dL); the latest creatinine of 7 days and height of 365 days;
+- Cockcroft–Gault: (140 − age) × weight (kg) / (72 × creatinine (mg/dL)),
+  × 0.85 for a woman; age in completed years, weight of 30 days; NULL for a
+  sex other than female or male;
+- QTcF (:mod:`trialkit.scores.qtc`): at the latest ECG time of 7 days with a
+  QT and an RR interval (else a heart rate) at exactly that time,
+  QT / (RR in s)^(1/3); else that time's reported QTcF; an ECG time with
+  neither is skipped for the next older one;
+- performance (:mod:`trialkit.scores.performance`): the latest Karnofsky or
+  Lansky level of 30 days on the scale the age rule chooses; without a birth
+  date, the two scales' levels when both are recorded, else 0–100.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sqlglot import exp
+
+from trialkit.eligibility.sql.build import (
+    PERSON,
+    Build,
+    and_,
+    case,
+    cast,
+    col,
+    not_,
+    number,
+    or_,
+)
+from trialkit.eligibility.sql.exact import converted
+from trialkit.eligibility.sql.measure import latest_measurement
+from trialkit.eligibility.sql.score_inputs import age_years, days, kinds, reached, window_rows
+from trialkit.protocol.criteria import Score
+from trialkit.scores import performance, qtc, renal
+
+__all__ = ["cockcroft_gault", "performance_status", "qtc_fridericia", "schwartz_bedside"]
+
+Range = tuple[exp.Expr, exp.Expr]
+
+
+def _latest(build: Build, key: str, lookback: str, target: str) -> exp.Expr:
+    name = latest_measurement(build, key, lookback)
+    return converted(key, col("value", name), col("unit", name), target)
+
+
+def _both(value: exp.Expr) -> Range:
+    return value, value.copy()
+
+
+def schwartz_bedside(node: Score, build: Build, path: str) -> Range:
+    """Bedside Schwartz eGFR (mL/min/1.73 m²), or NULL without height or creatinine."""
+    creatinine = _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
+    height = _latest(build, "vital.height", days(renal.HEIGHT_LOOKBACK), "cm")
+    egfr = exp.Div(
+        this=exp.Mul(this=number(renal.SCHWARTZ_K), expression=height),
+        expression=creatinine,
+    )
+    build.explain(path, "score", [("value", egfr.copy())])
+    return _both(egfr)
+
+
+def cockcroft_gault(node: Score, build: Build, path: str) -> Range:
+    """Cockcroft–Gault creatinine clearance (mL/min), total body weight."""
+    creatinine = _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
+    weight = _latest(build, "vital.weight", days(renal.WEIGHT_LOOKBACK), "kg")
+    age = age_years(col("birth_date", PERSON), build.day)
+    clearance: exp.Expr = exp.Div(
+        this=exp.Mul(
+            this=exp.paren(exp.Sub(this=number(renal.CG_AGE_TERM), expression=age), copy=False),
+            expression=weight,
+        ),
+        expression=exp.paren(
+            exp.Mul(this=number(renal.CG_CREATININE_FACTOR), expression=creatinine), copy=False
+        ),
+    )
+    sex = col("sex", PERSON)
+    value = case(
+        [
+            (
+                sex.eq(exp.Literal.string("female")),
+                exp.Mul(this=clearance, expression=number(renal.CG_FEMALE_FACTOR)),
+            ),
+            (sex.copy().eq(exp.Literal.string("male")), clearance.copy()),
+        ]
+    )
+    build.explain(path, "score", [("value", value.copy())])
+    return _both(value)
+
+
+def qtc_fridericia(node: Score, build: Build, path: str) -> Range:
+    """QTcF (ms) at the latest usable ECG time of the look-back."""
+    keys = {
+        "qt": "ecg.qt_interval",
+        "rr": "ecg.rr_interval",
+        "hr": "vital.heart_rate",
+        "reported": "ecg.qtc_fridericia",
+    }
+    targets = {"qt": "ms", "rr": "ms", "hr": "/min", "reported": "ms"}
+    rows = window_rows(build, list(keys.values()), qtc.ECG_LOOKBACK)
+    kind = kinds(keys)
+    tagged = exp.select("*", kind.as_("kind", copy=False)).from_(
+        rows.subquery("rows", copy=False), copy=False
+    )
+    last = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[col("person_id"), col("time"), col("kind")],
+        order=exp.Order(expressions=[exp.Ordered(this=col("row_id"), desc=True)]),
+    )
+    ranked = exp.select("*", last.as_("rn", copy=False)).from_(
+        tagged.subquery("tagged", copy=False), copy=False
+    )
+    value = {
+        name: exp.Max(
+            this=case(
+                [
+                    (
+                        and_(col("kind").eq(exp.Literal.string(name)), col("rn").eq(1)),
+                        converted(keys[name], col("value"), col("unit"), targets[name]),
+                    )
+                ]
+            )
+        ).as_(name, copy=False)
+        for name in keys
+    }
+    ecgs = (
+        exp.select(col("person_id"), col("time"), *value.values())
+        .from_(ranked.subquery("ranked", copy=False), copy=False)
+        .group_by(col("person_id"), col("time"), copy=False)
+    )
+    third = number(1.0 / 3.0)
+    computed = case(
+        [
+            (
+                and_(not_(col("qt").is_(exp.null())), not_(col("rr").is_(exp.null()))),
+                exp.Div(
+                    this=col("qt"),
+                    expression=exp.Pow(
+                        this=exp.Div(this=col("rr"), expression=number(1000.0)), expression=third
+                    ),
+                ),
+            ),
+            (
+                and_(not_(col("qt").is_(exp.null())), not_(col("hr").is_(exp.null()))),
+                exp.Div(
+                    this=col("qt"),
+                    expression=exp.Pow(
+                        this=exp.Div(this=number(qtc.SECONDS_PER_MINUTE), expression=col("hr")),
+                        expression=third.copy(),
+                    ),
+                ),
+            ),
+        ],
+        col("reported"),
+    )
+    usable = exp.select(col("person_id"), col("time"), computed.as_("qtcf", copy=False)).from_(
+        ecgs.subquery("ecgs", copy=False), copy=False
+    )
+    latest = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[col("person_id")],
+        order=exp.Order(expressions=[exp.Ordered(this=col("time"), desc=True)]),
+    )
+    chosen = (
+        exp.select(col("person_id"), col("qtcf"), col("time"), latest.as_("rn", copy=False))
+        .from_(usable.subquery("usable", copy=False), copy=False)
+        .where(not_(col("qtcf").is_(exp.null())), copy=False)
+    )
+    query = (
+        exp.select(col("person_id"), col("qtcf"), col("time"))
+        .from_(chosen.subquery("chosen", copy=False), copy=False)
+        .where(col("rn").eq(1), copy=False)
+    )
+    name = build.cte("qtcf", query, key="score|qtc_fridericia")
+    build.explain(path, "score", [("value", col("qtcf", name)), ("time", col("time", name))])
+    return _both(col("qtcf", name))
+
+
+def performance_status(node: Score, build: Build, path: str) -> Range:
+    """The recorded Karnofsky or Lansky level that applies (as ``_score`` and ``_performance``)."""
+    lookback = days(performance.PERFORMANCE_LOOKBACK)
+    level = {}
+    when = {}
+    for scale in performance.Scale:
+        name = latest_measurement(build, f"assessment.{scale.value}", lookback)
+        level[scale] = col("value", name)
+        when[scale] = col("time", name)
+    karnofsky, lansky = level[performance.Scale.KARNOFSKY], level[performance.Scale.LANSKY]
+    birth = col("birth_date", PERSON)
+    known = not_(birth.is_(exp.null()))
+    if node.karnofsky_from_age is not None:
+        adult = reached(birth, build.day, math.ceil(node.karnofsky_from_age), "a")
+        chosen = case([(adult, karnofsky.copy())], lansky.copy())
+        both = and_(not_(karnofsky.copy().is_(exp.null())), not_(lansky.copy().is_(exp.null())))
+        low = case(
+            [
+                (known.copy(), chosen),
+                (both, exp.Least(this=karnofsky.copy(), expressions=[lansky.copy()])),
+            ],
+            number(0),
+        )
+        high = case(
+            [
+                (known.copy(), chosen.copy()),
+                (both.copy(), exp.Greatest(this=karnofsky.copy(), expressions=[lansky.copy()])),
+            ],
+            number(100),
+        )
+        build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
+        return low, high
+    # The scores adapter: the CIBMTR scale when recorded, else the other; without a
+    # birth date the later of the two (Lansky on a tie, as max((time, scale)) picks).
+    adult = reached(birth, build.day, math.ceil(performance.CIBMTR_KARNOFSKY_FROM_AGE), "a")
+    expected = case([(adult, karnofsky.copy())], lansky.copy())
+    other = case([(adult.copy(), lansky.copy())], karnofsky.copy())
+    k_time, l_time = when[performance.Scale.KARNOFSKY], when[performance.Scale.LANSKY]
+    later_lansky = or_(
+        k_time.is_(exp.null()),
+        and_(not_(l_time.is_(exp.null())), exp.GTE(this=l_time.copy(), expression=k_time.copy())),
+    )
+    value = case(
+        [
+            (known, exp.func("COALESCE", expected, other)),
+            (later_lansky, lansky.copy()),
+        ],
+        karnofsky.copy(),
+    )
+    build.explain(path, "score", [("value", value.copy())])
+    return _both(cast(value, "DOUBLE"))

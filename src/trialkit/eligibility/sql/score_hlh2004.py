@@ -1,0 +1,187 @@
+"""HLH-2004 (Henter 2007) as SQL: the count of criteria met, as the range ``low``–``high``.
+
+As :func:`trialkit.scores.hlh2004.assess` (rules ``henter2007``): quantities
+from the 7 days up to the index, a criterion met when **any** value of the
+window meets it (the adapter picks the one that does), not met when there are
+values and none does, undecided without values; findings of the 30 days (a
+diagnosis present at the index, tentative or not, or the latest Yes/No).
+Each comparison is the adapter's own ``Limit.holds``, moved into the reported
+unit (:func:`~trialkit.eligibility.sql.exact.holds_in_unit`), so that
+triglycerides of 265 mg/dL meet "≥ 3.0 mmol/L (≥ 265 mg/dL)" as the source
+prints it. Haemoglobin uses the infant limit at an age under 28 days on the
+day of the sample; without a birth date a value between the two limits is
+undecided. The molecular route does not count towards the 8 and does not
+enter ``low``/``high``.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from trialkit.eligibility.sql.build import (
+    Build,
+    and_,
+    case,
+    cast,
+    col,
+    count_if,
+    not_,
+    or_,
+)
+from trialkit.eligibility.sql.exact import holds_in_unit
+from trialkit.eligibility.sql.logic import at_least_expression
+from trialkit.eligibility.sql.score_inputs import (
+    finding,
+    high_of,
+    kinds,
+    low_of,
+    reached,
+    total,
+    window_rows,
+)
+from trialkit.protocol.criteria import Score
+from trialkit.scores import hlh2004 as source
+from trialkit.scores.hlh2004 import HENTER_2007, Limit
+
+__all__ = ["hlh2004"]
+
+_VALUES = {
+    "temperature": "vital.temperature",
+    "haemoglobin": "lab.haemoglobin",
+    "platelets": "lab.platelets",
+    "neutrophils": "lab.neutrophils",
+    "triglycerides": "lab.triglycerides",
+    "fibrinogen": "lab.fibrinogen",
+    "ferritin": "lab.ferritin",
+    "scd25": "lab.scd25",
+}
+_LIMITS: dict[str, Limit] = {
+    "temperature": Limit(">=", {"Cel": source.FEVER_THRESHOLD_C}),
+    "platelets": HENTER_2007.platelets,
+    "neutrophils": HENTER_2007.neutrophils,
+    "triglycerides": HENTER_2007.triglycerides,
+    "fibrinogen": HENTER_2007.fibrinogen,
+    "ferritin": HENTER_2007.ferritin,
+    "scd25": HENTER_2007.scd25,
+}
+
+
+def _holds(name: str, limit: Limit) -> exp.Expr:
+    return holds_in_unit(
+        _VALUES[name],
+        col("value"),
+        col("unit"),
+        limit.holds,
+        increasing=limit.comparator in (">", ">="),
+    )
+
+
+def _values(build: Build) -> str:
+    """Per person: how many values of each input the window holds, and whether one meets it."""
+    rows = window_rows(build, list(_VALUES.values()), source.LOOKBACK_VALUES)
+    tagged = exp.select("*", kinds(_VALUES).as_("kind", copy=False)).from_(
+        rows.subquery("rows", copy=False), copy=False
+    )
+    selected: list[exp.Expr] = [col("person_id")]
+    for name in _VALUES:
+        selected.append(
+            count_if(col("kind").eq(exp.Literal.string(name))).as_(f"n_{name}", copy=False)
+        )
+    for name, limit in _LIMITS.items():
+        meets = and_(col("kind").eq(exp.Literal.string(name)), _holds(name, limit))
+        selected.append(count_if(meets).as_(f"met_{name}", copy=False))
+    # haemoglobin: the infant limit under 28 days of age on the day of the sample
+    adult = holds_in_unit(
+        "lab.haemoglobin",
+        col("value"),
+        col("unit"),
+        HENTER_2007.haemoglobin.holds,
+        increasing=False,
+    )
+    infant = holds_in_unit(
+        "lab.haemoglobin",
+        col("value"),
+        col("unit"),
+        HENTER_2007.haemoglobin_infant.holds,
+        increasing=False,
+    )
+    birth = col("birth_date")
+    young = not_(reached(birth, cast(col("time"), "DATE"), source.INFANT_DAYS, "d"))
+    low = case([(birth.is_(exp.null()), adult), (young, infant)], adult.copy())
+    is_hb = col("kind").eq(exp.Literal.string("haemoglobin"))
+    selected.append(count_if(and_(is_hb, low)).as_("met_haemoglobin", copy=False))
+    selected.append(
+        count_if(and_(is_hb.copy(), infant.copy())).as_("infant_haemoglobin", copy=False)
+    )
+    query = (
+        exp.select(*selected)
+        .from_(tagged.subquery("tagged", copy=False), copy=False)
+        .group_by(col("person_id"), copy=False)
+    )
+    return build.cte("hlh2004", query, key="score|hlh2004|values")
+
+
+def _state(name: str, table: str) -> exp.Expr:
+    """TRUE when a value meets the criterion, FALSE when values do not, NULL without values."""
+    present = exp.GT(this=col(f"n_{name}", table), expression=exp.Literal.number(0))
+    met = exp.GT(this=col(f"met_{name}", table), expression=exp.Literal.number(0))
+    return case([(present, met)])
+
+
+def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
+    """The number of HLH-2004 criteria met, as (low, high)."""
+    values = _values(build)
+    lookback = source.LOOKBACK_FINDINGS
+    hot = _state("temperature", values)
+    recorded = finding(build, "finding.fever", lookback)
+    charted = exp.GT(this=col("n_temperature", values), expression=exp.Literal.number(0))
+    fever_flag = case([(and_(recorded.is_(exp.null()), charted), exp.false())], recorded.copy())
+    haemoglobin = case(
+        [
+            (
+                exp.GT(this=col("n_haemoglobin", values), expression=exp.Literal.number(0)),
+                case(
+                    [
+                        (
+                            exp.GT(
+                                this=col("met_haemoglobin", values),
+                                expression=exp.Literal.number(0),
+                            ),
+                            exp.true(),
+                        ),
+                        (
+                            and_(
+                                col("birth_date", "persons").is_(exp.null()),
+                                exp.GT(
+                                    this=col("infant_haemoglobin", values),
+                                    expression=exp.Literal.number(0),
+                                ),
+                            ),
+                            exp.null(),
+                        ),
+                    ],
+                    exp.false(),
+                ),
+            )
+        ]
+    )
+    haemophagocytosis = finding(build, "finding.haemophagocytosis", lookback)
+    marrow = finding(build, "finding.haemophagocytosis_marrow", lookback)
+    criteria = {
+        "fever": or_(hot, fever_flag),
+        "splenomegaly": finding(build, "finding.splenomegaly", lookback),
+        "cytopenias": at_least_expression(
+            2, [haemoglobin, _state("platelets", values), _state("neutrophils", values)]
+        ),
+        "lipids": or_(_state("triglycerides", values), _state("fibrinogen", values)),
+        "haemophagocytosis": case(
+            [(haemophagocytosis, exp.true()), (marrow, exp.true())], haemophagocytosis.copy()
+        ),
+        "nk_activity": finding(build, "finding.nk_activity_low", lookback),
+        "ferritin": _state("ferritin", values),
+        "scd25": _state("scd25", values),
+    }
+    low = total([low_of(item) for item in criteria.values()])
+    high = total([high_of(item) for item in criteria.values()])
+    build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
+    return low, high

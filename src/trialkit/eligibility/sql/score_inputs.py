@@ -1,0 +1,145 @@
+"""Score inputs in SQL, read as :mod:`trialkit.scores.inputs` reads them from a record.
+
+- a *window* of a measured concept: its rows in ``[index - look-back, index]``;
+- the *latest* quantity in a look-back (shared with ``measure`` leaves);
+- a *finding* as the scores read it (:func:`trialkit.scores.inputs.finding`):
+  a diagnosis present at the index, tentative or not, is TRUE; else the
+  latest Yes/No in the look-back; else NULL (a ruled-out diagnosis decides
+  nothing here, unlike a ``finding`` node);
+- ages in completed years and days.
+
+A score item is a nullable BOOLEAN in Kleene logic (TRUE = its points, FALSE
+= none, NULL = undecided), or, for items with several bands, a pair of low
+and high points; a score is the sum of its items' lows and highs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlglot import exp
+
+from trialkit.eligibility.sql.build import (
+    PERSON,
+    Build,
+    and_,
+    at_or_before,
+    case,
+    cast,
+    col,
+    in_concepts,
+    minus,
+    not_,
+    or_,
+    timestamp_of,
+)
+from trialkit.eligibility.sql.events import diagnosis_cte
+
+__all__ = [
+    "age_years",
+    "days",
+    "finding",
+    "high_of",
+    "kinds",
+    "low_of",
+    "reached",
+    "total",
+    "window_rows",
+]
+
+
+def days(span: timedelta) -> str:
+    """A whole-day look-back as a protocol duration (``"7 d"``)."""
+    if span % timedelta(days=1):
+        raise ValueError(f"{span} is not a whole number of days")
+    return f"{span.days} d"
+
+
+def window_rows(build: Build, keys: Sequence[str], lookback: timedelta) -> exp.Select:
+    """``measurement`` rows of ``keys`` (or descendants) in ``[index - lookback, index]``.
+
+    Columns: ``person_id``, ``concept_id``, ``value``, ``unit``, ``time``,
+    ``row_id``, and the person's ``birth_date``.
+    """
+    time = timestamp_of("m", "measurement_datetime", "measurement_date")
+    return (
+        exp.select(
+            col("person_id", "m"),
+            col("measurement_concept_id", "m").as_("concept_id", copy=False),
+            col("value_as_number", "m").as_("value", copy=False),
+            col("unit_source_value", "m").as_("unit", copy=False),
+            time.as_("time", copy=False),
+            col("measurement_id", "m").as_("row_id", copy=False),
+            col("birth_date", PERSON),
+        )
+        .from_(exp.table_("measurement", alias="m"), copy=False)
+        .join(
+            exp.table_(PERSON),
+            on=col("person_id", PERSON).eq(col("person_id", "m")),
+            copy=False,
+        )
+        .where(
+            and_(
+                in_concepts(col("measurement_concept_id", "m"), list(keys)),
+                not_(col("value_as_number", "m").is_(exp.null())),
+                at_or_before(time.copy(), build.index),
+                exp.GTE(this=time.copy(), expression=minus(build.index, days(lookback))),
+            ),
+            copy=False,
+        )
+    )
+
+
+def finding(build: Build, key: str, lookback: timedelta) -> exp.Expr:
+    """A finding as a score reads it: present (even tentative) → TRUE, else the latest Yes/No."""
+    name = diagnosis_cte(build, key, days(lookback))
+    present = or_(col("present", name), col("present_tentative", name))
+    return case([(present, exp.true())], col("answer", name))
+
+
+def reached(birth: exp.Expr, day: exp.Expr, count: int, unit: str) -> exp.Expr:
+    """Age of at least ``count`` units (``a``, ``mo``, ``d``) on ``day``: ``birth <= day - count``."""
+    return exp.LTE(this=birth.copy(), expression=cast(minus(day, f"{count} {unit}"), "DATE"))
+
+
+def age_years(birth: exp.Expr, day: exp.Expr) -> exp.Expr:
+    """Completed years on ``day`` (a 29 February birthday reached on 1 March), NULL without birth."""
+    before_birthday = or_(
+        exp.LT(this=exp.Month(this=day.copy()), expression=exp.Month(this=birth.copy())),
+        and_(
+            exp.Month(this=day.copy()).eq(exp.Month(this=birth.copy())),
+            exp.LT(this=exp.Day(this=day.copy()), expression=exp.Day(this=birth.copy())),
+        ),
+    )
+    years = exp.Sub(this=exp.Year(this=day.copy()), expression=exp.Year(this=birth.copy()))
+    birthday = case([(before_birthday, exp.Literal.number(1))], exp.Literal.number(0))
+    return exp.paren(exp.Sub(this=years, expression=birthday), copy=False)
+
+
+def low_of(item: exp.Expr, points: float = 1) -> exp.Expr:
+    """The points an item surely gives: ``points`` when TRUE, else 0."""
+    return case([(item.copy(), exp.Literal.number(points))], exp.Literal.number(0))
+
+
+def high_of(item: exp.Expr, points: float = 1) -> exp.Expr:
+    """The points an item may give: ``points`` unless FALSE."""
+    return case([(not_(item.copy()), exp.Literal.number(0))], exp.Literal.number(points))
+
+
+def total(parts: Sequence[exp.Expr]) -> exp.Expr:
+    """The sum of ``parts``."""
+    result = parts[0]
+    for part in parts[1:]:
+        result = exp.Add(this=result, expression=part)
+    return exp.paren(result, copy=False)
+
+
+def kinds(names: dict[str, str]) -> exp.Expr:
+    """``CASE`` naming the input a row of ``concept_id`` belongs to (descendants included)."""
+    return case(
+        [
+            (in_concepts(col("concept_id"), [key]), exp.Literal.string(name))
+            for name, key in names.items()
+        ]
+    )

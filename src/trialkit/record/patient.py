@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -172,7 +173,7 @@ def _drug_keys(key: str) -> frozenset[str]:
 
 def group_observations(items: Iterable[Observation]) -> dict[str, tuple[Observation, ...]]:
     """Observations grouped by concept, each group sorted by time (stable)."""
-    groups: dict[str, list[Observation]] = {}
+    groups: defaultdict[str, list[Observation]] = defaultdict(list)
     for item in items:
-        groups.setdefault(item.concept, []).append(item)
+        groups[item.concept].append(item)
     return {key: tuple(sorted(group, key=_time)) for key, group in groups.items()}

@@ -687,7 +687,7 @@ def _select(
         return None
 
     def key(o: Observation) -> tuple[bool, float, datetime]:
-        value = _number(o) or 0.0
+        value = float(o.value)  # a number: the window keeps numbers only
         return (meets(o), value if high else -value, o.time)
 
     found = max(window, key=key)

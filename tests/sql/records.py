@@ -79,6 +79,9 @@ EXTRA_LEAVES: tuple[dict[str, object], ...] = (
     {"score": "hlh2004", "op": ">=", "value": 2},
     {"score": "hscore", "op": ">=", "value": 169},
     {"score": "hscore", "op": "<", "value": 90},
+    {"score": "sofa", "op": ">=", "value": 4},
+    {"score": "sofa", "op": "<", "value": 8},
+    {"score": "sofa", "op": ">=", "value": 12},
     {"score": "schwartz_bedside", "op": ">=", "value": 60},
     {"score": "cockcroft_gault", "op": "<", "value": 60},
     {"score": "qtc_fridericia", "op": "<=", "value": 450},
@@ -87,7 +90,15 @@ EXTRA_LEAVES: tuple[dict[str, object], ...] = (
 )
 
 COMPILED_SCORES = frozenset(
-    {"hlh2004", "hscore", "schwartz_bedside", "cockcroft_gault", "qtc_fridericia", "performance"}
+    {
+        "hlh2004",
+        "hscore",
+        "sofa",
+        "schwartz_bedside",
+        "cockcroft_gault",
+        "qtc_fridericia",
+        "performance",
+    }
 )
 """Score nodes the SQL compiler translates (the others raise NotCompiledError)."""
 
@@ -174,6 +185,12 @@ _VALUES: dict[str, tuple[float, ...]] = {
     "vital.weight": (3.5, 25.0, 70.0),
     "assessment.karnofsky": (40.0, 50.0, 60.0, 100.0),
     "assessment.lansky": (30.0, 50.0, 70.0),
+    "lab.pao2": (60.0, 80.0, 92.0),
+    "vital.fio2": (0.21, 0.3, 0.5, 1.0),
+    "vital.map": (60.0, 69.95, 70.0, 78.0),
+    "lab.bilirubin_total": (15.0, 20.0, 20.5, 33.0, 102.0, 204.0, 205.0),
+    "vital.urine_output_24h": (150.0, 200.0, 499.0, 500.0, 1650.0),
+    "assessment.gcs_total": (3.0, 6.0, 10.0, 13.0, 15.0),
 }
 _REFERENCE_HIGH: dict[str, tuple[float, ...]] = {
     "lab.creatinine": (70.0, 110.0),
@@ -228,6 +245,7 @@ _FLAGS = (
     "finding.nk_activity_low",
     "finding.known_immunosuppression",
     "finding.hepatomegaly",
+    "finding.respiratory_support",
     "lab.hcg",
     "attestation.informed_consent",
     "attestation.treatment_history_reviewed",
@@ -247,6 +265,21 @@ _DRUGS = (
     "drug.blinatumomab",
     "drug.rituximab",
     "drug.gemtuzumab_ozogamicin",
+    "drug.dopamine",
+    "drug.dobutamine",
+    "drug.epinephrine",
+    "drug.norepinephrine",
+)
+_RATES = (
+    None,
+    Quantity(0.05, "ug/kg/min", "drug.norepinephrine"),
+    Quantity(0.1, "ug/kg/min", "drug.norepinephrine"),
+    Quantity(0.12, "ug/kg/min", "drug.norepinephrine"),
+    Quantity(5.0, "ug/kg/min", "drug.dopamine"),
+    Quantity(15.0, "ug/kg/min", "drug.dopamine"),
+    Quantity(20.0, "ug/kg/min", "drug.dopamine"),
+    Quantity(6.0, "ug/kg/h", "drug.norepinephrine"),  # 0.1 ug/kg/min
+    Quantity(5.0, "mg/h", "drug.dopamine"),  # not weight-based: rate unknown
 )
 
 
@@ -289,19 +322,56 @@ def exposures(draw: st.DrawFn, at: datetime) -> Exposure:
         end = max(start, draw(times(at)))
     else:
         end = None
-    return Exposure(key, f"MedicationStatement/{key}", "MedicationStatement", start, end, "active")
+    rate = draw(st.sampled_from(_RATES))
+    return Exposure(
+        key, f"MedicationStatement/{key}", "MedicationStatement", start, end, "active", None, rate
+    )
+
+
+_PROCEDURES = (
+    "procedure.hsct_allogeneic",
+    "procedure.mechanical_ventilation",
+    "procedure.noninvasive_ventilation",
+)
 
 
 @st.composite
 def procedures(draw: st.DrawFn, at: datetime) -> Procedure:
-    """An allogeneic transplant: done on a day, over days, or still in progress."""
+    """A transplant or a ventilation: done at a time, over hours or days, or still in progress."""
+    key = draw(st.sampled_from(_PROCEDURES))
     start = draw(times(at))
     kind = draw(st.sampled_from(["completed", "span", "in-progress"]))
     end = None
     if kind == "span":
-        end = start + timedelta(days=draw(st.integers(0, 40)))
+        end = start + timedelta(hours=draw(st.integers(0, 40 * 24)))
     status = "in-progress" if kind == "in-progress" else "completed"
-    return Procedure("procedure.hsct_allogeneic", "Procedure/hsct", start, end, status)
+    return Procedure(key, f"Procedure/{key}", start, end, status)
+
+
+@st.composite
+def taken_together(draw: st.DrawFn, at: datetime) -> list[Observation]:
+    """Values recorded at one time: GCS components, or a systolic and diastolic pressure."""
+    time = at - timedelta(hours=draw(st.integers(0, 30)))
+    if draw(st.booleans()):
+        parts = {
+            "assessment.gcs_eye": draw(st.integers(1, 4)),
+            "assessment.gcs_verbal": draw(st.integers(1, 5)),
+            "assessment.gcs_motor": draw(st.integers(1, 6)),
+        }
+        unit = "1"
+    else:
+        parts = {
+            "vital.systolic_bp": draw(st.sampled_from([80, 90, 110])),
+            "vital.diastolic_bp": draw(st.sampled_from([40, 59, 60, 65])),
+        }
+        unit = "mm[Hg]"
+    keys = draw(st.lists(st.sampled_from(sorted(parts)), min_size=1, unique=True))
+    return [
+        Observation(
+            k, "Observation/set", time, None, float(parts[k]), Quantity(float(parts[k]), unit, k)
+        )
+        for k in keys
+    ]
 
 
 @st.composite
@@ -359,6 +429,8 @@ def records(draw: st.DrawFn, at: datetime) -> PatientRecord:
     observations += draw(st.lists(flags(at), **few))
     for ecg in draw(st.lists(electrocardiograms(at), max_size=2)):
         observations += ecg
+    for group in draw(st.lists(taken_together(at), max_size=3)):
+        observations += group
     return PatientRecord(
         "p",
         draw(births(at)),
@@ -366,6 +438,6 @@ def records(draw: st.DrawFn, at: datetime) -> PatientRecord:
         observations=group_observations(observations),
         conditions=tuple(draw(st.lists(conditions(at), **few))),
         exposures=tuple(draw(st.lists(exposures(at), **few))),
-        procedures=tuple(draw(st.lists(procedures(at), max_size=2))),
+        procedures=tuple(draw(st.lists(procedures(at), max_size=3))),
         genomics=tuple(draw(st.lists(genomic_findings(at), max_size=2))),
     )

@@ -41,9 +41,10 @@ DIALECTS = ("duckdb", "spark", "postgres")
 
 
 @pytest.mark.parametrize("protocol_id", builtin_ids())
-def test_every_protocol_renders_in_each_dialect(protocol_id: str) -> None:
-    compiled = compile_protocol(builtin_protocol(protocol_id), AT, partial=True)
-    for dialect in DIALECTS:
+def test_every_protocol_renders_in_spark_and_postgresql(protocol_id: str) -> None:
+    # DuckDB's rendering runs in test_golden_agreement
+    compiled = compile_protocol(builtin_protocol(protocol_id), AT)
+    for dialect in ("spark", "postgres"):
         text = compiled.sql(dialect).lower()
         # ages are never a count of calendar-year boundaries
         assert "date_diff('year'" not in text and "datediff(year" not in text
@@ -57,8 +58,8 @@ def test_the_sql_parses_back_in_its_dialect(dialect: str) -> None:
 
 
 def test_a_score_node_is_never_compiled_to_null() -> None:
-    rule = {"any_of": [{"sex": "female"}, {"score": "sofa", "op": ">=", "value": 4}]}
-    with pytest.raises(NotCompiledError, match=r"criterion C: .*score node 'sofa'"):
+    rule = {"any_of": [{"sex": "female"}, {"score": "psofa", "op": ">=", "value": 4}]}
+    with pytest.raises(NotCompiledError, match=r"criterion C: .*score node 'psofa'"):
         compile_criteria([_criterion(rule)], AT)
     partial = compile_criteria(
         [_criterion(rule), _criterion({"sex": "male"}, "D")], AT, partial=True

@@ -30,7 +30,7 @@ GOLDEN = Path(__file__).parents[1] / "protocol" / "golden"
 
 NOT_COMPILED: dict[str, set[str]] = {
     "r-hlh": set(),
-    "jak-hs-icu": {"I4"},
+    "jak-hs-icu": set(),
     "rux-hlh-salvage": set(),
     "c-hlh": set(),
     "hem-ismart-c": set(),
@@ -98,6 +98,7 @@ def test_only_the_listed_criteria_are_not_compiled(
         assert "score node" in reason and "not compiled" in reason
     if not NOT_COMPILED[protocol_id]:
         compile_protocol(builtin_protocol(protocol_id), AT)  # no NotCompiledError
+        assert compiled.has_verdict
 
 
 @pytest.mark.parametrize("protocol_id", builtin_ids())

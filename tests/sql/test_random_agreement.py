@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from sql.population import database, reset
-from sql.records import INDEX_TIMES, criteria_trees, records
+from sql.records import INDEX_TIMES, LEAVES, criteria_trees, records
 from trialkit.eligibility import Context, evaluate
 from trialkit.eligibility.sql import compile_criteria, run
 from trialkit.errors import TrialkitInputError
@@ -67,7 +67,7 @@ def _agree(
 
 
 @settings(
-    max_examples=30,
+    max_examples=20,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(cases())
@@ -76,3 +76,25 @@ def test_sql_agrees_with_the_evaluator_on_random_trees_and_records(
 ) -> None:
     tree, at, people = case
     _agree(con, tree, at, people)
+
+
+SCORE_LEAVES = tuple(leaf for leaf in LEAVES if "score" in leaf)
+
+
+@st.composite
+def score_cases(draw: st.DrawFn) -> tuple[dict[str, object], datetime, list[PatientRecord]]:
+    at = draw(st.sampled_from(INDEX_TIMES))
+    leaf = draw(st.sampled_from(SCORE_LEAVES))
+    return leaf, at, draw(st.lists(records(at), min_size=2, max_size=8))
+
+
+@settings(
+    max_examples=8,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(score_cases())
+def test_sql_agrees_with_the_evaluator_on_every_compiled_score(
+    con: duckdb.DuckDBPyConnection, case: tuple[dict[str, object], datetime, list[PatientRecord]]
+) -> None:
+    leaf, at, people = case
+    _agree(con, leaf, at, people)

@@ -44,10 +44,12 @@ __all__ = [
     "concept_ids",
     "count_if",
     "flag",
+    "greatest",
     "in_concepts",
     "index_literal",
     "interval",
     "latest_rows",
+    "least",
     "minus",
     "not_",
     "number",
@@ -97,10 +99,13 @@ class Build:
             self.used.append(name)
         return name
 
-    def cte(self, stem: str, query: exp.Select, *, key: str | None = None) -> str:
+    def cte(
+        self, stem: str, query: exp.Select, *, key: str | None = None, join: bool = True
+    ) -> str:
         """Register a CTE keyed by ``person_id`` and LEFT JOINed to ``persons``; returns its name.
 
-        ``key`` shares one CTE between the leaves that ask the same question.
+        ``key`` shares one CTE between the leaves that ask the same question;
+        ``join=False`` registers an intermediate CTE that other CTEs read.
         """
         if key is not None and key in self._shared:
             name = self._shared[key]
@@ -109,7 +114,7 @@ class Build:
             self.ctes.append((name, query))
             if key is not None:
                 self._shared[key] = name
-        if name not in self.used:
+        if join and name not in self.used:
             self.used.append(name)
         return name
 
@@ -187,6 +192,16 @@ def case(whens: Sequence[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None = 
     for condition, value in whens:
         result = result.when(condition, value, copy=False)
     return result.else_(default if default is not None else exp.null(), copy=False)
+
+
+def greatest(*items: exp.Expr) -> exp.Expr:
+    """``GREATEST(...)``, NULL arguments ignored (as DuckDB, Spark and PostgreSQL do natively)."""
+    return exp.Greatest(this=items[0], expressions=list(items[1:]), ignore_nulls=True)
+
+
+def least(*items: exp.Expr) -> exp.Expr:
+    """``LEAST(...)``, NULL arguments ignored."""
+    return exp.Least(this=items[0], expressions=list(items[1:]), ignore_nulls=True)
 
 
 def flag(condition: exp.Expr) -> exp.Expr:

@@ -31,6 +31,8 @@ from trialkit.eligibility.sql.build import (
     case,
     cast,
     col,
+    greatest,
+    least,
     not_,
     number,
     or_,
@@ -202,14 +204,14 @@ def performance_status(node: Score, build: Build, path: str) -> Range:
         low = case(
             [
                 (known.copy(), chosen),
-                (both, exp.Least(this=karnofsky.copy(), expressions=[lansky.copy()])),
+                (both, least(karnofsky.copy(), lansky.copy())),
             ],
             number(0),
         )
         high = case(
             [
                 (known.copy(), chosen.copy()),
-                (both.copy(), exp.Greatest(this=karnofsky.copy(), expressions=[lansky.copy()])),
+                (both.copy(), greatest(karnofsky.copy(), lansky.copy())),
             ],
             number(100),
         )

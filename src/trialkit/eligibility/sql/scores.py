@@ -21,6 +21,7 @@ from trialkit.eligibility.sql.score_formulas import (
 )
 from trialkit.eligibility.sql.score_hlh2004 import hlh2004
 from trialkit.eligibility.sql.score_hscore import hscore
+from trialkit.eligibility.sql.score_sofa import sofa
 from trialkit.protocol.criteria import Score
 
 __all__ = ["SCORES", "compile_score"]
@@ -34,6 +35,7 @@ SCORES: dict[str, ScoreSql] = {
     "cockcroft_gault": cockcroft_gault,
     "qtc_fridericia": qtc_fridericia,
     "performance": performance_status,
+    "sofa": sofa,
 }
 """The scores compiled to SQL, by name (the rest raise NotCompiledError)."""
 

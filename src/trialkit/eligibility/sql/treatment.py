@@ -24,7 +24,9 @@ from trialkit.eligibility.sql.build import (
     col,
     concept_ids,
     count_if,
+    greatest,
     in_concepts,
+    least,
     minus,
     not_,
     or_,
@@ -94,12 +96,8 @@ def _cumulative(node: Drug, build: Build, path: str) -> exp.Expr:
     assert node.longer_than is not None
     query, start, end = _exposures(build, node)
     index = build.index
-    low = (
-        start
-        if node.within is None
-        else exp.Greatest(this=start, expressions=[minus(index, node.within)])
-    )
-    high = exp.Least(this=exp.func("COALESCE", end, index.copy()), expressions=[index.copy()])
+    low = start if node.within is None else greatest(start, minus(index, node.within))
+    high = least(exp.func("COALESCE", end, index.copy()), index.copy())
     spans = query.select(low.as_("low", copy=False), high.as_("high", copy=False), copy=False)
     reach = exp.Window(
         this=exp.Max(this=col("high")),
@@ -118,12 +116,8 @@ def _cumulative(node: Drug, build: Build, path: str) -> exp.Expr:
         .from_(spans.subquery("spans", copy=False), copy=False)
         .where(exp.GT(this=col("high"), expression=col("low")), copy=False)
     )
-    begin = exp.Greatest(
-        this=col("low"), expressions=[exp.func("COALESCE", col("reach"), col("low"))]
-    )
-    piece = exp.Greatest(
-        this=_microseconds(begin, col("high")), expressions=[exp.Literal.number(0)]
-    )
+    begin = greatest(col("low"), exp.func("COALESCE", col("reach"), col("low")))
+    piece = greatest(_microseconds(begin, col("high")), exp.Literal.number(0))
     total = (
         exp.select(col("person_id"), exp.Sum(this=piece).as_("exposed_us", copy=False))
         .from_(reached.subquery("reached", copy=False), copy=False)

@@ -12,6 +12,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from trialkit.eligibility import Context, Truth, evaluate
+from trialkit.errors import TrialkitInputError
 from trialkit.protocol.criteria import Node
 from trialkit.record import Observation, PatientRecord, Sex
 from trialkit.record.patient import group_observations
@@ -44,3 +45,25 @@ def test_a_haemoglobin_sampled_before_the_birth_date_leaves_hlh2004_unknown() ->
     )
     node = NODE.validate_python({"score": "hlh2004", "op": ">=", "value": 5})
     assert evaluate(node, Context(record, AT)).truth is Truth.UNKNOWN
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TrialkitInputError,
+    reason="the renal and performance adapters raise TrialkitInputError ('age: -1 years is "
+    "negative') for a birth date after the index time, so screening crashes; an age node reads "
+    "the same record as unknown (the SQL compiler makes these scores NULL)",
+)
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        {"score": "schwartz_bedside", "op": ">=", "value": 60},
+        {"score": "cockcroft_gault", "op": ">=", "value": 60},
+        {"score": "performance", "op": ">=", "value": 50, "karnofsky_from_age": 13},
+    ],
+)
+def test_a_birth_date_after_the_index_time_leaves_age_dependent_scores_unknown(
+    leaf: dict[str, object],
+) -> None:
+    record = PatientRecord("p", date(2024, 5, 1), Sex.FEMALE)
+    assert evaluate(NODE.validate_python(leaf), Context(record, AT)).truth is Truth.UNKNOWN

@@ -57,14 +57,25 @@ def _both(value: exp.Expr) -> Range:
     return value, value.copy()
 
 
+def _born(build: Build, value: exp.Expr) -> exp.Expr:
+    """``value``, but NULL for a birth date after the index day (an inconsistent record).
+
+    The score functions refuse a negative age; the ``age`` node reads the same
+    record as unknown, and so does the SQL.
+    """
+    birth = col("birth_date", PERSON)
+    return case([(exp.LT(this=build.day, expression=birth), exp.null())], value)
+
+
 def schwartz_bedside(node: Score, build: Build, path: str) -> Range:
     """Bedside Schwartz eGFR (mL/min/1.73 m²), or NULL without height or creatinine."""
     creatinine = _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
     height = _latest(build, "vital.height", days(renal.HEIGHT_LOOKBACK), "cm")
-    egfr = exp.Div(
+    egfr: exp.Expr = exp.Div(
         this=exp.Mul(this=number(renal.SCHWARTZ_K), expression=height),
         expression=creatinine,
     )
+    egfr = _born(build, egfr)
     build.explain(path, "score", [("value", egfr.copy())])
     return _both(egfr)
 
@@ -93,6 +104,7 @@ def cockcroft_gault(node: Score, build: Build, path: str) -> Range:
             (sex.copy().eq(exp.Literal.string("male")), clearance.copy()),
         ]
     )
+    value = _born(build, value)
     build.explain(path, "score", [("value", value.copy())])
     return _both(value)
 
@@ -215,6 +227,7 @@ def performance_status(node: Score, build: Build, path: str) -> Range:
             ],
             number(100),
         )
+        low, high = _born(build, low), _born(build, high)
         build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
         return low, high
     # The scores adapter: the CIBMTR scale when recorded, else the other; without a
@@ -234,5 +247,6 @@ def performance_status(node: Score, build: Build, path: str) -> Range:
         ],
         karnofsky.copy(),
     )
+    value = _born(build, cast(value, "DOUBLE"))
     build.explain(path, "score", [("value", value.copy())])
-    return _both(cast(value, "DOUBLE"))
+    return _both(value)

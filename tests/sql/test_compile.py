@@ -22,6 +22,7 @@ from trialkit.eligibility.sql import (
     run,
 )
 from trialkit.eligibility.sql.exact import converter, smallest
+from trialkit.eligibility.sql.scores import SCORES
 from trialkit.protocol.criteria import Node
 from trialkit.protocol.files import builtin_ids, builtin_protocol
 from trialkit.protocol.model import Criterion, CriterionKind
@@ -57,7 +58,10 @@ def test_the_sql_parses_back_in_its_dialect(dialect: str) -> None:
     assert parsed.find(sqlglot.exp.With) is not None
 
 
-def test_a_score_node_is_never_compiled_to_null() -> None:
+def test_a_node_without_a_walker_is_never_compiled_to_null(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(SCORES, "psofa")  # every score compiles: pretend one does not
     rule = {"any_of": [{"sex": "female"}, {"score": "psofa", "op": ">=", "value": 4}]}
     with pytest.raises(NotCompiledError, match=r"criterion C: .*score node 'psofa'"):
         compile_criteria([_criterion(rule)], AT)

@@ -50,9 +50,9 @@ def test_a_haemoglobin_sampled_before_the_birth_date_leaves_hlh2004_unknown() ->
 @pytest.mark.xfail(
     strict=True,
     raises=TrialkitInputError,
-    reason="the renal and performance adapters raise TrialkitInputError ('age: -1 years is "
-    "negative') for a birth date after the index time, so screening crashes; an age node reads "
-    "the same record as unknown (the SQL compiler makes these scores NULL)",
+    reason="the renal, performance and pSOFA adapters raise TrialkitInputError (a negative age) "
+    "for a birth date after the index time, so screening crashes; an age node reads the same "
+    "record as unknown (the SQL compiler makes these scores NULL)",
 )
 @pytest.mark.parametrize(
     "leaf",
@@ -60,6 +60,7 @@ def test_a_haemoglobin_sampled_before_the_birth_date_leaves_hlh2004_unknown() ->
         {"score": "schwartz_bedside", "op": ">=", "value": 60},
         {"score": "cockcroft_gault", "op": ">=", "value": 60},
         {"score": "performance", "op": ">=", "value": 50, "karnofsky_from_age": 13},
+        {"score": "psofa", "op": ">=", "value": 4},
     ],
 )
 def test_a_birth_date_after_the_index_time_leaves_age_dependent_scores_unknown(

@@ -21,7 +21,7 @@ from trialkit.eligibility.sql.score_formulas import (
 )
 from trialkit.eligibility.sql.score_hlh2004 import hlh2004
 from trialkit.eligibility.sql.score_hscore import hscore
-from trialkit.eligibility.sql.score_sofa import sofa
+from trialkit.eligibility.sql.score_sofa import psofa, sofa
 from trialkit.protocol.criteria import Score
 
 __all__ = ["SCORES", "compile_score"]
@@ -36,6 +36,7 @@ SCORES: dict[str, ScoreSql] = {
     "qtc_fridericia": qtc_fridericia,
     "performance": performance_status,
     "sofa": sofa,
+    "psofa": psofa,
 }
 """The scores compiled to SQL, by name (the rest raise NotCompiledError)."""
 

@@ -33,6 +33,7 @@ from trialkit.protocol.criteria import (
     Score,
     SexNode,
 )
+from trialkit.protocol.render import AGE_UNITS, SYMBOLS
 from trialkit.protocol.window import before, describe
 from trialkit.record import (
     Condition,
@@ -74,7 +75,7 @@ _T = TypeVar("_T")
 Evidence = RecordEntry | GenomicFinding
 """A record entry an outcome rests on."""
 
-_SYMBOL: dict[str, str] = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -258,7 +259,7 @@ def _measure(node: Measure, context: Context) -> Outcome:
     limit_text = f"{limits[0]:g} {node.unit}"
     return Outcome(
         Truth.of(holds),
-        f"{shown} {_SYMBOL[node.op] if holds else 'not ' + _SYMBOL[node.op]} {limit_text}",
+        f"{shown} {SYMBOLS[node.op] if holds else 'not ' + SYMBOLS[node.op]} {limit_text}",
         (found,),
         threshold=threshold,
         source=node.source,
@@ -276,7 +277,7 @@ def _uln(node: Measure, found: Observation, context: Context) -> Outcome:
     """
     assert node.uln is not None and isinstance(found.value, float | int)
     item, shown, threshold = concept(node.measure), _shown(found), _threshold_text(node)
-    op = _SYMBOL[node.op]
+    op = SYMBOLS[node.op]
     if found.reference_high is not None:
         limit = node.uln * found.reference_high
         holds = _COMPARE[node.op](found.value, limit)
@@ -405,7 +406,7 @@ def _shown(found: Observation) -> str:
 
 
 def _threshold_text(node: Measure) -> str:
-    op = _SYMBOL[node.op]
+    op = SYMBOLS[node.op]
     if node.uln is not None:
         return f"{op} {node.uln:g} × ULN"
     if node.value is not None:
@@ -428,7 +429,7 @@ def _threshold_text(node: Measure) -> str:
 def _score(node: Score, context: Context) -> Outcome:
     adapter, names = SCORE_ADAPTERS[node.score]
     found = next((s for s in context.scores(adapter) if s.result.score in names), None)
-    op = _SYMBOL[node.op]
+    op = SYMBOLS[node.op]
     threshold = f"{op} {node.value:g}"
     if found is None:
         return Outcome(
@@ -514,7 +515,7 @@ def _performance_without_age(found: Scored, context: Context) -> Scored:
 # -- demographics ---------------------------------------------------------------------------------
 def _age(node: Age, context: Context) -> Outcome:
     record = context.record
-    op, unit = _SYMBOL[node.age], {"a": "years", "mo": "months", "d": "days"}[node.unit]
+    op, unit = SYMBOLS[node.age], AGE_UNITS[node.unit]
     threshold = f"{op} {node.value:g} {unit}"
     when, what = context.at, "at the index date"
     evidence: tuple[Evidence, ...] = ()

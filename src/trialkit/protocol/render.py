@@ -24,12 +24,13 @@ from trialkit.protocol.criteria import (
     ProcedureNode,
     Score,
     SexNode,
+    children,
 )
 from trialkit.protocol.model import Protocol, SimonDesignSpec
 from trialkit.protocol.window import describe
 from trialkit.vocab import concept
 
-__all__ = ["SYMBOLS", "node_text", "protocol_text", "rule_text"]
+__all__ = ["AGE_UNITS", "SYMBOLS", "node_text", "protocol_text", "rule_text"]
 
 SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 _SCORES = {
@@ -42,7 +43,7 @@ _SCORES = {
     "qtc_fridericia": "QTc Fridericia (ms)",
     "performance": "Karnofsky / Lansky performance status",
 }
-_AGE_UNITS = {"a": "years", "mo": "months", "d": "days"}
+AGE_UNITS = {"a": "years", "mo": "months", "d": "days"}
 
 
 def _name(key: str) -> str:
@@ -94,7 +95,7 @@ def node_text(node: Node) -> str:
             if node.at_first is None
             else f"at the first diagnosis of {_name(node.at_first)}"
         )
-        return f"age {when} {SYMBOLS[node.age]} {node.value:g} {_AGE_UNITS[node.unit]}"
+        return f"age {when} {SYMBOLS[node.age]} {node.value:g} {AGE_UNITS[node.unit]}"
     if isinstance(node, SexNode):
         return f"sex is {node.sex}"
     if isinstance(node, ConditionNode):
@@ -134,22 +135,10 @@ def _genomic_text(node: Genomic) -> str:
     return text
 
 
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, AllOf):
-        return list(node.all_of)
-    if isinstance(node, AnyOf):
-        return list(node.any_of)
-    if isinstance(node, AtLeast):
-        return list(node.of)
-    if isinstance(node, Not):
-        return [node.not_]
-    return []
-
-
 def rule_text(node: Node, indent: str = "") -> str:
     """The whole tree as an indented outline, one node per line."""
     lines = [f"{indent}{node_text(node)}"]
-    for child in _children(node):
+    for child in children(node):
         lines.append(rule_text(child, indent + "  "))
     return "\n".join(lines)
 

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from trialkit.cli import run
+from trialkit.cli.common import console
 from trialkit.omop import TABLES, load_folder
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wide enough that the temporary path cannot wrap the asserted phrases."""
+    monkeypatch.setattr(console, "width", 250)
 
 
 def test_synth_omop_writes_one_parquet_file_per_table(

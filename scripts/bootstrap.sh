@@ -7,4 +7,4 @@ UV_VERSION=0.13.8
 if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
     python3 -m pip install --quiet --disable-pip-version-check "uv==${UV_VERSION}"
 fi
-uv sync --locked --quiet
+uv sync --locked --all-extras --quiet

@@ -24,18 +24,23 @@ from trialkit.eligibility.sql.compiler import (
     compile_node,
     compile_protocol,
 )
+from trialkit.eligibility.sql.engine import ENGINES, DuckDBEngine, Engine, as_engine
 from trialkit.eligibility.sql.run import PersonScreening, Prescreening, prescreen, run
 
 __all__ = [
+    "ENGINES",
     "INDEX_PARAMETER",
     "WALKERS",
     "Attrition",
     "AttritionRow",
     "Compiled",
+    "DuckDBEngine",
+    "Engine",
     "EvidenceColumn",
     "NotCompiledError",
     "PersonScreening",
     "Prescreening",
+    "as_engine",
     "attrition",
     "attrition_of",
     "attrition_query",

@@ -28,6 +28,7 @@ from sqlglot import exp
 from trialkit.eligibility.logic import Truth
 from trialkit.eligibility.sql.build import and_, case, col, count_if, not_, or_
 from trialkit.eligibility.sql.compiler import Compiled
+from trialkit.eligibility.sql.engine import Engine, as_engine
 from trialkit.protocol.model import CriterionKind
 
 __all__ = ["Attrition", "AttritionRow", "attrition", "attrition_of", "attrition_query"]
@@ -142,13 +143,13 @@ def _table(
 
 
 def attrition(
-    con: duckdb.DuckDBPyConnection, compiled: Compiled, source: exp.Expr | None = None
+    target: Engine | duckdb.DuckDBPyConnection,
+    compiled: Compiled,
+    source: exp.Expr | None = None,
 ) -> Attrition:
-    """The attrition table of ``compiled`` (its index a literal) on DuckDB, from ``source`` if given."""
-    cursor = con.execute(attrition_query(compiled, source).sql(dialect="duckdb", identify=True))
-    names = [d[0] for d in cursor.description]
-    row = cursor.fetchone()
-    assert row is not None  # an aggregate without GROUP BY returns one row
+    """The attrition table of ``compiled`` (its index a literal) on an engine, from ``source`` if given."""
+    names, rows = as_engine(target).query(attrition_query(compiled, source))
+    (row,) = rows  # an aggregate without GROUP BY returns one row
     counts = dict(zip(names, row, strict=True))
     return _table(compiled.kinds, int(counts["persons"]), counts, compiled.not_compiled)
 

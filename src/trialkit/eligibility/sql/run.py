@@ -1,4 +1,4 @@
-"""Running a compiled protocol on DuckDB: typed rows, one per person."""
+"""Running a compiled protocol on an engine (DuckDB by default): typed rows, one per person."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from trialkit.eligibility.logic import Truth
 from trialkit.eligibility.screening import Verdict
 from trialkit.eligibility.sql.attrition import Attrition, attrition
 from trialkit.eligibility.sql.compiler import VERDICT, Compiled, compile_protocol
+from trialkit.eligibility.sql.engine import Engine, Rows, as_engine, plain
 from trialkit.protocol.model import Protocol
 
 __all__ = ["PersonScreening", "Prescreening", "prescreen", "run"]
@@ -47,7 +48,7 @@ class Prescreening:
 def run(
     con: duckdb.DuckDBPyConnection, compiled: Compiled, at: datetime | None = None
 ) -> tuple[PersonScreening, ...]:
-    """Execute ``compiled`` on ``con``, ordered by person; ``at`` binds its index parameter."""
+    """Execute ``compiled`` on DuckDB, ordered by person; ``at`` binds its index parameter."""
     if (compiled.parameter is None) != (at is None):
         raise ValueError("give the index time when the query has a parameter for it, and only then")
     sql = compiled.sql("duckdb")
@@ -55,14 +56,15 @@ def run(
         cursor = con.execute(sql, {compiled.parameter: at})
     else:
         cursor = con.execute(sql)
-    return _rows(compiled, cursor)
+    names = [str(d[0]) for d in cursor.description]
+    return _rows(compiled, (names, [tuple(plain(v) for v in r) for r in cursor.fetchall()]))
 
 
-def _rows(compiled: Compiled, cursor: duckdb.DuckDBPyConnection) -> tuple[PersonScreening, ...]:
-    names = [d[0] for d in cursor.description]
+def _rows(compiled: Compiled, result: Rows) -> tuple[PersonScreening, ...]:
+    names, values_of = result
     evidence_names = {c.name for c in compiled.evidence}
     rows = []
-    for values in cursor.fetchall():
+    for values in values_of:
         row = dict(zip(names, values, strict=True))
         criteria = {c: Truth.of(row[c]) for c in compiled.criteria}
         verdict = Verdict(row[VERDICT]) if VERDICT in row else None
@@ -73,27 +75,26 @@ def _rows(compiled: Compiled, cursor: duckdb.DuckDBPyConnection) -> tuple[Person
 
 
 def prescreen(
-    con: duckdb.DuckDBPyConnection, protocol: Protocol, at: datetime, *, partial: bool = False
+    target: Engine | duckdb.DuckDBPyConnection,
+    protocol: Protocol,
+    at: datetime,
+    *,
+    partial: bool = False,
 ) -> Prescreening:
-    """Screen every person of the OMOP database ``con`` against ``protocol`` as of ``at``.
+    """Screen every person of the OMOP database ``target`` against ``protocol`` as of ``at``.
 
-    The query runs once, into a temporary table, from which both the rows and
-    the attrition table are read.
+    ``target`` is an :class:`~trialkit.eligibility.sql.engine.Engine` or a
+    DuckDB connection. The query runs once, into a temporary table, from which
+    both the rows and the attrition table are read.
     """
+    engine = as_engine(target)
     compiled = compile_protocol(protocol, at, partial=partial)
-    table = exp.to_table(f"trialkit_prescreen_{uuid.uuid4().hex}")
-    create = exp.Create(
-        this=table,
-        kind="TABLE",
-        expression=compiled.query,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-    )
-    con.execute(create.sql(dialect="duckdb", identify=True))
+    name = f"trialkit_prescreen_{uuid.uuid4().hex}"
+    engine.materialize(name, compiled.query)
     try:
-        read = exp.select("*").from_(table.copy(), copy=False).order_by("person_id")
-        persons = _rows(compiled, con.execute(read.sql(dialect="duckdb", identify=True)))
-        table_of = attrition(con, compiled, table.copy())
+        read = exp.select("*").from_(exp.to_table(name), copy=False).order_by("person_id")
+        persons = _rows(compiled, engine.query(read))
+        table_of = attrition(engine, compiled, exp.to_table(name))
     finally:
-        drop = exp.Drop(tables=[table.copy()], kind="TABLE", exists=True)
-        con.execute(drop.sql(dialect="duckdb", identify=True))
+        engine.drop(name)
     return Prescreening(compiled, at, persons, table_of)

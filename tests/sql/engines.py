@@ -1,0 +1,52 @@
+"""The SQL engines the agreement tests run on, each holding a copy of one DuckDB test database.
+
+``engine_of(name, con)`` gives an :class:`~trialkit.eligibility.sql.Engine` for
+``name`` (``duckdb``, ``postgres``, ``spark``) over the same OMOP tables as the
+DuckDB connection ``con`` (built by :mod:`sql.population`). PostgreSQL needs a
+server (``TRIALKIT_POSTGRES``, a libpq URL; ``scripts/services.sh`` starts
+one); Spark needs Java. Without them an engine test is skipped, unless
+``TRIALKIT_REQUIRE_ENGINES`` is set (``scripts/test.sh`` sets it, so CI can
+never pass by skipping an engine): then it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import duckdb
+import pytest
+
+from trialkit.eligibility.sql import DuckDBEngine, Engine
+
+ENGINE_NAMES = ("duckdb", "postgres", "spark")
+
+
+def unavailable(reason: str) -> None:
+    """Skip (or, when engines are required, fail) the test: ``reason`` says what is missing."""
+    if os.environ.get("TRIALKIT_REQUIRE_ENGINES"):
+        pytest.fail(f"{reason} (TRIALKIT_REQUIRE_ENGINES is set)")
+    pytest.skip(reason)
+
+
+def postgres_url() -> str:
+    url = os.environ.get("TRIALKIT_POSTGRES")
+    if not url:
+        unavailable("TRIALKIT_POSTGRES is not set: no PostgreSQL server (scripts/services.sh)")
+    assert url is not None
+    return url
+
+
+def engine_of(name: str, con: duckdb.DuckDBPyConnection, spark: Any = None) -> Engine:
+    """An engine named ``name`` holding the CDM tables of ``con`` (Spark: in ``spark``'s session)."""
+    if name == "duckdb":
+        return DuckDBEngine(con)
+    if name == "postgres":
+        from trialkit.eligibility.sql.postgres import PostgresEngine
+
+        return PostgresEngine.from_duckdb(con, postgres_url())
+    if name == "spark":
+        from trialkit.eligibility.sql.spark import SparkEngine
+
+        return SparkEngine.from_duckdb(con, spark)
+    raise ValueError(name)

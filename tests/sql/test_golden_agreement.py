@@ -2,8 +2,10 @@
 
 Every golden bundle (``tests/protocol/golden``) is read into a record, written
 through the FHIR → OMOP bridge into one DuckDB database (one person each),
-and screened in SQL against every protocol at the case's index time; each
-criterion's status and the verdict must equal the in-memory evaluator's
+and screened in SQL against every protocol at the case's index time, on every
+engine of ``ENGINES`` (each holding a copy of that database, see
+:func:`sql.engines.engine_of`); each criterion's status, the verdict and the
+attrition table must equal the in-memory evaluator's
 (``trialkit.eligibility.screen``) for every person, not only the protocol's
 own cases. Criteria the compiler does not translate yet are listed exactly in
 ``NOT_COMPILED``: the test fails if one more, or one fewer, is left out.
@@ -20,13 +22,23 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from sql.engines import engine_of
 from sql.population import database
-from trialkit.eligibility import screen
-from trialkit.eligibility.sql import Prescreening, attrition_of, compile_protocol, prescreen
+from trialkit.eligibility import Screening, screen
+from trialkit.eligibility.sql import (
+    Engine,
+    Prescreening,
+    attrition_of,
+    compile_protocol,
+    prescreen,
+)
 from trialkit.protocol.files import builtin_ids, builtin_protocol
 from trialkit.record import PatientRecord, record_from_bundle
 
 GOLDEN = Path(__file__).parents[1] / "protocol" / "golden"
+
+ENGINES = ("duckdb",)
+"""The engines the golden agreement runs on (names of :data:`sql.engines.ENGINE_NAMES`)."""
 
 NOT_COMPILED: dict[str, set[str]] = {
     "r-hlh": set(),
@@ -73,11 +85,32 @@ def golden_db() -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(
+    request: pytest.FixtureRequest, golden_db: duckdb.DuckDBPyConnection
+) -> Iterator[Engine]:
+    """The golden database on one engine (the Spark session is only started for Spark)."""
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    on = engine_of(request.param, golden_db, spark)
+    yield on
+    close = getattr(on, "close", None)  # engines holding a copy (PostgreSQL, Spark) free it
+    if close is not None:
+        close()
+
+
 @pytest.fixture(scope="module")
-def screened(golden_db: duckdb.DuckDBPyConnection) -> dict[str, Prescreening]:
+def screened(engine: Engine) -> dict[str, Prescreening]:
     """Every golden person screened in SQL against every protocol (one query per protocol)."""
     return {
-        pid: prescreen(golden_db, builtin_protocol(pid), AT, partial=True) for pid in builtin_ids()
+        pid: prescreen(engine, builtin_protocol(pid), AT, partial=True) for pid in builtin_ids()
+    }
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, list[Screening]]:
+    """Every golden person screened by the in-memory evaluator, by protocol (in ``CASES`` order)."""
+    return {
+        pid: [screen(builtin_protocol(pid), c.record, AT) for c in CASES] for pid in builtin_ids()
     }
 
 
@@ -89,10 +122,8 @@ def test_every_golden_case_is_a_person_screened_at_one_index_time() -> None:
 
 
 @pytest.mark.parametrize("protocol_id", builtin_ids())
-def test_only_the_listed_criteria_are_not_compiled(
-    protocol_id: str, screened: dict[str, Prescreening]
-) -> None:
-    compiled = screened[protocol_id].compiled
+def test_only_the_listed_criteria_are_not_compiled(protocol_id: str) -> None:
+    compiled = compile_protocol(builtin_protocol(protocol_id), AT, partial=True)
     assert set(compiled.not_compiled) == NOT_COMPILED[protocol_id], compiled.not_compiled
     for reason in compiled.not_compiled.values():
         assert "score node" in reason and "not compiled" in reason
@@ -103,17 +134,17 @@ def test_only_the_listed_criteria_are_not_compiled(
 
 @pytest.mark.parametrize("protocol_id", builtin_ids())
 def test_sql_agrees_with_the_evaluator_on_every_golden_patient(
-    protocol_id: str, screened: dict[str, Prescreening]
+    protocol_id: str,
+    screened: dict[str, Prescreening],
+    expected: dict[str, list[Screening]],
 ) -> None:
-    protocol = builtin_protocol(protocol_id)
     result = screened[protocol_id]
     rows = result.by_person()
     assert set(rows) == {c.person_id for c in CASES}
     wrong = []
-    for case in CASES:
-        expected = screen(protocol, case.record, AT)
+    for case, bedside in zip(CASES, expected[protocol_id], strict=True):
         got = rows[case.person_id]
-        for outcome in expected.criteria:
+        for outcome in bedside.criteria:
             cid = outcome.criterion.id
             if cid in result.compiled.not_compiled:
                 continue
@@ -122,27 +153,25 @@ def test_sql_agrees_with_the_evaluator_on_every_golden_patient(
                     f"{case.protocol}/{case.case} {cid}: evaluator {outcome.status.value} "
                     f"({outcome.outcome.reason}), SQL {got.criteria[cid].value}"
                 )
-        if result.compiled.has_verdict and got.verdict is not expected.verdict:
-            wrong.append(
-                f"{case.protocol}/{case.case}: verdict {expected.verdict} vs {got.verdict}"
-            )
+        if result.compiled.has_verdict and got.verdict is not bedside.verdict:
+            wrong.append(f"{case.protocol}/{case.case}: verdict {bedside.verdict} vs {got.verdict}")
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("protocol_id", builtin_ids())
 def test_attrition_in_sql_equals_the_evaluators(
-    protocol_id: str, screened: dict[str, Prescreening]
+    protocol_id: str,
+    screened: dict[str, Prescreening],
+    expected: dict[str, list[Screening]],
 ) -> None:
-    protocol = builtin_protocol(protocol_id)
     result = screened[protocol_id]
-    expected = [screen(protocol, c.record, AT) for c in CASES]
-    statuses = [{r.criterion.id: r.status for r in e.criteria} for e in expected]
+    statuses = [{r.criterion.id: r.status for r in e.criteria} for e in expected[protocol_id]]
     table = result.attrition
     assert table.rows == attrition_of(result.compiled.kinds, statuses).rows
     assert table.persons == len(CASES)
     assert [r.criterion for r in table.rows] == list(result.compiled.criteria)
     if result.compiled.has_verdict:
-        verdicts = [e.verdict.value for e in expected]
+        verdicts = [e.verdict.value for e in expected[protocol_id]]
         assert table.eligible == verdicts.count("eligible")
         assert table.undetermined == verdicts.count("undetermined")
         assert table.ineligible == verdicts.count("ineligible")

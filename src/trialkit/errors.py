@@ -9,6 +9,7 @@
     │   ├── PlausibilityError           a value outside the concept's plausible range
     │   ├── VocabularyError             an unknown concept key or code
     │   ├── ProtocolError               a protocol file that is not valid (file, line, field)
+    │   ├── NegativeAgeError            an age below zero: a date (sample, index) before the birth date
     │   ├── DesignInputError            impossible parameters for a trial design
     │   └── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
     └── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
@@ -25,6 +26,7 @@ __all__ = [
     "BundleError",
     "DefinitionError",
     "DesignInputError",
+    "NegativeAgeError",
     "OmopError",
     "PlausibilityError",
     "ProtocolError",
@@ -57,6 +59,15 @@ class PlausibilityError(TrialkitInputError):
 
 class VocabularyError(TrialkitInputError):
     """An unknown concept key, or a code that maps to no concept where one is required."""
+
+
+class NegativeAgeError(TrialkitInputError):
+    """An age below zero: a sample or index date before the birth date.
+
+    Raised by the scores that depend on age. The bedside evaluator reads it as
+    an inconsistent record (the score is unknown, the birth date to check), as
+    the SQL compiler reads a negative age as NULL.
+    """
 
 
 class DesignInputError(TrialkitInputError):

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
+from trialkit.errors import NegativeAgeError
 from trialkit.protocol.criteria import (
     Age,
     AllOf,
@@ -428,9 +429,22 @@ def _threshold_text(node: Measure) -> str:
 
 def _score(node: Score, context: Context) -> Outcome:
     adapter, names = SCORE_ADAPTERS[node.score]
-    found = next((s for s in context.scores(adapter) if s.result.score in names), None)
     op = SYMBOLS[node.op]
     threshold = f"{op} {node.value:g}"
+    try:
+        scored = context.scores(adapter)
+    except NegativeAgeError as error:
+        # A sample or the index date before the birth date: the record contradicts
+        # itself, and the score is unknown until the birth date is checked (as an
+        # age node reads it; the SQL compiler makes the score NULL).
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{node.score} cannot be computed: {error}",
+            missing=(Missing("birth_date", "birth date (inconsistent with the record)"),),
+            threshold=threshold,
+            source=node.source,
+        )
+    found = next((s for s in scored if s.result.score in names), None)
     if found is None:
         return Outcome(
             Truth.UNKNOWN,

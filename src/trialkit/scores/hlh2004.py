@@ -101,7 +101,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from trialkit.errors import TrialkitInputError
+from trialkit.errors import NegativeAgeError, TrialkitInputError
 from trialkit.record import Observation, PatientRecord
 from trialkit.scores.inputs import Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult, span
@@ -299,7 +299,7 @@ def hlh2004(
         scd25=scd25,
     )
     if age_days is not None and age_days < 0:
-        raise TrialkitInputError(f"age_days: {age_days} is negative; give the age in days")
+        raise NegativeAgeError(f"age_days: {age_days} is negative; give the age in days")
     if not 37.0 <= fever_threshold <= 42.0:
         raise TrialkitInputError(
             f"fever_threshold: {fever_threshold:g} °C is not a fever threshold (37–42 °C)"

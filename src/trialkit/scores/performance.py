@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
-from trialkit.errors import TrialkitInputError
+from trialkit.errors import NegativeAgeError, TrialkitInputError
 from trialkit.record import Observation, PatientRecord
 from trialkit.scores.result import Item, Scored, ScoreResult
 
@@ -135,7 +135,7 @@ def performance_scale(
     negative age.
     """
     if not age_years >= 0:
-        raise TrialkitInputError(f"age: {age_years:g} years is negative")
+        raise NegativeAgeError(f"age: {age_years:g} years is negative")
     return Scale.KARNOFSKY if age_years >= karnofsky_from_age else Scale.LANSKY
 
 

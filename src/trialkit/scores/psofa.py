@@ -48,7 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from trialkit.errors import TrialkitInputError
+from trialkit.errors import NegativeAgeError, TrialkitInputError
 from trialkit.record import PatientRecord
 from trialkit.scores.inputs import Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult, span
@@ -154,7 +154,7 @@ _NOTES = (
 def age_in_months(birth: date, at: date) -> int:
     """Completed months of age at ``at`` (a month completes on the day of the month of birth)."""
     if at < birth:
-        raise TrialkitInputError(f"age: index date {at} is before the birth date {birth}")
+        raise NegativeAgeError(f"age: index date {at} is before the birth date {birth}")
     months = (at.year - birth.year) * 12 + at.month - birth.month
     return months - 1 if at.day < birth.day else months
 
@@ -162,7 +162,7 @@ def age_in_months(birth: date, at: date) -> int:
 def age_band(months: int) -> AgeBand:
     """The Matics 2017 age band of an age in completed months."""
     if months < 0:
-        raise TrialkitInputError(f"age_months: {months} is negative")
+        raise NegativeAgeError(f"age_months: {months} is negative")
     return next(b for b in AGE_BANDS if b.below is None or months < b.below)
 
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from trialkit.errors import TrialkitInputError
+from trialkit.errors import NegativeAgeError, TrialkitInputError
 from trialkit.record import PatientRecord, Sex
 from trialkit.scores.inputs import Evidence, Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult
@@ -286,7 +286,7 @@ def _pick(inputs: Inputs, names: tuple[str, ...]) -> Evidence:
 
 def _check_age(age_years: float) -> None:
     if age_years < 0:
-        raise TrialkitInputError(f"age: {age_years:g} years is negative")
+        raise NegativeAgeError(f"age: {age_years:g} years is negative")
 
 
 def _positive(field: str, value: float, unit: str) -> float:

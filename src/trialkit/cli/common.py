@@ -12,7 +12,7 @@ from rich.console import Console
 from trialkit.errors import TrialkitInputError
 from trialkit.record import PatientRecord
 
-__all__ = ["console", "index_time", "latest_entry_time", "print_json"]
+__all__ = ["console", "index_time", "latest_entry_time", "parse_time", "print_json"]
 
 console = Console(highlight=False)
 
@@ -21,6 +21,11 @@ def index_time(text: str | None, record: PatientRecord, option: str = "--at") ->
     """The index time: ``--at`` as given (a date means the end of that day), else the last entry."""
     if text is None:
         return latest_entry_time(record)
+    return parse_time(text, option)
+
+
+def parse_time(text: str, option: str = "--at") -> datetime:
+    """A date-time as given, or a date as the end of that day (23:59:59.999999)."""
     try:
         if "T" in text or " " in text:
             return datetime.fromisoformat(text).replace(tzinfo=None)

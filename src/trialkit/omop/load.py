@@ -10,6 +10,10 @@ read as text (never ``read_csv_auto``'s guesses, which mistype Synthea's
 be ``YYYY-MM-DD`` or Athena's ``YYYYMMDD``. A file that cannot be loaded gives
 :class:`~trialkit.errors.OmopError` naming the table, the column and, for a
 value that cannot be cast, the data row and the value.
+
+With ``strict_concepts``, a concept id that
+:func:`trialkit.omop.checks.check_concepts` finds missing from the CONCEPT
+table is an error naming the file's data row (``docs/omop.md``, "Checks").
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ import duckdb
 from sqlglot import exp
 
 from trialkit.errors import OmopError
+from trialkit.omop.checks import UnknownConcepts, check_concepts, duckdb_query
 from trialkit.omop.model import Column, Table
-from trialkit.omop.schema import TABLES, create_table, sql_type
+from trialkit.omop.schema import TABLES, create_table, sql_type, table
 
 __all__ = ["connect", "find_tables", "load_folder", "row_counts"]
 
@@ -57,22 +62,30 @@ def find_tables(folder: Path) -> dict[str, Path]:
     return found
 
 
-def load_folder(source: str | Path, database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+def load_folder(
+    source: str | Path,
+    database: str | Path = ":memory:",
+    *,
+    strict_concepts: bool = False,
+) -> duckdb.DuckDBPyConnection:
     """Load an OMOP CDM folder (or a zip of one) into DuckDB; returns the open connection.
 
     ``database`` is a DuckDB file (created if needed) or ``:memory:``. Tables
     that the specification requires (person, observation_period) must be
-    present; the others are created empty when their file is missing.
+    present; the others are created empty when their file is missing. With
+    ``strict_concepts``, a concept id that :func:`check_concepts` finds
+    missing from a non-empty CONCEPT table is an :class:`OmopError` naming
+    the table, the column, the id and the file's data row.
     """
     path = Path(source)
     if not path.exists():
         raise OmopError(f"{path}: no such folder or zip file")
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory(prefix="trialkit-omop-") as scratch:
-            return _load(_extract(path, Path(scratch)), database, path.name)
+            return _load(_extract(path, Path(scratch)), database, path.name, strict_concepts)
     if not path.is_dir():
         raise OmopError(f"{path}: expected a folder of CSV or Parquet files, or a zip of one")
-    return _load(path, database, str(path))
+    return _load(path, database, str(path), strict_concepts)
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -105,7 +118,9 @@ def _extract(archive: Path, target: Path) -> Path:
     return target
 
 
-def _load(folder: Path, database: str | Path, origin: str) -> duckdb.DuckDBPyConnection:
+def _load(
+    folder: Path, database: str | Path, origin: str, strict_concepts: bool
+) -> duckdb.DuckDBPyConnection:
     files = find_tables(folder)
     for spec in TABLES:
         if spec.required and spec.name not in files:
@@ -118,6 +133,10 @@ def _load(folder: Path, database: str | Path, origin: str) -> duckdb.DuckDBPyCon
         for spec in TABLES:
             if spec.name in files:
                 _load_table(con, spec, files[spec.name])
+        if strict_concepts:
+            found = check_concepts(duckdb_query(con)).unknown
+            if found:
+                raise OmopError(found[0].message(_file_row(con, found[0], files)))
     except BaseException:
         con.close()
         raise
@@ -281,3 +300,29 @@ def _diagnose(
             f"({sql_type(column).sql(dialect='duckdb')})"
         )
     return None
+
+
+def _file_row(
+    con: duckdb.DuckDBPyConnection, found: UnknownConcepts, files: dict[str, Path]
+) -> str | None:
+    """``data row N of <file>`` of the row ``found`` names (None if the file does not hold it)."""
+    path = files.get(found.table)
+    if path is None:
+        return None
+    spec = table(found.table)
+    source, columns = _source(con, path)
+    name, kind = columns[found.key]
+    key = spec.column(found.key)
+    assert key is not None  # the key is the table's first column
+    numbered = exp.select(
+        exp.Star(), exp.Window(this=exp.func("row_number")).as_("trialkit_row")
+    ).from_(source)
+    query = (
+        exp.select(exp.column("trialkit_row"))
+        .from_(numbered.subquery("numbered"))
+        .where(_value(key, name, kind, strict=False).eq(exp.Literal.number(found.row_id)))
+        .order_by("trialkit_row")
+        .limit(1)
+    )
+    row = con.execute(query.sql(dialect="duckdb")).fetchone()
+    return None if row is None else f"data row {row[0]} of {path.name}"

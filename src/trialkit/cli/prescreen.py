@@ -1,0 +1,460 @@
+"""``trialkit prescreen``: a whole OMOP CDM population against one protocol (or all), to a file.
+
+The criteria compile to SQL (:mod:`trialkit.eligibility.sql`) and run on
+DuckDB, PostgreSQL or Spark; each protocol's rows are written to a CSV or
+Parquet file whose columns are the public contract ``trialkit.prescreen/1``
+and its attrition table is printed (``docs/prescreen.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlglot import exp
+
+from trialkit.cli import app
+from trialkit.cli.common import console, parse_time, print_json
+from trialkit.cli.protocol import resolve
+from trialkit.eligibility.logic import Truth
+from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Prescreening, prescreen
+from trialkit.eligibility.sql.compiler import VERDICT
+from trialkit.errors import OmopError, TrialkitInputError
+from trialkit.omop import connect, load_folder
+from trialkit.omop.checks import ConceptCheck, check_concepts, open_database
+from trialkit.omop.load import find_tables
+from trialkit.protocol import builtin_protocols
+from trialkit.protocol.model import Protocol
+
+__all__ = ["FILE_SCHEMA", "SUMMARY_SCHEMA", "prescreen_command", "summary_json"]
+
+FILE_SCHEMA = "trialkit.prescreen/1"
+"""The version of the output file's columns (``docs/prescreen.md``)."""
+SUMMARY_SCHEMA = "trialkit.prescreen-summary/1"
+"""The version of ``--json``'s summary (``docs/prescreen.md``)."""
+
+_FIRST = ("person_id", "protocol", "index_time", VERDICT)
+_FORMATS = {".csv": "CSV", ".parquet": "PARQUET"}
+_DATABASE_SUFFIXES = (".duckdb", ".db")
+_URL_PREFIXES = ("postgresql://", "postgres://")
+_BOOL = {Truth.TRUE: True, Truth.FALSE: False, Truth.UNKNOWN: None}
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One protocol's pre-screening and the file its rows went to."""
+
+    protocol: Protocol
+    result: Prescreening
+    file: Path
+
+
+@app.command("prescreen")
+def prescreen_command(
+    omop: Annotated[
+        str,
+        typer.Option(
+            "--omop",
+            help="The OMOP CDM data: a folder or zip of CSV/Parquet files, a DuckDB file "
+            "(.duckdb/.db, read-only), or with --engine postgres a postgresql:// URL.",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Output file, .csv or .parquet (with --all: one file per protocol, "
+            "the protocol id before the suffix).",
+        ),
+    ],
+    protocol: Annotated[
+        str | None,
+        typer.Option("--protocol", help="A shipped protocol id (see `protocol list`) or a file."),
+    ] = None,
+    all_protocols: Annotated[
+        bool, typer.Option("--all", help="Every shipped protocol, one output file each.")
+    ] = False,
+    engine_name: Annotated[
+        str, typer.Option("--engine", help="SQL engine: duckdb, spark or postgres.")
+    ] = "duckdb",
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Index date or date-time (a date means the end of that day). "
+            "Default: the end of the latest observation_period_end_date.",
+        ),
+    ] = None,
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema", help="PostgreSQL schema of the CDM tables (default: search_path)."
+        ),
+    ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--postgres",
+            envvar="TRIALKIT_POSTGRES",
+            help="With --engine postgres and a folder: the server (URL) to copy it into "
+            "(default: $TRIALKIT_POSTGRES).",
+        ),
+    ] = None,
+    strict_concepts: Annotated[
+        bool,
+        typer.Option(
+            "--strict-concepts",
+            help="A concept id missing from a non-empty CONCEPT table is an error, not a warning.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the documented JSON summary, not tables.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Pre-screen an OMOP CDM population: a row per person, criteria and evidence, to a file."""
+    if (protocol is None) == (not all_protocols):
+        raise TrialkitInputError("give either --protocol ID or --all")
+    if engine_name not in ENGINES:
+        raise TrialkitInputError(f"--engine {engine_name!r}: use one of {', '.join(ENGINES)}")
+    protocols = builtin_protocols() if all_protocols else (resolve(str(protocol)),)
+    files = _outputs(out, protocols, several=all_protocols)
+    when = parse_time(at) if at is not None else None
+    errors = Console(stderr=True, highlight=False)
+    written: list[Written] = []
+    with ExitStack() as stack, _progress(errors, quiet) as bar:
+        loading = bar.add_task("loading the OMOP data", total=None)
+        engine = _engine(engine_name, omop, schema, server, strict_concepts, stack)
+        concepts = check_concepts(engine.query)
+        if strict_concepts and concepts.unknown:
+            raise OmopError(concepts.unknown[0].message())
+        when = when or _latest_day(engine)
+        bar.update(loading, visible=False)
+        steps = bar.add_task("protocols", total=len(protocols))
+        for item, file in zip(protocols, files, strict=True):
+            bar.update(steps, description=f"{item.id}: compiling and running")
+            result = prescreen(engine, item, when)
+            bar.update(steps, description=f"{item.id}: writing {file.name}")
+            _write(result, item, file)
+            written.append(Written(item, result, file))
+            bar.advance(steps)
+    for unknown in concepts.unknown:
+        errors.print(
+            f"trialkit: warning: {unknown.summary()} (--strict-concepts makes this an error)",
+            soft_wrap=True,
+        )
+    if as_json:
+        print_json(summary_json(engine_name, when, concepts, written))
+        return
+    for done in written:
+        _show(done)
+
+
+@contextmanager
+def _progress(errors: Console, quiet: bool) -> Iterator[Progress]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        disable=quiet or not errors.is_terminal,
+        transient=True,
+    ) as bar:
+        yield bar
+
+
+# Input ------------------------------------------------------------------------------------
+
+
+def _engine(
+    name: str,
+    omop: str,
+    schema: str | None,
+    server: str | None,
+    strict: bool,
+    stack: ExitStack,
+) -> Engine:
+    """The engine holding ``omop``'s CDM tables; closed (and copies dropped) by ``stack``."""
+    url = omop.startswith(_URL_PREFIXES)
+    if url and name != "postgres":
+        raise TrialkitInputError("--omop: a PostgreSQL URL needs --engine postgres")
+    if schema is not None and not (url and name == "postgres"):
+        raise TrialkitInputError("--schema: only with --engine postgres and a postgresql:// URL")
+    if name == "postgres":
+        from trialkit.eligibility.sql.postgres import PostgresEngine
+
+        if url:
+            return stack.enter_context(PostgresEngine.connect(omop, schema))
+        if server is None:
+            raise TrialkitInputError(
+                "--engine postgres with a folder or file: give --postgres URL (or set "
+                "TRIALKIT_POSTGRES), the server to copy the tables into"
+            )
+        con = _duckdb(Path(omop), strict)
+        try:
+            return stack.enter_context(PostgresEngine.from_duckdb(con, server))
+        finally:
+            con.close()
+    if name == "spark":
+        from trialkit.eligibility.sql.spark import SparkEngine
+
+        session = _spark_session(stack)
+        path = Path(omop)
+        if path.is_dir() and _parquet_only(path):
+            return stack.enter_context(SparkEngine.from_parquet(path, session))
+        con = _duckdb(path, strict)
+        try:
+            return stack.enter_context(SparkEngine.from_duckdb(con, session))
+        finally:
+            con.close()
+    con = _duckdb(Path(omop), strict)
+    stack.callback(con.close)
+    return DuckDBEngine(con)
+
+
+def _duckdb(path: Path, strict: bool) -> duckdb.DuckDBPyConnection:
+    """A DuckDB database file opened read-only, else a folder or zip loaded into memory."""
+    if path.suffix.lower() in _DATABASE_SUFFIXES:
+        return open_database(path)
+    return load_folder(path, strict_concepts=strict)
+
+
+def _parquet_only(folder: Path) -> bool:
+    files = find_tables(folder)
+    return bool(files) and all(p.suffix.lower() == ".parquet" for p in files.values())
+
+
+def _spark_session(stack: ExitStack) -> Any:
+    """A local Spark session; stopped at the end unless one was already running (a test's)."""
+    from pyspark.sql import SparkSession
+
+    from trialkit.eligibility.sql.spark import local_session
+
+    running = SparkSession.getActiveSession() is not None
+    session = local_session()
+    if not running:
+        stack.callback(session.stop)
+    return session
+
+
+def _latest_day(engine: Engine) -> datetime:
+    """The end of the latest observation period's last day: the data's own "now"."""
+    column = exp.column("observation_period_end_date")
+    query = exp.select(exp.Max(this=column).as_("latest")).from_("observation_period")
+    latest = engine.query(query)[1][0][0]
+    if latest is None:
+        raise TrialkitInputError("--at: observation_period is empty, give the index date")
+    day = latest.date() if isinstance(latest, datetime) else latest
+    assert isinstance(day, date)
+    return datetime.combine(day, time.max)
+
+
+# Output -----------------------------------------------------------------------------------
+
+
+def _outputs(out: Path, protocols: tuple[Protocol, ...], *, several: bool) -> list[Path]:
+    """The file of each protocol, checked to be writable before any work is done."""
+    suffix = out.suffix.lower()
+    if suffix not in _FORMATS:
+        raise TrialkitInputError(f"--out {out}: give a .csv or .parquet file name")
+    if out.is_dir():
+        raise TrialkitInputError(f"--out {out}: is a folder; give a .csv or .parquet file name")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise TrialkitInputError(f"--out {out}: no such folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise TrialkitInputError(f"--out {out}: the folder {folder} is not writable")
+    if not several:
+        return [out]
+    return [out.with_name(f"{out.stem}.{p.id}{out.suffix}") for p in protocols]
+
+
+def _types(result: Prescreening) -> dict[str, exp.DataType]:
+    """The SQL type of every output column, as DuckDB types the compiled query over the CDM DDL.
+
+    The same for every engine: the file's types come from the query, not
+    from the values one engine happened to return.
+    """
+    con = connect()
+    try:
+        query = exp.Describe(this=result.compiled.query.copy())
+        described = con.execute(query.sql(dialect="duckdb", identify=True)).fetchall()
+    finally:
+        con.close()
+    return {str(row[0]): exp.DataType.build(str(row[1]), dialect="duckdb") for row in described}
+
+
+def _columns(result: Prescreening, types: dict[str, exp.DataType]) -> list[str]:
+    """Criteria and evidence columns in the query's order (each criterion then its evidence)."""
+    evidence = {c.name for c in result.compiled.evidence}
+    return [name for name in types if name in evidence or name in result.compiled.kinds]
+
+
+def _write(result: Prescreening, protocol: Protocol, file: Path) -> None:
+    """The rows as ``trialkit.prescreen/1`` (``docs/prescreen.md``), written by DuckDB's COPY."""
+    types = _types(result)
+    columns = _columns(result, types)
+    clash = set(columns) & set(_FIRST)
+    if clash:
+        raise TrialkitInputError(
+            f"{protocol.id}: criterion id {sorted(clash)[0]!r} is a column name of the output file"
+        )
+    persons = result.persons
+    arrays: dict[str, Any] = {
+        "person_id": np.array([p.person_id for p in persons], dtype=np.int64),
+        VERDICT: np.array([p.verdict.value if p.verdict else None for p in persons], dtype=object),
+    }
+    for name in columns:
+        if name in result.compiled.kinds:
+            values = [_BOOL[p.criteria[name]] for p in persons]
+        else:
+            values = [p.evidence.get(name) for p in persons]
+        arrays[name] = np.array(values, dtype=object)
+    selected: list[exp.Expr] = [
+        exp.column("person_id"),
+        exp.Literal.string(protocol.id).as_("protocol"),
+        exp.cast(exp.Literal.string(result.at.isoformat(sep=" ")), "TIMESTAMP").as_("index_time"),
+        exp.cast(exp.column(VERDICT), "VARCHAR").as_(VERDICT),
+    ]
+    selected += [
+        exp.cast(exp.column(name, quoted=True), types[name]).as_(
+            exp.to_identifier(name, quoted=True)
+        )
+        for name in columns
+    ]
+    source = f"trialkit_rows_{uuid.uuid4().hex}"
+    partial = file.with_name(f".{file.name}.{uuid.uuid4().hex}.partial")
+    con = duckdb.connect()
+    try:
+        con.register(source, arrays)
+        query = exp.select(*selected).from_(exp.to_table(source)).order_by("person_id")
+        con.execute(_copy(query, partial, _FORMATS[file.suffix.lower()]))
+        partial.replace(file)
+    except (duckdb.IOException, OSError) as error:
+        raise TrialkitInputError(f"--out {file}: cannot be written: {_first_line(error)}") from None
+    finally:
+        con.close()
+        partial.unlink(missing_ok=True)
+
+
+def _copy(query: exp.Select, file: Path, kind: str) -> str:
+    params = [exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var(kind))]
+    if kind == "CSV":
+        params.append(exp.CopyParameter(this=exp.var("HEADER"), expression=exp.true()))
+    else:
+        version = exp.PropertyEQ(
+            this=exp.to_identifier("trialkit.schema", quoted=True),
+            expression=exp.Literal.string(FILE_SCHEMA),
+        )
+        params.append(
+            exp.CopyParameter(
+                this=exp.var("KV_METADATA"), expression=exp.Struct(expressions=[version])
+            )
+        )
+    copy = exp.Copy(
+        this=query.subquery(),
+        kind=False,
+        files=[exp.Literal.string(str(file))],
+        params=params,
+    )
+    return copy.sql(dialect="duckdb", identify=True)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# Report -----------------------------------------------------------------------------------
+
+
+def summary_json(
+    engine: str, at: datetime, concepts: ConceptCheck, written: list[Written]
+) -> dict[str, Any]:
+    """The ``--json`` summary, ``trialkit.prescreen-summary/1`` (``docs/prescreen.md``)."""
+    return {
+        "schema": SUMMARY_SCHEMA,
+        "file_schema": FILE_SCHEMA,
+        "engine": engine,
+        "at": at.isoformat(),
+        "concept_check": {
+            "concepts": concepts.concepts,
+            "unknown": [
+                {
+                    "table": u.table,
+                    "column": u.column,
+                    "rows": u.rows,
+                    "concept_ids": u.ids,
+                    "first": {"concept_id": u.concept_id, "key": u.key, "row_id": u.row_id},
+                }
+                for u in concepts.unknown
+            ],
+        },
+        "protocols": [
+            {
+                "id": w.protocol.id,
+                "title": w.protocol.title,
+                "file": str(w.file),
+                "persons": w.result.attrition.persons,
+                "eligible": w.result.attrition.eligible,
+                "undetermined": w.result.attrition.undetermined,
+                "ineligible": w.result.attrition.ineligible,
+                "attrition": [
+                    {
+                        "criterion": row.criterion,
+                        "kind": row.kind.value,
+                        "excluded": row.excluded,
+                        "unknown": row.unknown,
+                        "remaining": row.remaining,
+                        "passing": row.passing,
+                        "excluded_alone": row.excluded_alone,
+                        "unknown_alone": row.unknown_alone,
+                    }
+                    for row in w.result.attrition.rows
+                ],
+            }
+            for w in written
+        ],
+    }
+
+
+def _show(item: Written) -> None:
+    """The attrition table of one protocol, and its totals."""
+    table_of = item.result.attrition
+    table = Table(
+        title=f"{item.protocol.title} ({item.protocol.id}): {table_of.persons:,} persons "
+        f"at {item.result.at:%Y-%m-%d %H:%M} -> {item.file}",
+        title_justify="left",
+    )
+    table.add_column("criterion")
+    table.add_column("kind")
+    for column in ("excluded", "unknown", "remaining", "passing"):
+        table.add_column(column, justify="right")
+    for row in table_of.rows:
+        table.add_row(
+            row.criterion,
+            row.kind.value,
+            f"{row.excluded:,}",
+            f"{row.unknown:,}",
+            f"{row.remaining:,}",
+            f"{row.passing:,}",
+        )
+    console.print(table)
+    console.print(
+        f"[bold green]eligible {table_of.eligible:,}[/] · "
+        f"[bold yellow]undetermined {table_of.undetermined:,}[/] · "
+        f"[bold red]ineligible {table_of.ineligible:,}[/]"
+    )

@@ -27,7 +27,16 @@ app = typer.Typer(
 def _register() -> None:
     # Sub-command modules register themselves on import; kept in one place so
     # the command tree is visible here.
-    from trialkit.cli import demo, design, protocol, scores, screen, synth, vocab  # noqa: F401
+    from trialkit.cli import (  # noqa: F401
+        demo,
+        design,
+        prescreen,
+        protocol,
+        scores,
+        screen,
+        synth,
+        vocab,
+    )
 
 
 def run(argv: Sequence[str] | None = None) -> int:

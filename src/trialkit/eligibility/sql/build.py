@@ -54,6 +54,7 @@ __all__ = [
     "not_",
     "number",
     "or_",
+    "rounded",
     "timestamp_of",
 ]
 
@@ -202,6 +203,40 @@ def greatest(*items: exp.Expr) -> exp.Expr:
 def least(*items: exp.Expr) -> exp.Expr:
     """``LEAST(...)``, NULL arguments ignored."""
     return exp.Least(this=items[0], expressions=list(items[1:]), ignore_nulls=True)
+
+
+def rounded(value: exp.Expr, places: int | exp.Expr) -> exp.Expr:
+    """DOUBLE ``value`` rounded to ``places`` decimals (tens, hundreds when negative), half away
+    from zero: DuckDB's ``ROUND(DOUBLE, INT)``, written in arithmetic every engine computes alike.
+
+    DuckDB computes ``std::round(x * 10^p) / 10^p`` (``std::round(x / 10^-p) * 10^-p`` for
+    p < 0). PostgreSQL has no ``ROUND(double precision, int)`` (its NUMERIC cast keeps 15
+    digits), and Spark rounds the shortest decimal of the double half up (2.675 -> 2.68
+    where DuckDB and Python give 2.67); this expression gives the same double on all
+    three. Multiplying or dividing by ``10^0`` is exact, so both branches are one
+    expression; ``FLOOR(|y| + 0.5)`` is ``std::round(|y|)`` for 0.5 <= |y| < 2**52 (the
+    sum is exact, or rounds within the integer it floors to) and for |y| < 0.5 but the
+    one double 0.5 - 2**-54.
+    """
+    if isinstance(places, int):
+        up, down = (number(10.0**places), None) if places >= 0 else (None, number(10.0**-places))
+    else:
+        up = exp.Pow(this=number(10), expression=greatest(places, number(0)))
+        down = exp.Pow(this=number(10), expression=greatest(exp.Neg(this=places.copy()), number(0)))
+    scaled: exp.Expr = value
+    if up is not None:
+        scaled = exp.Mul(this=scaled, expression=up)
+    if down is not None:
+        scaled = exp.Div(this=exp.paren(scaled, copy=False), expression=down)
+    magnitude = exp.Add(this=exp.Abs(this=scaled.copy()), expression=number(0.5))
+    result: exp.Expr = exp.Mul(
+        this=exp.Sign(this=scaled), expression=exp.Floor(this=magnitude), copy=False
+    )
+    if up is not None:
+        result = exp.Div(this=result, expression=up.copy())
+    if down is not None:
+        result = exp.Mul(this=exp.paren(result, copy=False), expression=down.copy())
+    return result
 
 
 def flag(condition: exp.Expr) -> exp.Expr:

@@ -4,11 +4,11 @@ The record keeps a value converted to the concept's canonical unit as
 ``round12(scale * value + offset)`` (:func:`trialkit.units.convert`: 12
 significant digits, so that 100.4 °F is 38.0 °C). A database holds the value
 *as reported*. Rather than repeat the rounding in SQL (engines round doubles
-differently, and PostgreSQL has no ``ROUND(double, n)``), the compiler moves
-the comparison to the reported unit: the converted value is a non-decreasing
-function of the reported one, so ``converted(v) >= limit`` holds exactly from
-the smallest double ``v`` for which it holds, found here by bisection over
-the doubles. The SQL then compares the column with a constant, and agrees with
+differently from Python, and PostgreSQL has no ``ROUND(double, n)``), the
+compiler moves the comparison to the reported unit: the converted value is a
+non-decreasing function of the reported one, so ``converted(v) >= limit``
+holds exactly from the smallest double ``v`` for which it holds, found here by
+bisection over the doubles. The SQL then compares the column with a constant, and agrees with
 Python on every double, boundaries included.
 """
 
@@ -21,7 +21,7 @@ from functools import cache
 
 from sqlglot import exp
 
-from trialkit.eligibility.sql.build import case, number
+from trialkit.eligibility.sql.build import case, number, rounded
 from trialkit.units import Quantity, conversion
 from trialkit.vocab import concept
 
@@ -34,6 +34,7 @@ __all__ = [
     "holds_in_unit",
     "round12",
     "round12_sql",
+    "significant_sql",
     "smallest",
 ]
 
@@ -224,10 +225,17 @@ def converted(key: str, value: exp.Expr, unit: exp.Expr, target: str) -> exp.Exp
 
 
 def round12_sql(value: exp.Expr) -> exp.Expr:
-    """``ROUND(x, 11 - FLOOR(LOG10(ABS(x))))``: 12 significant digits, as the record converts."""
+    """``value`` to 12 significant digits, as the record converts (:func:`significant_sql`)."""
+    return significant_sql(value, SIGNIFICANT)
+
+
+def significant_sql(value: exp.Expr, digits: int) -> exp.Expr:
+    """``value`` to ``digits`` significant digits (0 stays 0), as :func:`build.rounded` rounds.
+
+    ``ROUND(x, digits - 1 - FLOOR(LOG10(ABS(x))))``, as Python's ``round`` but for a tie
+    within a unit in the last place of ``x * 10^p`` (on the 12 digits of conversions:
+    about 2 in 100,000 random doubles, and exact binary ties like 0.125, half away from zero).
+    """
     magnitude = exp.Anonymous(this="LOG10", expressions=[exp.Abs(this=value.copy())])
-    digits = exp.Sub(this=exp.Literal.number(SIGNIFICANT - 1), expression=exp.Floor(this=magnitude))
-    rounded = exp.Round(
-        this=value.copy(), decimals=exp.Cast(this=digits, to=exp.DataType.build("INT"))
-    )
-    return case([(value.copy().eq(0), value.copy())], rounded)
+    places = exp.Sub(this=exp.Literal.number(digits - 1), expression=exp.Floor(this=magnitude))
+    return case([(value.copy().eq(0), value.copy())], rounded(value.copy(), places))

@@ -28,6 +28,7 @@ from trialkit.eligibility.sql.build import (
     not_,
     number,
     or_,
+    rounded,
     timestamp_of,
 )
 from trialkit.eligibility.sql.exact import converted, smallest
@@ -84,8 +85,8 @@ def estimated_map(build: Build, limits: Sequence[float]) -> str:
         .from_(ranked.subquery("ranked", copy=False), copy=False)
         .group_by(col("person_id"), col("time"), copy=False)
     )
-    estimate = exp.Round(
-        this=exp.Div(
+    estimate = rounded(
+        exp.Div(
             this=exp.paren(
                 exp.Add(
                     this=col("systolic"),
@@ -95,7 +96,7 @@ def estimated_map(build: Build, limits: Sequence[float]) -> str:
             ),
             expression=number(3),
         ),
-        decimals=exp.Literal.number(1),
+        1,
     )
     both = and_(not_(col("systolic").is_(exp.null())), not_(col("diastolic").is_(exp.null())))
     points = [

@@ -29,17 +29,18 @@ from trialkit.eligibility.sql.build import (
     microseconds,
     not_,
     number,
+    rounded,
     timestamp_of,
 )
 from trialkit.eligibility.sql.events import REFUTED
-from trialkit.eligibility.sql.exact import converted, holds_in_unit
+from trialkit.eligibility.sql.exact import converted, holds_in_unit, significant_sql
 from trialkit.eligibility.sql.score_inputs import window_rows
 from trialkit.omop.concepts import NO, YES
 from trialkit.scores import sofa as source
 from trialkit.units import Quantity, commensurable
 from trialkit.vocab import concept
 
-__all__ = ["oxygenation", "round_sql"]
+__all__ = ["oxygenation"]
 
 Range = tuple[exp.Expr, exp.Expr]
 
@@ -104,17 +105,8 @@ def _latest_before(
 def _fraction(value: exp.Expr, unit: exp.Expr) -> exp.Expr:
     """FiO2 as a fraction: as reported in ``1``, else converted (12, then 10 digits)."""
     per_one = converted("vital.fio2", value, unit, "1")
-    percent = case([(unit.copy().eq(exp.Literal.string("%")), round_sql(per_one, 10))])
+    percent = case([(unit.copy().eq(exp.Literal.string("%")), significant_sql(per_one, 10))])
     return case([(unit.copy().eq(exp.Literal.string("1")), value.copy())], percent)
-
-
-def round_sql(value: exp.Expr, digits: int) -> exp.Expr:
-    magnitude = exp.Anonymous(this="LOG10", expressions=[exp.Abs(this=value.copy())])
-    places = exp.Sub(this=exp.Literal.number(digits - 1), expression=exp.Floor(this=magnitude))
-    rounded = exp.Round(
-        this=value.copy(), decimals=exp.Cast(this=places, to=exp.DataType.build("INT"))
-    )
-    return case([(value.copy().eq(0), value.copy())], rounded)
 
 
 def _ratio_points(
@@ -126,16 +118,14 @@ def _ratio_points(
     another, it is converted to the first printed unit of its dimension and
     rounded to 10 significant digits, as ``_compare`` does.
     """
-    ratio = exp.Round(
-        this=exp.Div(this=measure.copy(), expression=fraction), decimals=exp.Literal.number(6)
-    )
+    ratio = rounded(exp.Div(this=measure.copy(), expression=fraction), 6)
     whens = []
     for reported in concept(key).units:
         printed = next(iter(edges[0].limits))
         value: exp.Expr = ratio.copy()
         if reported not in edges[0].limits:
             printed = next(u for u in edges[0].limits if commensurable(u, reported))
-            value = round_sql(
+            value = significant_sql(
                 converted(key, ratio.copy(), exp.Literal.string(reported), printed), 10
             )
         else:

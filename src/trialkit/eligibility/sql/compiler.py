@@ -37,6 +37,7 @@ from trialkit.eligibility.sql.build import (
     or_,
     persons,
 )
+from trialkit.eligibility.sql.dialects import render
 from trialkit.eligibility.sql.events import compile_attestation, compile_condition, compile_finding
 from trialkit.eligibility.sql.genomic import compile_genomic
 from trialkit.eligibility.sql.logic import (
@@ -156,7 +157,7 @@ class Compiled:
 
     def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
         """The query as SQL text for ``dialect`` (duckdb, spark or postgres), identifiers quoted."""
-        return self.query.sql(dialect=dialect, pretty=pretty, identify=True)
+        return render(self.query, dialect, pretty=pretty)
 
 
 def verdict_expression(kinds: Mapping[str, CriterionKind]) -> exp.Expr:

@@ -118,6 +118,10 @@ def estimated_map(build: Build, limits: Sequence[float]) -> str:
     return build.cte("estimated_map", query, key=key)
 
 
+_DECIMAL = "^[+-]?[0-9]{1,20}([.][0-9]{0,20})?([eE][+-]?[0-9]{1,2})?$"
+"""A number every engine casts to DOUBLE alike and in range (no escapes: Spark unescapes ``\\``)."""
+
+
 def _rate_sql() -> tuple[exp.Expr, exp.Expr]:
     """The rate number and unit written by the bridge in ``sig`` (``rate 0.08 ug/kg/min``)."""
     sig = col("sig", "d")
@@ -130,7 +134,10 @@ def _rate_sql() -> tuple[exp.Expr, exp.Expr]:
         )
         return exp.func("NULLIF", found, exp.Literal.string(""))
 
-    value = exp.TryCast(this=part(1), to=exp.DataType.build("DOUBLE"))
+    # A guard, not TRY_CAST: PostgreSQL has none (sqlglot renders a CAST that fails on
+    # 'fast'), and DuckDB's also reads 'inf' or '1_000'. The bridge writes Python's repr.
+    number_text = exp.RegexpLike(this=part(1), expression=exp.Literal.string(_DECIMAL))
+    value = case([(number_text, exp.Cast(this=part(1), to=exp.DataType.build("DOUBLE")))])
     return value, part(2)
 
 

@@ -81,8 +81,13 @@ clipped to the vocabulary's plausible range.
   transplant immunosuppressants; HSCT (auto and allo), radiotherapy, major
   surgery, CAR-T; screening check-lists of ruled-out diagnoses and
   attestations (treatment history reviewed, consent, insurance, ...) for
-  HLH-like and leukaemia persons, rarely for others; 90 % of diagnoses
-  confirmed, 5 % tentative, 5 % refuted. Leukaemia panels in 75 % (a second
+  HLH-like and leukaemia persons, rarely for others. 40 % of HLH-like and
+  leukaemia persons have a complete work-up (every attestation, check-list
+  diagnosis and screening finding recorded), so that some persons can be
+  found eligible, not only undetermined; an attestation their recorded
+  history contradicts (no prior HLH-specific treatment after etoposide, ATG,
+  alemtuzumab or emapalumab; no prior ruxolitinib-venetoclax) is No. 90 % of
+  diagnoses confirmed, 5 % tentative, 5 % refuted. Leukaemia panels in 75 % (a second
   finding in 30 %): CRLF2 fusions and rearrangements, JAK1/2/3, IL7R, EPOR,
   SH2B3, PTPN2, STAT5B and DNM2 alterations, the resistance mutations JAK2
   Y931C, JAK1 F958/P960 and BCL2 G101V/F104L/F104C, and non-target ETV6::RUNX1

@@ -45,7 +45,16 @@ from trialkit.synth.events_catalogue import (
 )
 from trialkit.synth.people import FEMALE, People
 
-__all__ = ["conditions", "drugs", "groups", "observation_rows", "procedures", "select", "when"]
+__all__ = [
+    "WORKED_UP",
+    "conditions",
+    "drugs",
+    "groups",
+    "observation_rows",
+    "procedures",
+    "select",
+    "when",
+]
 
 _TENTATIVE = tuple(string(s) for s in ("provisional", "differential", "unconfirmed"))
 _CONFIRMED = string("confirmed")
@@ -54,6 +63,9 @@ _REFUTED = string("refuted")
 DATED_END = 0.7
 #: Days an acute condition with a known end lasted: log-normal median and log-sd.
 ACUTE_DAYS = (14.0, 0.8)
+#: Share of screened (HLH-like, leukaemia) persons whose screening work-up is complete: every
+#: attestation and every check-list diagnosis recorded, so that some verdicts can be decided.
+WORKED_UP = 0.4
 
 
 def groups(rng: np.random.Generator, people: People) -> dict[str, B]:
@@ -70,6 +82,8 @@ def groups(rng: np.random.Generator, people: People) -> dict[str, B]:
     relapsed = leukaemia & share(0.55)
     ordinary = people.ordinary
     cancer_share = 0.02 + 0.12 * np.clip(people.age, 0, 90) / 90
+    screened = hlh | leukaemia
+    worked_up = screened & share(WORKED_UP)
     return {
         "all": np.ones(size, dtype=bool),
         "ordinary": ordinary,
@@ -95,7 +109,9 @@ def groups(rng: np.random.Generator, people: People) -> dict[str, B]:
         "cancer": ordinary & adult & (rng.random(size) < cancer_share),
         "epilepsy": share(0.012),
         "tb": share(0.004),
-        "screened": hlh | leukaemia,
+        "screened": screened,
+        "worked_up": worked_up,
+        "partly_worked_up": screened & ~worked_up,
     }
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 __all__ = [
     "ATTESTATIONS",
     "CONDITIONS",
+    "CONTRADICTED",
     "DRUGS",
     "FINDINGS",
     "GENOMICS",
@@ -141,6 +142,8 @@ GROUP_NAMES = (
     "epilepsy",
     "tb",
     "screened",
+    "worked_up",
+    "partly_worked_up",
 )
 
 _STAY = When("admit", (-1.0, 0.0))
@@ -204,9 +207,11 @@ CONDITIONS: tuple[ConditionRule, ...] = (
     ConditionRule("condition.hypersensitivity_ruxolitinib", "screened", 0.01, _BEFORE),
     ConditionRule("condition.hypersensitivity_ruxolitinib_excipients", "screened", 0.005, _BEFORE),
     ConditionRule("condition.hypersensitivity_methylprednisolone_prednisolone", "all", 0.003, _BEFORE),
-    # Screening check-lists: diagnoses a site ruled out (refuted) on the screening day.
+    # Screening check-lists: diagnoses a site ruled out (refuted) on the screening day, all of
+    # them after a complete work-up, some of them otherwise.
     *(
-        ConditionRule(key, "screened", share, _RULED_OUT, status=(0.0, 0.0, 1.0))
+        ConditionRule(key, group, share if group == "partly_worked_up" else 1.0, _RULED_OUT, status=(0.0, 0.0, 1.0))
+        for group in ("partly_worked_up", "worked_up")
         for key, share in (
             ("condition.hypersensitivity_ruxolitinib", 0.35),
             ("condition.hypersensitivity_ruxolitinib_excipients", 0.3),
@@ -225,6 +230,7 @@ CONDITIONS: tuple[ConditionRule, ...] = (
         )
     ),
     ConditionRule("condition.hlh_primary", "acquired_hlh_child", 0.35, _RULED_OUT, status=(0.0, 0.0, 1.0)),
+    ConditionRule("condition.pregnancy", "worked_up", 1.0, _RULED_OUT, ages=(10.0, 56.0), female=True, status=(0.0, 0.0, 1.0)),
 )  # fmt: skip
 
 DRUGS: tuple[DrugRule, ...] = (
@@ -392,6 +398,8 @@ FINDINGS: tuple[FindingRule, ...] = (
     FindingRule("finding.cytopenia_bilineage", "hlh", 0.3, 0.7, _LAST_DAY),
     FindingRule("finding.childbearing_potential", "screened", 0.6, 0.7, _LAST_DAY, ages=(10.0, 56.0), female=True),
     FindingRule("finding.childbearing_potential", "all", 0.08, 0.7, _LAST_DAY, ages=(12.0, 56.0), female=True),
+    FindingRule("finding.childbearing_potential", "worked_up", 1.0, 0.0, _LAST_DAY, ages=(0.0, 10.0)),
+    FindingRule("finding.childbearing_potential", "worked_up", 1.0, 0.7, _LAST_DAY, ages=(10.0, 56.0), female=True),
     FindingRule("finding.sexually_active", "leukaemia", 0.4, 0.3, _LAST_DAY, ages=(12.0, 200.0)),
     FindingRule("finding.sexually_active", "all", 0.02, 0.6, _LAST_DAY, ages=(14.0, 40.0)),
     FindingRule("finding.qtc_prolongation", "leukaemia", 0.6, 0.1, _LAST_DAY),
@@ -401,11 +409,26 @@ FINDINGS: tuple[FindingRule, ...] = (
     FindingRule("finding.uncontrolled_infection", "leukaemia", 0.4, 0.15, _LAST_DAY),
     FindingRule("finding.uncontrolled_infection", "all", 0.01, 0.4, _LAST_DAY),
     FindingRule("finding.gvhd_chronic_moderate_severe", "allo", 0.6, 0.2, _LAST_DAY),
+    # After a complete work-up every screening finding is recorded (Yes as often as above).
+    *(
+        FindingRule(key, "worked_up", 1.0, yes, _LAST_DAY)
+        for key, yes in (
+            ("finding.infection_other_than_hlh_trigger", 0.25),
+            ("finding.hepatic_failure_grade4", 0.1),
+            ("finding.cns_involvement", 0.2),
+            ("finding.uncontrolled_infection", 0.15),
+            ("finding.hypersensitivity_study_drug", 0.05),
+            ("finding.unresolved_toxicity_grade2", 0.3),
+            ("finding.hepatic_dysfunction_disease_related", 0.3),
+            ("finding.qtc_prolongation", 0.1),
+        )
+    ),
     FindingRule("lab.hcg", "screened", 0.5, 0.03, When("end", (0.0, 3.0)), ages=(10.0, 56.0), female=True),
     FindingRule("lab.hcg", "all", 0.03, 0.05, When("end", (0.0, 3.0)), ages=(15.0, 50.0), female=True),
 )  # fmt: skip
 
-#: Attestations: (key, share recorded among screened persons, among others, share Yes).
+#: Attestations: (key, share recorded among screened persons, among others, share Yes); every
+#: one is recorded after a complete work-up (clinical.WORKED_UP).
 ATTESTATIONS: tuple[tuple[str, float, float, float], ...] = (
     ("attestation.treatment_history_reviewed", 0.75, 0.12, 0.97),
     ("attestation.informed_consent", 0.6, 0.01, 0.85),
@@ -417,7 +440,7 @@ ATTESTATIONS: tuple[tuple[str, float, float, float], ...] = (
     ("attestation.contraception", 0.4, 0.01, 0.8),
     ("attestation.no_other_investigational_agent", 0.55, 0.01, 0.9),
     ("attestation.oral_or_ng_administration_possible", 0.5, 0.01, 0.9),
-    ("attestation.life_expectancy_48h", 0.3, 0.005, 0.1),
+    ("attestation.life_expectancy_48h", 0.3, 0.005, 0.92),
     ("attestation.no_withholding_of_care", 0.3, 0.005, 0.9),
     ("attestation.no_legal_protection_measure", 0.4, 0.005, 0.95),
     ("attestation.not_deprived_of_liberty", 0.4, 0.005, 0.98),
@@ -433,6 +456,12 @@ ATTESTATIONS: tuple[tuple[str, float, float, float], ...] = (
     ("attestation.sponsor_confirmed_eligibility", 0.15, 0.001, 0.7),
     ("attestation.methotrexate_oral_or_intrathecal_only", 0.3, 0.001, 0.8),
 )
+
+#: Attestations a group cannot truthfully give: always No for it (its recorded history says so).
+CONTRADICTED: dict[str, str] = {
+    "attestation.no_prior_hlh_specific_treatment": "hlh_treated",
+    "attestation.no_prior_ruxolitinib_venetoclax_combination": "rux_ven",
+}
 
 #: Genomic findings of persons with leukaemia (75 % profiled; a second finding in 30 %).
 #: Protein changes are hotspots commonly reported in B- and T-ALL, used as examples.

@@ -17,6 +17,7 @@ from trialkit.synth.arrays import I64, B, Rows, code, concat, string
 from trialkit.synth.clinical import observation_rows, select, when
 from trialkit.synth.events_catalogue import (
     ATTESTATIONS,
+    CONTRADICTED,
     FINDINGS,
     GENOMICS,
     HLH_GENES,
@@ -55,14 +56,21 @@ def findings(rng: np.random.Generator, people: People, found: dict[str, B]) -> R
 
 
 def attestations(rng: np.random.Generator, people: People, found: dict[str, B]) -> Rows:
-    """Attestations on the screening day, more often for screened (HLH-like, leukaemia) persons."""
-    screened = found["screened"]
+    """Attestations on the screening day, more often for screened (HLH-like, leukaemia) persons.
+
+    After a complete work-up (group ``worked_up``) every attestation is recorded. An
+    attestation the person's recorded history contradicts (:data:`CONTRADICTED`) is No.
+    """
+    screened, worked_up = found["screened"], found["worked_up"]
     parts = []
     for key, screened_share, other_share, yes in ATTESTATIONS:
-        chance = np.where(screened, screened_share, other_share)
+        chance = np.where(worked_up, 1.0, np.where(screened, screened_share, other_share))
         index = np.flatnonzero(rng.random(people.size) < chance).astype(np.int64)
         time = when(rng, people, index, _SCREENING_DAY)
-        parts.append(_flags(index, time, key, rng.random(len(index)) < yes))
+        said = rng.random(len(index)) < yes
+        if key in CONTRADICTED:
+            said &= ~found[CONTRADICTED[key]][index]
+        parts.append(_flags(index, time, key, said))
     return concat(parts)
 
 

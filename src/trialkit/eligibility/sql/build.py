@@ -54,7 +54,6 @@ __all__ = [
     "not_",
     "number",
     "or_",
-    "rounded",
     "timestamp_of",
 ]
 
@@ -205,40 +204,6 @@ def least(*items: exp.Expr) -> exp.Expr:
     return exp.Least(this=items[0], expressions=list(items[1:]), ignore_nulls=True)
 
 
-def rounded(value: exp.Expr, places: int | exp.Expr) -> exp.Expr:
-    """DOUBLE ``value`` rounded to ``places`` decimals (tens, hundreds when negative), half away
-    from zero: DuckDB's ``ROUND(DOUBLE, INT)``, written in arithmetic every engine computes alike.
-
-    DuckDB computes ``std::round(x * 10^p) / 10^p`` (``std::round(x / 10^-p) * 10^-p`` for
-    p < 0). PostgreSQL has no ``ROUND(double precision, int)`` (its NUMERIC cast keeps 15
-    digits), and Spark rounds the shortest decimal of the double half up (2.675 -> 2.68
-    where DuckDB and Python give 2.67); this expression gives the same double on all
-    three. Multiplying or dividing by ``10^0`` is exact, so both branches are one
-    expression; ``FLOOR(|y| + 0.5)`` is ``std::round(|y|)`` for 0.5 <= |y| < 2**52 (the
-    sum is exact, or rounds within the integer it floors to) and for |y| < 0.5 but the
-    one double 0.5 - 2**-54.
-    """
-    if isinstance(places, int):
-        up, down = (number(10.0**places), None) if places >= 0 else (None, number(10.0**-places))
-    else:
-        up = exp.Pow(this=number(10), expression=greatest(places, number(0)))
-        down = exp.Pow(this=number(10), expression=greatest(exp.Neg(this=places.copy()), number(0)))
-    scaled: exp.Expr = value
-    if up is not None:
-        scaled = exp.Mul(this=scaled, expression=up)
-    if down is not None:
-        scaled = exp.Div(this=exp.paren(scaled, copy=False), expression=down)
-    magnitude = exp.Add(this=exp.Abs(this=scaled.copy()), expression=number(0.5))
-    result: exp.Expr = exp.Mul(
-        this=exp.Sign(this=scaled), expression=exp.Floor(this=magnitude), copy=False
-    )
-    if up is not None:
-        result = exp.Div(this=result, expression=up.copy())
-    if down is not None:
-        result = exp.Mul(this=exp.paren(result, copy=False), expression=down.copy())
-    return result
-
-
 def flag(condition: exp.Expr) -> exp.Expr:
     """1 when ``condition`` is TRUE, else 0 (FALSE and NULL alike)."""
     return case([(condition, exp.Literal.number(1))], exp.Literal.number(0))
@@ -322,15 +287,31 @@ def concept_ids(key: str) -> tuple[int, ...]:
 
 
 def in_concepts(column: exp.Expr, keys: Sequence[str]) -> exp.Expr:
-    """``column`` is one of the concepts, or a descendant of one through ``concept_ancestor``."""
+    """``column`` is one of the concepts, or a descendant of one through ``concept_ancestor``.
+
+    One ``IN`` over the ids and their descendants (``VALUES ... UNION ALL SELECT
+    descendant_concept_id ...``), not ``IN (ids) OR IN (descendants)``: an
+    ``OR`` with a subquery kept DuckDB from filtering the table scan, so it
+    marked every row of ``measurement`` against ``concept_ancestor`` for each
+    leaf; a lone ``IN`` is a semi join whose small side filters the scan.
+    """
     ids = [i for key in keys for i in concept_ids(key)]
     literals = [exp.Literal.number(i) for i in dict.fromkeys(ids)]
+    own = exp.select(col("concept_id")).from_(
+        exp.Values(
+            expressions=[exp.tuple_(lit) for lit in literals],
+            alias=exp.TableAlias(
+                this=exp.to_identifier("own"), columns=[exp.to_identifier("concept_id")]
+            ),
+        ),
+        copy=False,
+    )
     descendants = (
         exp.select(col("descendant_concept_id"))
         .from_("concept_ancestor", copy=False)
         .where(col("ancestor_concept_id").isin(*[lit.copy() for lit in literals]), copy=False)
     )
-    return or_(column.copy().isin(*literals), column.copy().isin(query=descendants))
+    return column.copy().isin(query=exp.union(own, descendants, distinct=False, copy=False))
 
 
 def latest_rows(

@@ -21,7 +21,7 @@ from functools import cache
 
 from sqlglot import exp
 
-from trialkit.eligibility.sql.build import case, number, rounded
+from trialkit.eligibility.sql.build import case, number
 from trialkit.units import Quantity, conversion
 from trialkit.vocab import concept
 
@@ -230,12 +230,16 @@ def round12_sql(value: exp.Expr) -> exp.Expr:
 
 
 def significant_sql(value: exp.Expr, digits: int) -> exp.Expr:
-    """``value`` to ``digits`` significant digits (0 stays 0), as :func:`build.rounded` rounds.
+    """``ROUND(x, digits - 1 - FLOOR(LOG10(ABS(x))))``: ``digits`` significant digits, 0 kept.
 
-    ``ROUND(x, digits - 1 - FLOOR(LOG10(ABS(x))))``, as Python's ``round`` but for a tie
-    within a unit in the last place of ``x * 10^p`` (on the 12 digits of conversions:
-    about 2 in 100,000 random doubles, and exact binary ties like 0.125, half away from zero).
+    DuckDB's ``ROUND`` (which :func:`trialkit.eligibility.sql.dialects.render` writes out for
+    PostgreSQL) is Python's ``round`` but for a tie within a unit in the last place of
+    ``x * 10^p`` (on 12 digits about 2 in 100,000 random doubles) and exact binary ties
+    like 0.125, rounded half away from zero.
     """
     magnitude = exp.Anonymous(this="LOG10", expressions=[exp.Abs(this=value.copy())])
     places = exp.Sub(this=exp.Literal.number(digits - 1), expression=exp.Floor(this=magnitude))
-    return case([(value.copy().eq(0), value.copy())], rounded(value.copy(), places))
+    rounded = exp.Round(
+        this=value.copy(), decimals=exp.Cast(this=places, to=exp.DataType.build("INT"))
+    )
+    return case([(value.copy().eq(0), value.copy())], rounded)

@@ -28,7 +28,6 @@ from trialkit.eligibility.sql.build import (
     not_,
     number,
     or_,
-    rounded,
     timestamp_of,
 )
 from trialkit.eligibility.sql.exact import converted, smallest
@@ -85,8 +84,8 @@ def estimated_map(build: Build, limits: Sequence[float]) -> str:
         .from_(ranked.subquery("ranked", copy=False), copy=False)
         .group_by(col("person_id"), col("time"), copy=False)
     )
-    estimate = rounded(
-        exp.Div(
+    estimate = exp.Round(
+        this=exp.Div(
             this=exp.paren(
                 exp.Add(
                     this=col("systolic"),
@@ -96,7 +95,7 @@ def estimated_map(build: Build, limits: Sequence[float]) -> str:
             ),
             expression=number(3),
         ),
-        1,
+        decimals=exp.Literal.number(1),
     )
     both = and_(not_(col("systolic").is_(exp.null())), not_(col("diastolic").is_(exp.null())))
     points = [

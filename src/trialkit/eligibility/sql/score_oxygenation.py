@@ -29,7 +29,6 @@ from trialkit.eligibility.sql.build import (
     microseconds,
     not_,
     number,
-    rounded,
     timestamp_of,
 )
 from trialkit.eligibility.sql.events import REFUTED
@@ -118,7 +117,9 @@ def _ratio_points(
     another, it is converted to the first printed unit of its dimension and
     rounded to 10 significant digits, as ``_compare`` does.
     """
-    ratio = rounded(exp.Div(this=measure.copy(), expression=fraction), 6)
+    ratio = exp.Round(
+        this=exp.Div(this=measure.copy(), expression=fraction), decimals=exp.Literal.number(6)
+    )
     whens = []
     for reported in concept(key).units:
         printed = next(iter(edges[0].limits))

@@ -190,10 +190,14 @@ def infusions(build: Build) -> str:
         this=exp.DateDiff(this=stop, expression=start.copy(), unit=exp.var("MICROSECOND")),
         expression=exp.Literal.number(source.CATECHOLAMINE_MINIMUM // timedelta(microseconds=1)),
     )
+    # The rate is parsed once per row, in a subquery: its expression is long, and the
+    # tiers of every drug and unit compare it.
     value, unit = _rate_sql()
+    rated = exp.select(exp.Star(), value.as_("rate", copy=False), unit.as_("rate_unit", copy=False))
+    rated = rated.from_(exp.table_("drug_exposure", alias="d"), copy=False)
     drug_low, drug_high = [], []
     for drug in source.VASOACTIVE_TIERS:
-        low, high = _tier_points(drug, value, unit)
+        low, high = _tier_points(drug, col("rate", "d"), col("rate_unit", "d"))
         this = in_concepts(col("drug_concept_id", "d"), [drug])
         drug_low.append((this, low))
         drug_high.append((this.copy(), high))
@@ -206,7 +210,7 @@ def infusions(build: Build) -> str:
             exp.Max(this=case([(certain.copy(), high)])).as_("high", copy=False),
             exp.Max(this=case([(possible, high.copy())])).as_("possible_high", copy=False),
         )
-        .from_(exp.table_("drug_exposure", alias="d"), copy=False)
+        .from_(rated.subquery("d", copy=False), copy=False)
         .where(
             and_(
                 in_concepts(col("drug_concept_id", "d"), list(source.VASOACTIVE_TIERS)),

@@ -33,7 +33,7 @@ from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Prescreening
 from trialkit.eligibility.sql.compiler import VERDICT
 from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop import connect, load_folder
-from trialkit.omop.checks import ConceptCheck, check_concepts, open_database
+from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_query, open_database
 from trialkit.omop.load import find_tables
 from trialkit.protocol import builtin_protocols
 from trialkit.protocol.model import Protocol
@@ -136,10 +136,7 @@ def prescreen_command(
     written: list[Written] = []
     with ExitStack() as stack, _progress(errors, quiet) as bar:
         loading = bar.add_task("loading the OMOP data", total=None)
-        engine = _engine(engine_name, omop, schema, server, strict_concepts, stack)
-        concepts = check_concepts(engine.query)
-        if strict_concepts and concepts.unknown:
-            raise OmopError(concepts.unknown[0].message())
+        engine, concepts = _engine(engine_name, omop, schema, server, strict_concepts, stack)
         when = when or _latest_day(engine)
         bar.update(loading, visible=False)
         steps = bar.add_task("protocols", total=len(protocols))
@@ -186,8 +183,12 @@ def _engine(
     server: str | None,
     strict: bool,
     stack: ExitStack,
-) -> Engine:
-    """The engine holding ``omop``'s CDM tables; closed (and copies dropped) by ``stack``."""
+) -> tuple[Engine, ConceptCheck]:
+    """The engine holding ``omop``'s CDM tables (closed, copies dropped, by ``stack``).
+
+    The concept ids are checked where the data are cheapest to read: in
+    DuckDB when the data pass through it, else on the engine.
+    """
     url = omop.startswith(_URL_PREFIXES)
     if url and name != "postgres":
         raise TrialkitInputError("--omop: a PostgreSQL URL needs --engine postgres")
@@ -197,39 +198,56 @@ def _engine(
         from trialkit.eligibility.sql.postgres import PostgresEngine
 
         if url:
-            return stack.enter_context(PostgresEngine.connect(omop, schema))
+            server_engine = stack.enter_context(PostgresEngine.connect(omop, schema))
+            return server_engine, _checked(server_engine.query, strict)
         if server is None:
             raise TrialkitInputError(
                 "--engine postgres with a folder or file: give --postgres URL (or set "
                 "TRIALKIT_POSTGRES), the server to copy the tables into"
             )
-        con = _duckdb(Path(omop), strict)
+        con, concepts = _duckdb(Path(omop), strict)
         try:
-            return stack.enter_context(PostgresEngine.from_duckdb(con, server))
+            return stack.enter_context(PostgresEngine.from_duckdb(con, server)), concepts
         finally:
             con.close()
     if name == "spark":
         from trialkit.eligibility.sql.spark import SparkEngine
 
-        session = _spark_session(stack)
         path = Path(omop)
         if path.is_dir() and _parquet_only(path):
-            return stack.enter_context(SparkEngine.from_parquet(path, session))
-        con = _duckdb(path, strict)
+            in_place = stack.enter_context(SparkEngine.from_parquet(path, _spark_session(stack)))
+            return in_place, _checked(in_place.query, strict)
+        con, concepts = _duckdb(path, strict)
         try:
-            return stack.enter_context(SparkEngine.from_duckdb(con, session))
+            copied = SparkEngine.from_duckdb(con, _spark_session(stack))
+            return stack.enter_context(copied), concepts
         finally:
             con.close()
-    con = _duckdb(Path(omop), strict)
+    con, concepts = _duckdb(Path(omop), strict)
     stack.callback(con.close)
-    return DuckDBEngine(con)
+    return DuckDBEngine(con), concepts
 
 
-def _duckdb(path: Path, strict: bool) -> duckdb.DuckDBPyConnection:
-    """A DuckDB database file opened read-only, else a folder or zip loaded into memory."""
+def _duckdb(path: Path, strict: bool) -> tuple[duckdb.DuckDBPyConnection, ConceptCheck]:
+    """A DuckDB database file opened read-only, else a folder or zip loaded; concepts checked."""
     if path.suffix.lower() in _DATABASE_SUFFIXES:
-        return open_database(path)
-    return load_folder(path, strict_concepts=strict)
+        con = open_database(path)
+    else:
+        # Strict, the loader names the file's data row of an unknown concept id.
+        con = load_folder(path, strict_concepts=strict)
+    try:
+        return con, _checked(duckdb_query(con), strict)
+    except BaseException:
+        con.close()
+        raise
+
+
+def _checked(query: Query, strict: bool) -> ConceptCheck:
+    """The concept ids checked; with ``strict``, the first unknown one raises."""
+    concepts = check_concepts(query)
+    if strict and concepts.unknown:
+        raise OmopError(concepts.unknown[0].message())
+    return concepts
 
 
 def _parquet_only(folder: Path) -> bool:
@@ -267,11 +285,10 @@ def _latest_day(engine: Engine) -> datetime:
 
 def _outputs(out: Path, protocols: tuple[Protocol, ...], *, several: bool) -> list[Path]:
     """The file of each protocol, checked to be writable before any work is done."""
-    suffix = out.suffix.lower()
-    if suffix not in _FORMATS:
-        raise TrialkitInputError(f"--out {out}: give a .csv or .parquet file name")
     if out.is_dir():
         raise TrialkitInputError(f"--out {out}: is a folder; give a .csv or .parquet file name")
+    if out.suffix.lower() not in _FORMATS:
+        raise TrialkitInputError(f"--out {out}: give a .csv or .parquet file name")
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise TrialkitInputError(f"--out {out}: no such folder {folder}")

@@ -131,6 +131,8 @@ def check_concepts(query: Query) -> ConceptCheck:
     (total,) = query(count)[1][0]
     if not total:
         return ConceptCheck(0, ())
+    # One scan of every checked column and one anti-join: on Spark each query is a job.
+    fixed = [exp.Literal.number(i) for i in sorted(FIXED_CONCEPTS)]
     parts = []
     for name, column in CONCEPT_COLUMNS:
         spec = table(name)
@@ -139,19 +141,37 @@ def check_concepts(query: Query) -> ConceptCheck:
             exp.select(
                 exp.Literal.string(name).as_("table_name"),
                 exp.Literal.string(column).as_("column_name"),
-                exp.Count(this=exp.Star()).as_("row_count"),
-                exp.Count(this=exp.Distinct(expressions=[value])).as_("id_count"),
+                value.as_("concept_id"),
             )
             .from_(spec.name)
-            .where(_unknown(spec, column))
+            .where(
+                exp.and_(
+                    exp.not_(value.copy().is_(exp.null())),
+                    exp.not_(exp.In(this=value.copy(), expressions=[f.copy() for f in fixed])),
+                )
+            )
         )
     union: exp.Query = parts[0]
     for part in parts[1:]:
         union = exp.union(union, part, distinct=False)
+    listed = (
+        exp.select(exp.Literal.number(1))
+        .from_("concept")
+        .where(exp.column("concept_id", table="concept").eq(exp.column("concept_id", table="used")))
+    )
+    used = ("table_name", "column_name")
+    counts = (
+        exp.select(
+            *used,
+            exp.Count(this=exp.Star()).as_("row_count"),
+            exp.Count(this=exp.Distinct(expressions=[exp.column("concept_id")])).as_("id_count"),
+        )
+        .from_(union.subquery("used"))
+        .where(exp.not_(exp.Exists(this=listed)))
+        .group_by(*used)
+    )
     found = []
-    for name, column, rows, ids in query(union)[1]:
-        if not rows:
-            continue
+    for name, column, rows, ids in query(counts)[1]:
         spec = table(str(name))
         key = spec.columns[0].name
         first = (

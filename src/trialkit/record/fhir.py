@@ -32,7 +32,7 @@ from trialkit.record.model import (
 )
 from trialkit.record.patient import PatientRecord, group_observations
 from trialkit.record.shapes import codes, first_code, objects, optional_object
-from trialkit.units import Quantity, commensurable, parse_unit, to_canonical
+from trialkit.units import Quantity, check_unit, commensurable, parse_unit, to_canonical
 from trialkit.vocab import Code, Concept, ValueType, concept, vocabulary
 
 __all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
@@ -190,7 +190,8 @@ class _Reader:
                 )
             self.patient, self.patient_where = resource, where
         elif kind == "Observation":
-            self._observation(where, resource)
+            if not self._plain_quantity(where, resource):
+                self._observation(where, resource)
         elif kind == "Condition":
             self._condition(where, resource)
         elif kind in {"MedicationStatement", "MedicationRequest", "MedicationAdministration"}:
@@ -251,6 +252,107 @@ class _Reader:
         return None
 
     # -- resources ------------------------------------------------------------------------------
+    def _plain_quantity(self, where: str, resource: JSON) -> bool:
+        """Read the common result in one pass; False (having changed nothing) when it is not one.
+
+        The common result, most of a bundle: a status that is read, a first coding the
+        vocabulary knows, an ``effectiveDateTime``, a ``valueQuantity`` with a plain number
+        in a UCUM unit the concept allows, a plausible value, no component or
+        interpretation, and at most one plainly well-formed reference range. Every other
+        Observation, and every error, takes :meth:`_observation`, which builds the same
+        entry from the same resource or raises naming the field.
+        """
+        status = resource.get("status")
+        if (
+            type(status) is not str
+            or not status
+            or status in _SKIPPED_OBSERVATION_STATUS
+            or "component" in resource
+            or "interpretation" in resource
+        ):
+            return False
+        code = resource.get("code")
+        codings = code.get("coding") if type(code) is dict else None
+        if type(codings) is not list or not codings or type(codings[0]) is not dict:
+            return False
+        raw = resource.get("valueQuantity")
+        if type(raw) is not dict:
+            return False
+        unit = raw["code"] if "code" in raw else raw.get("unit")
+        number: JSON = raw.get("value")
+        if (
+            type(unit) is not str
+            or type(number) not in _PLAIN_NUMBERS
+            or raw.get("comparator") is not None
+            or raw.get("system") not in _UCUM_OR_ABSENT
+        ):
+            return False
+        system, value_code = codings[0].get("system"), codings[0].get("code")
+        if type(system) is not str or type(value_code) is not str:
+            return False
+        item = _PLAIN_UNITS.get((system, value_code, unit))
+        if item is None:
+            item = self._plain_unit(system, value_code, unit)
+            if item is None:
+                return False
+        stamp = resource.get("effectiveDateTime")
+        time = _datetime(stamp) if type(stamp) is str else None
+        if time is None:
+            return False
+        low = high = None
+        ranges = resource.get("referenceRange")
+        if ranges is not None:
+            if type(ranges) is not list or len(ranges) != 1 or type(ranges[0]) is not dict:
+                return False
+            bound_low = _bound_key(ranges[0].get("low"))
+            bound_high = _bound_key(ranges[0].get("high"))
+            if bound_low is None or bound_high is None:
+                return False
+            try:
+                low, high = _canonical_range(item.key, bound_low, bound_high)
+            except TrialkitInputError:
+                return False
+        value = float(number)
+        try:
+            canonical = to_canonical(item, value, unit)
+        except TrialkitInputError:
+            return False
+        self.observations.append(
+            Observation(
+                item.key,
+                where,
+                time,
+                None,
+                canonical,
+                Quantity(value, unit, item.key),
+                (),
+                low,
+                high,
+            )
+        )
+        return True
+
+    def _plain_unit(self, system: str, code: str, unit: str) -> Concept | None:
+        """The concept of a coding when ``unit`` is one it takes as a quantity, else None.
+
+        Remembered in ``_PLAIN_UNITS`` only when it is: the table stays within the
+        vocabulary's codes and their allowed units, whatever the bundles send.
+        """
+        found = self.vocab.lookup(system, code)
+        if found is None:
+            return None
+        item, row = found
+        if item.value_type is not ValueType.QUANTITY or item.unit is None:
+            return None
+        try:
+            check_unit(item, unit)
+            if row is not None and row.unit is not None and not commensurable(row.unit, unit):
+                return None
+        except TrialkitInputError:
+            return None
+        _PLAIN_UNITS[(system, code, unit)] = item
+        return item
+
     def _observation(self, where: str, resource: JSON) -> None:
         status = _status(where, resource)
         if status in _SKIPPED_OBSERVATION_STATUS:
@@ -604,6 +706,9 @@ def _bound_key(raw: JSON) -> tuple[float, str] | tuple[()] | None:
 
 _PLAIN_NUMBERS = frozenset({float, int})
 _UCUM_OR_ABSENT = (None, UCUM)
+# (system, code, UCUM unit) -> the concept, for the codings and units of plain results
+# (see _Reader._plain_quantity); only allowed pairs are entered, so the table is bounded.
+_PLAIN_UNITS: dict[tuple[str, str, str], Concept] = {}
 
 
 @lru_cache(maxsize=4096)

@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlglot import exp
@@ -152,6 +153,7 @@ def prescreen_command(
         errors.print(
             f"trialkit: warning: {unknown.summary()} (--strict-concepts makes this an error)",
             soft_wrap=True,
+            markup=False,
         )
     if as_json:
         print_json(summary_json(engine_name, when, concepts, written))
@@ -457,8 +459,10 @@ def _show(item: Written) -> None:
     """The attrition table of one protocol, and its totals."""
     table_of = item.result.attrition
     table = Table(
-        title=f"{item.protocol.title} ({item.protocol.id}): {table_of.persons:,} persons "
-        f"at {item.result.at:%Y-%m-%d %H:%M} -> {item.file}",
+        title=escape(
+            f"{item.protocol.title} ({item.protocol.id}): {table_of.persons:,} persons "
+            f"at {item.result.at:%Y-%m-%d %H:%M} -> {item.file}"
+        ),
         title_justify="left",
     )
     table.add_column("criterion")

@@ -11,6 +11,7 @@ not know are not fatal: the resource is skipped and listed in
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -32,7 +33,14 @@ from trialkit.record.model import (
 )
 from trialkit.record.patient import PatientRecord, group_observations
 from trialkit.record.shapes import codes, first_code, objects, optional_object
-from trialkit.units import Quantity, check_unit, commensurable, parse_unit, to_canonical
+from trialkit.units import (
+    Quantity,
+    check_unit,
+    commensurable,
+    conversion,
+    parse_unit,
+    to_canonical,
+)
 from trialkit.vocab import Code, Concept, ValueType, concept, vocabulary
 
 __all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
@@ -290,11 +298,12 @@ class _Reader:
         system, value_code = codings[0].get("system"), codings[0].get("code")
         if type(system) is not str or type(value_code) is not str:
             return False
-        item = _PLAIN_UNITS.get((system, value_code, unit))
-        if item is None:
-            item = self._plain_unit(system, value_code, unit)
-            if item is None:
+        plan = _PLAIN_UNITS.get((system, value_code, unit))
+        if plan is None:
+            plan = self._plain_unit(system, value_code, unit)
+            if plan is None:
                 return False
+        item, same_unit, lowest, highest = plan
         stamp = resource.get("effectiveDateTime")
         time = _datetime(stamp) if type(stamp) is str else None
         if time is None:
@@ -313,10 +322,16 @@ class _Reader:
             except TrialkitInputError:
                 return False
         value = float(number)
-        try:
-            canonical = to_canonical(item, value, unit)
-        except TrialkitInputError:
-            return False
+        if same_unit:
+            # to_canonical's identity conversion and its plausibility check
+            if not lowest <= value <= highest:
+                return False
+            canonical = value
+        else:
+            try:
+                canonical = to_canonical(item, value, unit)
+            except TrialkitInputError:
+                return False
         self.observations.append(
             Observation(
                 item.key,
@@ -332,10 +347,12 @@ class _Reader:
         )
         return True
 
-    def _plain_unit(self, system: str, code: str, unit: str) -> Concept | None:
+    def _plain_unit(self, system: str, code: str, unit: str) -> _PlainUnit | None:
         """The concept of a coding when ``unit`` is one it takes as a quantity, else None.
 
-        Remembered in ``_PLAIN_UNITS`` only when it is: the table stays within the
+        With it: whether ``unit`` converts to the canonical unit as the identity, and the
+        plausible range (infinite when the concept has none). Remembered in
+        ``_PLAIN_UNITS`` only for an allowed unit: the table stays within the
         vocabulary's codes and their allowed units, whatever the bundles send.
         """
         found = self.vocab.lookup(system, code)
@@ -348,10 +365,21 @@ class _Reader:
             check_unit(item, unit)
             if row is not None and row.unit is not None and not commensurable(row.unit, unit):
                 return None
+            same_unit = unit == item.unit or conversion(unit, item.unit, item.molar_mass) == (
+                1.0,
+                0.0,
+            )
         except TrialkitInputError:
             return None
-        _PLAIN_UNITS[(system, code, unit)] = item
-        return item
+        bounds = item.plausible
+        plan = (
+            item,
+            same_unit,
+            -math.inf if bounds is None else bounds.low,
+            math.inf if bounds is None else bounds.high,
+        )
+        _PLAIN_UNITS[(system, code, unit)] = plan
+        return plan
 
     def _observation(self, where: str, resource: JSON) -> None:
         status = _status(where, resource)
@@ -708,7 +736,8 @@ _PLAIN_NUMBERS = frozenset({float, int})
 _UCUM_OR_ABSENT = (None, UCUM)
 # (system, code, UCUM unit) -> the concept, for the codings and units of plain results
 # (see _Reader._plain_quantity); only allowed pairs are entered, so the table is bounded.
-_PLAIN_UNITS: dict[tuple[str, str, str], Concept] = {}
+_PlainUnit = tuple[Concept, bool, float, float]  # concept, identity conversion, plausible range
+_PLAIN_UNITS: dict[tuple[str, str, str], _PlainUnit] = {}
 
 
 @lru_cache(maxsize=4096)

@@ -23,6 +23,12 @@ PostgreSQL
     IS NOT NULL THEN '' END)``. The patterns the compiler writes use the syntax
     RE2, Java and PostgreSQL's ARE read alike (classes, groups, ``+``, no
     escapes).
+
+Spark
+    ``ROUND(x, p)`` needs a constant ``p`` (``DATATYPE_MISMATCH.NON_FOLDABLE_INPUT``
+    for the significant-digit rounding) and rounds the shortest decimal of the
+    double half up (2.675 -> 2.68, where DuckDB gives 2.67): written out as
+    :func:`duckdb_round`, as for PostgreSQL.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.generator import Generator
 from sqlglot.generators.postgres import PostgresGenerator
+from sqlglot.generators.spark import SparkGenerator
 
 __all__ = ["duckdb_round", "render"]
 
@@ -109,7 +116,17 @@ class _PostgresGenerator(PostgresGenerator):
     }
 
 
-_GENERATORS: dict[str, type[Generator]] = {"postgres": _PostgresGenerator}
+class _SparkGenerator(SparkGenerator):
+    TRANSFORMS: ClassVar[dict[type[exp.Expr], Callable[..., str]]] = {
+        **SparkGenerator.TRANSFORMS,
+        exp.Round: _round,
+    }
+
+
+_GENERATORS: dict[str, type[Generator]] = {
+    "postgres": _PostgresGenerator,
+    "spark": _SparkGenerator,
+}
 """Dialects whose generator trialkit extends; the others render with sqlglot's own."""
 
 

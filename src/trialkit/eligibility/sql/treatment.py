@@ -29,6 +29,7 @@ from trialkit.eligibility.sql.build import (
     least,
     minus,
     not_,
+    number,
     or_,
     timestamp_of,
 )
@@ -131,9 +132,9 @@ def _cumulative(node: Drug, build: Build, path: str) -> exp.Expr:
         [
             (
                 "exposed_days",
-                exp.Div(
-                    this=col("exposed_us", name), expression=exp.Literal.number(86_400_000_000.0)
-                ),
+                # A DOUBLE divisor: Spark reads 86400000000.0 as a DECIMAL and divides
+                # in DECIMAL (13 digits after the point, not the double quotient).
+                exp.Div(this=col("exposed_us", name), expression=number(86_400_000_000)),
             )
         ],
     )

@@ -85,7 +85,10 @@ _ACCEPTED: dict[type[spark_types.DataType], tuple[type[spark_types.DataType], ..
 """The Parquet column types each CDM type is cast from; any other type is an error."""
 
 
-_SETTINGS = {"spark.sql.constraintPropagation.enabled": "false"}
+_SETTINGS = {
+    "spark.sql.constraintPropagation.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+}
 """SQL settings of each engine's own session.
 
 Constraint propagation (the optimizer inferring filters from every alias and
@@ -93,6 +96,12 @@ condition of the plan) grows with the product of the plan's aliases and
 predicates: on c-hlh's compiled query (34 CTEs) it did not finish in 10
 minutes; without it the optimizer takes seconds. The filters it would infer
 are the compiler's own ``person_id`` join keys, already pushed down.
+
+Whole-stage code generation fuses a stage into one Java class; for the
+compiled protocols that class is too large for Janino, which fails after
+compiling for a long time, and Spark falls back to the interpreted plan:
+executing r-hlh on the golden patients took 100 s with it, 36 s without
+(per-expression code generation stays on).
 """
 
 

@@ -37,7 +37,7 @@ from trialkit.record import PatientRecord, record_from_bundle
 
 GOLDEN = Path(__file__).parents[1] / "protocol" / "golden"
 
-ENGINES = ("duckdb", "postgres")
+ENGINES = ("duckdb", "postgres", "spark")
 """The engines the golden agreement runs on (names of :data:`sql.engines.ENGINE_NAMES`)."""
 
 NOT_COMPILED: dict[str, set[str]] = {

@@ -31,7 +31,7 @@ from trialkit.eligibility.sql.build import (
     timestamp_of,
 )
 from trialkit.eligibility.sql.exact import converted, smallest
-from trialkit.eligibility.sql.score_inputs import kinds, window_rows
+from trialkit.eligibility.sql.score_inputs import at_one_time, last_of_kind
 from trialkit.errors import UnitError
 from trialkit.scores import sofa as source
 from trialkit.units import conversion
@@ -54,24 +54,12 @@ def estimated_map(build: Build, limits: Sequence[float]) -> str:
     One column ``points_<i>`` per MAP limit (pSOFA's limit depends on the age band).
     """
     keys = {"systolic": "vital.systolic_bp", "diastolic": "vital.diastolic_bp"}
-    rows = window_rows(build, list(keys.values()), source.LOOKBACK)
-    tagged = exp.select("*", kinds(keys).as_("kind", copy=False)).from_(
-        rows.subquery("rows", copy=False), copy=False
-    )
-    last = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[col("person_id"), col("time"), col("kind")],
-        order=exp.Order(expressions=[exp.Ordered(this=col("row_id"), desc=True)]),
-    )
-    ranked = exp.select("*", last.as_("rn", copy=False)).from_(
-        tagged.subquery("tagged", copy=False), copy=False
-    )
     mmhg = {
         name: exp.Max(
             this=case(
                 [
                     (
-                        and_(col("kind").eq(exp.Literal.string(name)), col("rn").eq(1)),
+                        last_of_kind(name),
                         converted(key, col("value"), col("unit"), "mm[Hg]"),
                     )
                 ]
@@ -79,11 +67,7 @@ def estimated_map(build: Build, limits: Sequence[float]) -> str:
         ).as_(name, copy=False)
         for name, key in keys.items()
     }
-    pairs = (
-        exp.select(col("person_id"), col("time"), *mmhg.values())
-        .from_(ranked.subquery("ranked", copy=False), copy=False)
-        .group_by(col("person_id"), col("time"), copy=False)
-    )
+    pairs = at_one_time(build, keys, source.LOOKBACK, list(mmhg.values()))
     estimate = exp.Round(
         this=exp.Div(
             this=exp.paren(

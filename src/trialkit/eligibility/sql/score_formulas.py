@@ -39,7 +39,13 @@ from trialkit.eligibility.sql.build import (
 )
 from trialkit.eligibility.sql.exact import converted
 from trialkit.eligibility.sql.measure import latest_measurement
-from trialkit.eligibility.sql.score_inputs import age_years, days, kinds, reached, window_rows
+from trialkit.eligibility.sql.score_inputs import (
+    age_years,
+    at_one_time,
+    days,
+    last_of_kind,
+    reached,
+)
 from trialkit.protocol.criteria import Score
 from trialkit.scores import performance, qtc, renal
 
@@ -118,25 +124,12 @@ def qtc_fridericia(node: Score, build: Build, path: str) -> Range:
         "reported": "ecg.qtc_fridericia",
     }
     targets = {"qt": "ms", "rr": "ms", "hr": "/min", "reported": "ms"}
-    rows = window_rows(build, list(keys.values()), qtc.ECG_LOOKBACK)
-    kind = kinds(keys)
-    tagged = exp.select("*", kind.as_("kind", copy=False)).from_(
-        rows.subquery("rows", copy=False), copy=False
-    )
-    last = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[col("person_id"), col("time"), col("kind")],
-        order=exp.Order(expressions=[exp.Ordered(this=col("row_id"), desc=True)]),
-    )
-    ranked = exp.select("*", last.as_("rn", copy=False)).from_(
-        tagged.subquery("tagged", copy=False), copy=False
-    )
     value = {
         name: exp.Max(
             this=case(
                 [
                     (
-                        and_(col("kind").eq(exp.Literal.string(name)), col("rn").eq(1)),
+                        last_of_kind(name),
                         converted(keys[name], col("value"), col("unit"), targets[name]),
                     )
                 ]
@@ -144,11 +137,7 @@ def qtc_fridericia(node: Score, build: Build, path: str) -> Range:
         ).as_(name, copy=False)
         for name in keys
     }
-    ecgs = (
-        exp.select(col("person_id"), col("time"), *value.values())
-        .from_(ranked.subquery("ranked", copy=False), copy=False)
-        .group_by(col("person_id"), col("time"), copy=False)
-    )
+    ecgs = at_one_time(build, keys, qtc.ECG_LOOKBACK, list(value.values()))
     third = number(1.0 / 3.0)
     computed = case(
         [

@@ -38,10 +38,12 @@ from trialkit.eligibility.sql.events import diagnosis_cte
 
 __all__ = [
     "age_years",
+    "at_one_time",
     "days",
     "finding",
     "high_of",
     "kinds",
+    "last_of_kind",
     "low_of",
     "reached",
     "total",
@@ -143,3 +145,38 @@ def kinds(names: dict[str, str]) -> exp.Expr:
             for name, key in names.items()
         ]
     )
+
+
+def at_one_time(
+    build: Build, keys: dict[str, str], lookback: timedelta, columns: Sequence[exp.Expr]
+) -> exp.Select:
+    """Per person and time: ``columns`` aggregated over the inputs ``keys`` measured then.
+
+    The window rows of the concepts in ``keys`` (name → concept key) carry
+    ``kind`` (the name, :func:`kinds`) and ``rn`` (1 on the last row of a kind
+    at a time, by row id), so that ``columns`` can pick each input measured
+    together (a blood pressure, an ECG, a Glasgow score) with
+    :func:`last_of_kind`.
+    """
+    rows = window_rows(build, list(keys.values()), lookback)
+    tagged = exp.select("*", kinds(keys).as_("kind", copy=False)).from_(
+        rows.subquery("rows", copy=False), copy=False
+    )
+    last = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[col("person_id"), col("time"), col("kind")],
+        order=exp.Order(expressions=[exp.Ordered(this=col("row_id"), desc=True)]),
+    )
+    ranked = exp.select("*", last.as_("rn", copy=False)).from_(
+        tagged.subquery("tagged", copy=False), copy=False
+    )
+    return (
+        exp.select(col("person_id"), col("time"), *columns)
+        .from_(ranked.subquery("ranked", copy=False), copy=False)
+        .group_by(col("person_id"), col("time"), copy=False)
+    )
+
+
+def last_of_kind(name: str) -> exp.Expr:
+    """In :func:`at_one_time`'s ``columns``: the row is the last of input ``name`` at its time."""
+    return and_(col("kind").eq(exp.Literal.string(name)), col("rn").eq(1))

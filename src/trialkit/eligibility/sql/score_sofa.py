@@ -40,7 +40,12 @@ from trialkit.eligibility.sql.build import (
 )
 from trialkit.eligibility.sql.exact import holds_in_unit
 from trialkit.eligibility.sql.score_circulation import estimated_map, infusions
-from trialkit.eligibility.sql.score_inputs import kinds, reached, total, window_rows
+from trialkit.eligibility.sql.score_inputs import (
+    at_one_time,
+    reached,
+    total,
+    window_rows,
+)
 from trialkit.eligibility.sql.score_oxygenation import oxygenation
 from trialkit.protocol.criteria import Score
 from trialkit.scores import psofa as paediatric
@@ -135,18 +140,6 @@ def _gcs_triples(build: Build) -> str:
         "verbal": "assessment.gcs_verbal",
         "motor": "assessment.gcs_motor",
     }
-    rows = window_rows(build, list(keys.values()), source.LOOKBACK)
-    tagged = exp.select("*", kinds(keys).as_("kind", copy=False)).from_(
-        rows.subquery("rows", copy=False), copy=False
-    )
-    last = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[col("person_id"), col("time"), col("kind")],
-        order=exp.Order(expressions=[exp.Ordered(this=col("row_id"), desc=True)]),
-    )
-    ranked = exp.select("*", last.as_("rn", copy=False)).from_(
-        tagged.subquery("tagged", copy=False), copy=False
-    )
     # every eye score of a time pairs with that time's last verbal and motor scores; the
     # lowest eye gives the lowest sum, hence the most points
     parts = {
@@ -165,11 +158,7 @@ def _gcs_triples(build: Build) -> str:
         ).as_(name, copy=False)
         for name in keys
     }
-    sets = (
-        exp.select(col("person_id"), col("time"), *parts.values())
-        .from_(ranked.subquery("ranked", copy=False), copy=False)
-        .group_by(col("person_id"), col("time"), copy=False)
-    )
+    sets = at_one_time(build, keys, source.LOOKBACK, list(parts.values()))
     summed = total([col(name) for name in keys])
     bands = [
         (

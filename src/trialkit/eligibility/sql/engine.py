@@ -18,7 +18,18 @@ from typing import Any, Protocol, runtime_checkable
 import duckdb
 from sqlglot import exp
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "Rows", "as_engine", "plain"]
+from trialkit.eligibility.sql.dialects import render
+
+__all__ = [
+    "ENGINES",
+    "DuckDBEngine",
+    "Engine",
+    "Rows",
+    "as_engine",
+    "drop_table",
+    "plain",
+    "temporary_table",
+]
 
 ENGINES: tuple[str, ...] = ("duckdb", "spark", "postgres")
 """Engine names, which are also their sqlglot dialects."""
@@ -65,23 +76,31 @@ class DuckDBEngine:
         self.con = con
 
     def query(self, select: exp.Expr) -> Rows:
-        cursor = self.con.execute(select.sql(dialect="duckdb", identify=True))
+        cursor = self.con.execute(render(select, "duckdb"))
         names = [str(d[0]) for d in cursor.description]
         rows = [tuple(plain(v) for v in row) for row in cursor.fetchall()]
         return names, rows
 
     def materialize(self, name: str, select: exp.Expr) -> None:
-        create = exp.Create(
-            this=exp.to_table(name),
-            kind="TABLE",
-            expression=select,
-            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-        )
-        self.con.execute(create.sql(dialect="duckdb", identify=True))
+        self.con.execute(render(temporary_table(name, select), "duckdb"))
 
     def drop(self, name: str) -> None:
-        drop = exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True)
-        self.con.execute(drop.sql(dialect="duckdb", identify=True))
+        self.con.execute(render(drop_table(name), "duckdb"))
+
+
+def temporary_table(name: str, select: exp.Expr) -> exp.Create:
+    """``CREATE TEMPORARY TABLE name AS select`` (the SQL engines' :meth:`Engine.materialize`)."""
+    return exp.Create(
+        this=exp.to_table(name),
+        kind="TABLE",
+        expression=select,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+
+
+def drop_table(name: str) -> exp.Drop:
+    """``DROP TABLE IF EXISTS name``."""
+    return exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True)
 
 
 def as_engine(target: Engine | duckdb.DuckDBPyConnection) -> Engine:

@@ -30,7 +30,7 @@ import duckdb
 from sqlglot import exp
 
 from trialkit.eligibility.sql.dialects import render
-from trialkit.eligibility.sql.engine import Rows, plain
+from trialkit.eligibility.sql.engine import Rows, drop_table, plain, temporary_table
 from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop.load import load_folder
 from trialkit.omop.model import Table
@@ -162,17 +162,10 @@ class PostgresEngine:
         return names, rows
 
     def materialize(self, name: str, select: exp.Expr) -> None:
-        create = exp.Create(
-            this=exp.to_table(name),
-            kind="TABLE",
-            expression=select,
-            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-        )
-        self.connection.execute(render(create, "postgres"))
+        self.connection.execute(render(temporary_table(name, select), "postgres"))
 
     def drop(self, name: str) -> None:
-        drop = exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True)
-        self.connection.execute(drop.sql(dialect="postgres", identify=True))
+        self.connection.execute(render(drop_table(name), "postgres"))
 
     # Lifetime -----------------------------------------------------------------------------
 

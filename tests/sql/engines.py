@@ -12,6 +12,8 @@ never pass by skipping an engine): then it fails.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -50,3 +52,20 @@ def engine_of(name: str, con: duckdb.DuckDBPyConnection, spark: Any = None) -> E
 
         return SparkEngine.from_duckdb(con, spark)
     raise ValueError(name)
+
+
+@contextmanager
+def engine_for(request: pytest.FixtureRequest, con: duckdb.DuckDBPyConnection) -> Iterator[Engine]:
+    """The engine ``request.param`` names over ``con``'s tables, for a parametrized fixture.
+
+    The Spark session is only started for Spark; engines holding a copy
+    (PostgreSQL, Spark) free it on exit.
+    """
+    spark = request.getfixturevalue("spark") if request.param == "spark" else None
+    on = engine_of(request.param, con, spark)
+    try:
+        yield on
+    finally:
+        close = getattr(on, "close", None)
+        if close is not None:
+            close()

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sql.engines import engine_of
+from sql.engines import engine_for
 from sql.population import database
 from trialkit.eligibility import Screening, screen
 from trialkit.eligibility.sql import (
@@ -90,12 +90,8 @@ def engine(
     request: pytest.FixtureRequest, golden_db: duckdb.DuckDBPyConnection
 ) -> Iterator[Engine]:
     """The golden database on one engine (the Spark session is only started for Spark)."""
-    spark = request.getfixturevalue("spark") if request.param == "spark" else None
-    on = engine_of(request.param, golden_db, spark)
-    yield on
-    close = getattr(on, "close", None)  # engines holding a copy (PostgreSQL, Spark) free it
-    if close is not None:
-        close()
+    with engine_for(request, golden_db) as on:
+        yield on
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from datetime import time as clock
 import duckdb
 import pytest
 
-from sql.engines import ENGINE_NAMES, engine_of
+from sql.engines import ENGINE_NAMES, engine_for
 from sql.synthetic import TRUTH_CODES, Evaluated, PendingEvaluation
 from trialkit.eligibility import Context, Truth, Verdict, screen
 from trialkit.eligibility.sql import Attrition, Engine, Prescreening, attrition_of, prescreen
@@ -101,12 +101,8 @@ def engine(
     request: pytest.FixtureRequest, synthetic_db: duckdb.DuckDBPyConnection
 ) -> Iterator[Engine]:
     """The population on one engine (the Spark session is only started for Spark)."""
-    spark = request.getfixturevalue("spark") if request.param == "spark" else None
-    on = engine_of(request.param, synthetic_db, spark)
-    yield on
-    close = getattr(on, "close", None)  # engines holding a copy (PostgreSQL, Spark) free it
-    if close is not None:
-        close()
+    with engine_for(request, synthetic_db) as on:
+        yield on
 
 
 @pytest.fixture(scope="module")

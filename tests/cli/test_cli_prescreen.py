@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from json_shape import json_keys
 from sql.engines import postgres_url, unavailable
 from trialkit.cli import run
 from trialkit.cli.common import console
@@ -226,18 +227,6 @@ def test_all_protocols_go_to_one_parquet_file_each(
         con.close()
 
 
-def _keys(value: object, prefix: str = "") -> set[str]:
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found.add(f"{prefix}{key}")
-            found |= _keys(item, f"{prefix}{key}.")
-    elif isinstance(value, list):
-        for item in value:
-            found |= _keys(item, prefix)
-    return found
-
-
 def test_docs_prescreen_md_describes_the_real_output(
     parquet_all: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -248,7 +237,7 @@ def test_docs_prescreen_md_describes_the_real_output(
     real = dict(summary)
     # The real run finds no unknown concept; the documented entry's shape is checked below.
     assert real["concept_check"]["unknown"] == []
-    real_keys = _keys(real) | {
+    real_keys = json_keys(real) | {
         "concept_check.unknown.table",
         "concept_check.unknown.column",
         "concept_check.unknown.rows",
@@ -258,7 +247,7 @@ def test_docs_prescreen_md_describes_the_real_output(
         "concept_check.unknown.first.key",
         "concept_check.unknown.first.row_id",
     }
-    assert _keys(documented) == real_keys
+    assert json_keys(documented) == real_keys
     assert documented["schema"] == SUMMARY_SCHEMA and documented["file_schema"] == FILE_SCHEMA
     assert f"`{FILE_SCHEMA}`" in text and f"`{SUMMARY_SCHEMA}`" in text
     for key in {k.split(".")[-1] for k in real_keys}:

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from json_shape import json_keys
 from trialkit.design.protocol_check import check_design
 from trialkit.eligibility import Truth, screen
 from trialkit.eligibility.export import SCHEMA, screening_json
@@ -47,18 +48,6 @@ def test_the_worked_example_loads_passes_its_checks_and_screens_as_documented() 
     )
 
 
-def _keys(value: object, prefix: str = "") -> set[str]:
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found.add(f"{prefix}{key}")
-            found |= _keys(item, f"{prefix}{key}.")
-    elif isinstance(value, list):
-        for item in value:
-            found |= _keys(item, prefix)
-    return found
-
-
 def test_the_documented_screen_json_has_the_shape_of_the_real_output() -> None:
     text = (DOCS / "screen-json.md").read_text(encoding="utf-8")
     documented = json.loads(re.findall(r"```json\n(.*?)```", text, re.S)[0])
@@ -69,5 +58,5 @@ def test_the_documented_screen_json_has_the_shape_of_the_real_output() -> None:
     real = screening_json(
         screen(protocol, record_from_bundle(b.build()), datetime(2025, 6, 15, 12))
     )
-    assert _keys(real) <= _keys(documented), _keys(real) - _keys(documented)
+    assert json_keys(real) <= json_keys(documented), json_keys(real) - json_keys(documented)
     assert set(real) == set(documented)

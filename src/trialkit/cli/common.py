@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialkit.errors import TrialkitInputError
 from trialkit.record import PatientRecord
@@ -51,3 +52,16 @@ def latest_entry_time(record: PatientRecord) -> datetime:
 def print_json(data: Any) -> None:
     """Stable JSON on stdout (sorted keys are not used: the documented order is kept)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def progress_bar(errors: Console, *, shown: bool) -> Progress:
+    """The commands' progress display on ``errors`` (stderr): steps, bar, count, time; transient."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        disable=not shown,
+        transient=True,
+    )

@@ -23,12 +23,12 @@ import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 from sqlglot import exp
 
 from trialkit.cli import app
-from trialkit.cli.common import console, parse_time, print_json
+from trialkit.cli.common import console, parse_time, print_json, progress_bar
 from trialkit.cli.protocol import resolve
 from trialkit.eligibility.logic import Truth
 from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Prescreening, prescreen
@@ -164,15 +164,7 @@ def prescreen_command(
 
 @contextmanager
 def _progress(errors: Console, quiet: bool) -> Iterator[Progress]:
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        disable=quiet or not errors.is_terminal,
-        transient=True,
-    ) as bar:
+    with progress_bar(errors, shown=not quiet and errors.is_terminal) as bar:
         yield bar
 
 

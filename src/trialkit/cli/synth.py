@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from trialkit.cli import app
-from trialkit.cli.common import console
+from trialkit.cli.common import console, progress_bar
 from trialkit.errors import TrialkitInputError
 from trialkit.synth import EXTRACTED, generate_omop
 from trialkit.synth.generate import CHUNK_PERSONS
@@ -62,15 +61,7 @@ def omop_command(
     when = _extract_time(extracted)
     errors = Console(stderr=True, highlight=False)
     shown = persons > CHUNK_PERSONS
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        disable=not shown,
-        transient=True,
-    ) as bar:
+    with progress_bar(errors, shown=shown) as bar:
         people = bar.add_task("persons", total=persons)
         tables = bar.add_task("tables", total=None, visible=False)
 

@@ -33,6 +33,7 @@ from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
     "PERSON",
+    "Bound",
     "Build",
     "EvidenceColumn",
     "NotCompiledError",
@@ -76,6 +77,15 @@ class EvidenceColumn:
     field: str
 
 
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A value bound by :meth:`Build.bind`: its column name, its expression, its layer (1, 2, ...)."""
+
+    name: str
+    value: exp.Expr
+    depth: int
+
+
 @dataclass
 class Build:
     """One compilation: the index time, the CTEs registered so far, the evidence columns."""
@@ -85,7 +95,10 @@ class Build:
     evidence: list[tuple[EvidenceColumn, exp.Expr]] = field(default_factory=list)
     criterion: str = ""
     used: list[str] = field(default_factory=list)
+    bound: list[Bound] = field(default_factory=list)
+    """The current criterion's named intermediate values (:meth:`bind`), in order."""
     _shared: dict[str, str] = field(default_factory=dict)
+    _binds: int = 0
 
     @property
     def day(self) -> exp.Expr:
@@ -117,6 +130,27 @@ class Build:
         if join and name not in self.used:
             self.used.append(name)
         return name
+
+    def bind(self, value: exp.Expr) -> exp.Expr:
+        """``value`` computed once per row of the current criterion; returns a reference to it.
+
+        A value used more than once (an ``at_least`` item counted as TRUE and as
+        possible, an age band's comparison in every band after it) would
+        otherwise be repeated in the SQL text and evaluated again at each use,
+        so that nesting makes the expression grow exponentially (HLH-2004's
+        "5 of 8" with "2 of 3" cytopenias by age band was 31 kB). A bound
+        value is a column of an inner SELECT of the criterion's CTE
+        (:func:`~trialkit.eligibility.sql.compiler.compile_criteria`); a
+        column or a constant is returned as it is.
+        """
+        if isinstance(value, exp.Column | exp.Literal | exp.Boolean | exp.Null):
+            return value
+        self._binds += 1
+        name = f"_v{self._binds}"
+        names = {c.name for c in value.find_all(exp.Column) if not c.table}
+        depth = 1 + max((b.depth for b in self.bound if b.name in names), default=0)
+        self.bound.append(Bound(name, value, depth))
+        return exp.column(name)
 
     def mark(self) -> tuple[int, int]:
         """A point to :meth:`rollback` to (the CTEs and evidence registered so far)."""

@@ -192,6 +192,37 @@ def _joined(names: list[str], selected: list[exp.Expr]) -> exp.Select:
     return query
 
 
+def _criterion_query(build: Build, selected: list[exp.Expr]) -> exp.Select:
+    """``person_id`` and ``selected`` over the persons joined to the criterion's leaves.
+
+    Without bound values (:meth:`Build.bind`) one SELECT; with them, layers:
+    the innermost SELECT names each leaf column the criterion reads
+    (``"measure_7__value"``), each next one adds the values bound on the
+    previous ones, and the outermost computes ``selected`` from them, so
+    that a value used many times is computed once per person.
+    """
+    if not build.bound:
+        return _joined(build.used, [col("person_id", PERSON), *selected])
+    sources = {PERSON, *build.used}
+    names: dict[tuple[str, str], str] = {}
+
+    def unqualified(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and node.table in sources:
+            name = names.setdefault((node.table, node.name), f"{node.table}__{node.name}")
+            return exp.column(_quoted(name))
+        return node
+
+    bound = [(b.name, b.value.transform(unqualified), b.depth) for b in build.bound]
+    outputs = [e.transform(unqualified) for e in selected]
+    columns = [col(n, t).as_(_quoted(alias), copy=False) for (t, n), alias in names.items()]
+    layer = _joined(build.used, [col("person_id", PERSON), *columns])
+    depths = max(depth for _, _, depth in bound)
+    for level in range(1, depths + 1):
+        values = [v.as_(name, copy=False) for name, v, depth in bound if depth == level]
+        layer = exp.select("*", *values).from_(layer.subquery(f"layer_{level}", copy=False))
+    return exp.select(col("person_id"), *outputs).from_(layer.subquery("bound", copy=False))
+
+
 def compile_protocol(
     protocol: Protocol,
     index: datetime | exp.Expr | None = None,
@@ -228,7 +259,7 @@ def compile_criteria(
             raise NotCompiledError(
                 f"{name}: criterion id {criterion.id!r} is not a free column name"
             )
-        build.criterion, build.used = criterion.id, []
+        build.criterion, build.used, build.bound = criterion.id, [], []
         mark = build.mark()
         try:
             truth = compile_node(criterion.rule, build)
@@ -240,9 +271,9 @@ def compile_criteria(
             continue
         cte = f"criterion_{len(ctes) + 1}"
         evidence = build.evidence[mark[1] :]
-        selected = [col("person_id", PERSON), truth.as_("truth", copy=False)]
+        selected = [truth.as_("truth", copy=False)]
         selected += [e.as_(_quoted(c.name), copy=False) for c, e in evidence]
-        ctes.append((cte, _joined(build.used, selected)))
+        ctes.append((cte, _criterion_query(build, selected)))
         outputs.append(col("truth", cte).as_(_quoted(criterion.id), copy=False))
         outputs += [exp.column(_quoted(c.name), table=cte) for c, _ in evidence]
         kinds[criterion.id] = criterion.kind

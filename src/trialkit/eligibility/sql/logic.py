@@ -58,15 +58,24 @@ def _sum(items: list[exp.Expr]) -> exp.Expr:
 
 def compile_at_least(node: AtLeast, build: Build, path: str, walk: Walk) -> exp.Expr:
     """TRUE with k TRUE children; FALSE when fewer than k are TRUE or NULL; else NULL."""
-    return at_least_expression(node.at_least, _children(node.of, build, path, walk))
+    items = _children(node.of, build, path, walk)
+    return at_least_expression(node.at_least, items, bind=build.bind)
 
 
-def at_least_expression(count: int, items: list[exp.Expr]) -> exp.Expr:
-    """At least ``count`` of ``items`` TRUE, in Kleene logic (:func:`~trialkit.eligibility.logic.at_least`)."""
+def at_least_expression(
+    count: int, items: list[exp.Expr], *, bind: Callable[[exp.Expr], exp.Expr] | None = None
+) -> exp.Expr:
+    """At least ``count`` of ``items`` TRUE, in Kleene logic (:func:`~trialkit.eligibility.logic.at_least`).
+
+    Each item is used twice (counted as TRUE and as possible): ``bind``
+    (:meth:`Build.bind`) computes it once.
+    """
     if count == 1:
         return or_(*items)
     if count == len(items):
         return and_(*items)
+    if bind is not None:
+        items = [bind(item) for item in items]
     k = exp.Literal.number(count)
     true = _sum([flag(item) for item in items])
     possible = _sum([flag(exp.func("COALESCE", item.copy(), exp.true())) for item in items])

@@ -82,12 +82,12 @@ def compile_measure(node: Measure, build: Build, path: str) -> exp.Expr:
     build.explain(path, "measure", [("value", value), ("unit", unit), ("time", time)])
     if node.uln is not None:
         build.explain(path, "measure", [("range_high", col("range_high", name))])
-        return _uln(node, name)
+        return _uln(node, name, build)
     assert node.unit is not None
     if node.value is not None:
         return _compare(node, value, unit, node.value)
     assert node.by_age is not None
-    return _by_age(node, node.by_age, name)
+    return _by_age(node, node.by_age, name, build)
 
 
 def _compare(node: Measure, value: exp.Expr, unit: exp.Expr, limit: float) -> exp.Expr:
@@ -102,8 +102,12 @@ def _known(condition: exp.Expr) -> exp.Expr:
     return exp.func("COALESCE", condition, exp.false())
 
 
-def _by_age(node: Measure, bands: list[AgeBand], name: str) -> exp.Expr:
-    """Bands tried in order, as ``_band_values``: every band that may apply, up to a decisive one."""
+def _by_age(node: Measure, bands: list[AgeBand], name: str, build: Build) -> exp.Expr:
+    """Bands tried in order, as ``_band_values``: every band that may apply, up to a decisive one.
+
+    A band's fit and comparison are used again by every later band and by the
+    result: each is bound once (:meth:`Build.bind`).
+    """
     birth, sex = col("birth_date", PERSON), col("sex", PERSON)
     value, unit, time = col("value", name), col("unit", name), col("time", name)
     stopped: list[exp.Expr] = []
@@ -123,11 +127,12 @@ def _by_age(node: Measure, bands: list[AgeBand], name: str) -> exp.Expr:
             fits.append(_known(or_(birth.copy().is_(exp.null()), younger)))
             decisive.append(not_(birth.copy().is_(exp.null())))
         candidate = and_(*fits, *[not_(s) for s in stopped]) if fits or stopped else exp.true()
-        verdict = _compare(node, value, unit, band.value)
+        candidate = build.bind(candidate)
+        verdict = build.bind(_compare(node, value, unit, band.value))
         any_true.append(_known(and_(candidate, verdict)))
         any_false.append(_known(and_(candidate.copy(), not_(verdict.copy()))))
         stopped.append(and_(candidate.copy(), *decisive) if decisive else candidate.copy())
-    yes, no = or_(*any_true), or_(*any_false)
+    yes, no = build.bind(or_(*any_true)), build.bind(or_(*any_false))
     return case(
         [
             (and_(yes, no), exp.null()),
@@ -137,7 +142,7 @@ def _by_age(node: Measure, bands: list[AgeBand], name: str) -> exp.Expr:
     )
 
 
-def _uln(node: Measure, name: str) -> exp.Expr:
+def _uln(node: Measure, name: str, build: Build) -> exp.Expr:
     assert node.uln is not None
     value, unit, high = col("value", name), col("unit", name), col("range_high", name)
     return case(
@@ -145,7 +150,7 @@ def _uln(node: Measure, name: str) -> exp.Expr:
             (not_(high.is_(exp.null())), _laboratory(node, value, unit, high)),
             (value.copy().is_(exp.null()), exp.null()),
         ],
-        _table(node, name),
+        _table(node, name, build),
     )
 
 
@@ -180,8 +185,11 @@ def _reached(birth: exp.Expr, day: exp.Expr, bound: str) -> exp.Expr:
     return exp.LTE(this=birth.copy(), expression=cast(minus(day, bound), "DATE"))
 
 
-def _table(node: Measure, name: str) -> exp.Expr:
-    """The cited ULN for the age on the day of the sample and the sex (``_uln``'s fallback)."""
+def _table(node: Measure, name: str, build: Build) -> exp.Expr:
+    """The cited ULN for the age on the day of the sample and the sex (``_uln``'s fallback).
+
+    Each sex's verdict is used twice when the sex is unknown: bound once.
+    """
     rows = reference_intervals().bands(node.measure)
     if not rows:
         return exp.null()
@@ -197,7 +205,7 @@ def _table(node: Measure, name: str) -> exp.Expr:
             for r in rows
             if r.sex in ("both", who)
         ]
-        by_sex[who] = case(whens)
+        by_sex[who] = build.bind(case(whens))
     male, female = by_sex["male"], by_sex["female"]
     return case(
         [

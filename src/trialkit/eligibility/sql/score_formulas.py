@@ -82,6 +82,7 @@ def schwartz_bedside(node: Score, build: Build, path: str) -> Range:
         expression=creatinine,
     )
     egfr = _born(build, egfr)
+    egfr = build.bind(egfr)
     build.explain(path, "score", [("value", egfr.copy())])
     return _both(egfr)
 
@@ -111,6 +112,7 @@ def cockcroft_gault(node: Score, build: Build, path: str) -> Range:
         ]
     )
     value = _born(build, value)
+    value = build.bind(value)
     build.explain(path, "score", [("value", value.copy())])
     return _both(value)
 
@@ -217,6 +219,7 @@ def performance_status(node: Score, build: Build, path: str) -> Range:
             number(100),
         )
         low, high = _born(build, low), _born(build, high)
+        low, high = build.bind(low), build.bind(high)
         build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
         return low, high
     # The scores adapter: the CIBMTR scale when recorded, else the other; without a
@@ -237,5 +240,6 @@ def performance_status(node: Score, build: Build, path: str) -> Range:
         karnofsky.copy(),
     )
     value = _born(build, cast(value, "DOUBLE"))
+    value = build.bind(value)
     build.explain(path, "score", [("value", value.copy())])
     return _both(value)

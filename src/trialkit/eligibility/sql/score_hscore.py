@@ -199,5 +199,6 @@ def hscore(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
         )
     low = total([p[0] for p in parts])
     high = total([p[1] for p in parts])
+    low, high = build.bind(low), build.bind(high)
     build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
     return low, high

@@ -218,6 +218,7 @@ def sofa(node: Score, build: Build, path: str) -> Range:
     ]
     low = total([i[0] for i in items])
     high = total([i[1] for i in items])
+    low, high = build.bind(low), build.bind(high)
     build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
     return low, high
 
@@ -289,5 +290,6 @@ def psofa(node: Score, build: Build, path: str) -> Range:
     unknown_age = or_(birth.is_(exp.null()), exp.LT(this=day.copy(), expression=birth.copy()))
     low = case([(unknown_age, exp.null())], total([i[0] for i in items]))
     high = case([(unknown_age.copy(), exp.null())], total([i[1] for i in items]))
+    low, high = build.bind(low), build.bind(high)
     build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
     return low, high

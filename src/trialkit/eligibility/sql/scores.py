@@ -51,6 +51,9 @@ def compile_score(node: Score, build: Build, path: str) -> exp.Expr:
             f"score node {node.score!r} ({node.op} {node.value:g}) is not compiled to SQL yet"
         )
     low, high = make(node, build, path)
+    same = low == high
+    low = build.bind(low)
+    high = low.copy() if same else build.bind(high)
     op = _OPS[node.op]
     low_holds = op(this=low, expression=number(node.value))
     high_holds = op(this=high, expression=number(node.value))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+import duckdb
 import pytest
 import sqlglot
 from hypothesis import given
@@ -13,13 +14,16 @@ from pydantic import TypeAdapter
 
 from sql.population import database
 from trialkit.eligibility import Truth
+from trialkit.eligibility.evaluate import Context, evaluate
 from trialkit.eligibility.sql import (
     NotCompiledError,
     attrition,
     attrition_of,
     compile_criteria,
     compile_protocol,
+    prescreen,
     run,
+    screening,
 )
 from trialkit.eligibility.sql.exact import converter, smallest
 from trialkit.eligibility.sql.scores import SCORES
@@ -163,3 +167,48 @@ def test_attrition_counts_each_person_at_the_first_criterion_that_excludes_them(
         {"I1": Truth.UNKNOWN, "E1": Truth.UNKNOWN},
     ]
     assert attrition_of(compiled.kinds, statuses) == table
+
+
+def _nested_at_least(depth: int) -> dict[str, object]:
+    rule: dict[str, object] = {"age": ">=", "value": 18, "unit": "a"}
+    for level in range(depth):
+        other = {"sex": "male" if level % 2 else "female"}
+        rule = {"at_least": 2, "of": [rule, other, {"age": "<", "value": 80, "unit": "a"}]}
+    return rule
+
+
+def test_a_nested_at_least_grows_linearly_not_exponentially() -> None:
+    # Each at_least item is used twice (as TRUE and as possible): bound once, the
+    # SQL grows by a constant per level instead of doubling (Build.bind).
+    sizes = [
+        len(compile_criteria([_criterion(_nested_at_least(d))], AT).sql("duckdb"))
+        for d in (4, 8, 12)
+    ]
+    assert sizes[2] - sizes[1] < 1.5 * (sizes[1] - sizes[0]), sizes
+    assert sizes[2] < 20_000, sizes
+
+
+def test_a_nested_at_least_agrees_with_the_evaluator() -> None:
+    people = [
+        _person(date(1990, 1, 1), Sex.FEMALE),
+        _person(date(1930, 1, 1), Sex.MALE),
+        _person(None, Sex.MALE),
+        _person(date(2015, 1, 1), Sex.OTHER),
+    ]
+    criterion = _criterion(_nested_at_least(5))
+    rows = run(database(people), compile_criteria([criterion], AT))
+    expected = [evaluate(criterion.rule, Context(p, AT)).truth for p in people]
+    assert [r.criteria["C"] for r in rows] == expected
+
+
+def test_screening_holds_the_rows_in_the_engine_until_the_block_ends() -> None:
+    people = [_person(date(2000, 1, 1), Sex.FEMALE), _person(None, Sex.MALE)]
+    con = database(people)
+    protocol = builtin_protocol("rux-hlh-salvage")
+    with screening(con, protocol, AT) as held:
+        (count,) = con.execute(f"SELECT count(*) FROM {held.table.name}").fetchone() or (0,)
+        name = held.table.name
+    assert count == len(people)
+    assert held.attrition == prescreen(con, protocol, AT).attrition
+    with pytest.raises(duckdb.CatalogException):
+        con.execute(f"SELECT * FROM {name}")

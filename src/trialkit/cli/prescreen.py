@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from operator import itemgetter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,8 +29,7 @@ from sqlglot import exp
 from trialkit.cli import app
 from trialkit.cli.common import console, parse_time, print_json, progress_bar
 from trialkit.cli.protocol import resolve
-from trialkit.eligibility.logic import Truth
-from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Prescreening, prescreen
+from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Held, screening
 from trialkit.eligibility.sql.compiler import VERDICT
 from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop import connect, load_folder
@@ -51,7 +49,6 @@ _FIRST = ("person_id", "protocol", "index_time", VERDICT)
 _FORMATS = {".csv": "CSV", ".parquet": "PARQUET"}
 _DATABASE_SUFFIXES = (".duckdb", ".db")
 _URL_PREFIXES = ("postgresql://", "postgres://")
-_BOOL = {Truth.TRUE: True, Truth.FALSE: False, Truth.UNKNOWN: None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +56,7 @@ class Written:
     """One protocol's pre-screening and the file its rows went to."""
 
     protocol: Protocol
-    result: Prescreening
+    result: Held
     file: Path
 
 
@@ -144,10 +141,10 @@ def prescreen_command(
         steps = bar.add_task("protocols", total=len(protocols))
         for item, file in zip(protocols, files, strict=True):
             bar.update(steps, description=f"{item.id}: compiling and running")
-            result = prescreen(engine, item, when)
-            bar.update(steps, description=f"{item.id}: writing {file.name}")
-            _write(result, item, file)
-            written.append(Written(item, result, file))
+            with screening(engine, item, when) as held:
+                bar.update(steps, description=f"{item.id}: writing {file.name}")
+                _write(engine, held, item, file)
+            written.append(Written(item, held, file))
             bar.advance(steps)
     for unknown in concepts.unknown:
         errors.print(
@@ -294,7 +291,7 @@ def _outputs(out: Path, protocols: tuple[Protocol, ...], *, several: bool) -> li
     return [out.with_name(f"{out.stem}.{p.id}{out.suffix}") for p in protocols]
 
 
-def _types(result: Prescreening) -> dict[str, exp.DataType]:
+def _types(held: Held) -> dict[str, exp.DataType]:
     """The SQL type of every output column, as DuckDB types the compiled query over the CDM DDL.
 
     The same for every engine: the file's types come from the query, not
@@ -303,46 +300,37 @@ def _types(result: Prescreening) -> dict[str, exp.DataType]:
     con = connect()
     try:
         # A relation is bound, not run: its types cost no scan of the (empty) tables.
-        relation = con.sql(result.compiled.sql("duckdb"))
+        relation = con.sql(held.compiled.sql("duckdb"))
         described = zip(relation.columns, relation.types, strict=True)
         return {name: exp.DataType.build(str(kind), dialect="duckdb") for name, kind in described}
     finally:
         con.close()
 
 
-def _columns(result: Prescreening, types: dict[str, exp.DataType]) -> list[str]:
+def _columns(held: Held, types: dict[str, exp.DataType]) -> list[str]:
     """Criteria and evidence columns in the query's order (each criterion then its evidence)."""
-    evidence = {c.name for c in result.compiled.evidence}
-    return [name for name in types if name in evidence or name in result.compiled.kinds]
+    evidence = {c.name for c in held.compiled.evidence}
+    return [name for name in types if name in evidence or name in held.compiled.kinds]
 
 
-def _write(result: Prescreening, protocol: Protocol, file: Path) -> None:
-    """The rows as ``trialkit.prescreen/1`` (``docs/prescreen.md``), written by DuckDB's COPY."""
-    types = _types(result)
-    columns = _columns(result, types)
+def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> None:
+    """The rows as ``trialkit.prescreen/1`` (``docs/prescreen.md``), written by DuckDB's COPY.
+
+    On DuckDB the COPY reads the engine's result table itself; the rows of
+    another engine are fetched once, as columns, into a DuckDB relation
+    that the same COPY reads, so that every engine writes the same bytes.
+    """
+    types = _types(held)
+    columns = _columns(held, types)
     clash = set(columns) & set(_FIRST)
     if clash:
         raise TrialkitInputError(
             f"{protocol.id}: criterion id {sorted(clash)[0]!r} is a column name of the output file"
         )
-    persons = result.persons
-    arrays: dict[str, Any] = {
-        "person_id": np.array([p.person_id for p in persons], dtype=np.int64),
-        VERDICT: np.array([p.verdict.value if p.verdict else None for p in persons], dtype=object),
-    }
-    statuses = [p.criteria for p in persons]
-    evidence = [p.evidence for p in persons]
-    for name in columns:
-        # map/itemgetter: millions of values (persons x columns) picked without a Python loop.
-        if name in result.compiled.kinds:
-            values = list(map(_BOOL.__getitem__, map(itemgetter(name), statuses)))
-        else:
-            values = list(map(itemgetter(name), evidence))
-        arrays[name] = np.array(values, dtype=object)
     selected: list[exp.Expr] = [
         exp.column("person_id"),
         exp.Literal.string(protocol.id).as_("protocol"),
-        exp.cast(exp.Literal.string(result.at.isoformat(sep=" ")), "TIMESTAMP").as_("index_time"),
+        exp.cast(exp.Literal.string(held.at.isoformat(sep=" ")), "TIMESTAMP").as_("index_time"),
         exp.cast(exp.column(VERDICT), "VARCHAR").as_(VERDICT),
     ]
     selected += [
@@ -351,19 +339,33 @@ def _write(result: Prescreening, protocol: Protocol, file: Path) -> None:
         )
         for name in columns
     ]
-    source = f"trialkit_rows_{uuid.uuid4().hex}"
     partial = file.with_name(f".{file.name}.{uuid.uuid4().hex}.partial")
-    con = duckdb.connect()
+    own = None
     try:
-        con.register(source, arrays)
-        query = exp.select(*selected).from_(exp.to_table(source)).order_by("person_id")
+        if isinstance(engine, DuckDBEngine):
+            con, source = engine.con, held.table.copy()
+        else:
+            own = con = duckdb.connect()
+            source = exp.to_table(f"trialkit_rows_{uuid.uuid4().hex}")
+            con.register(source.name, _fetched(engine, held))
+        query = exp.select(*selected).from_(source).order_by("person_id")
         con.execute(_copy(query, partial, _FORMATS[file.suffix.lower()]))
         partial.replace(file)
     except (duckdb.IOException, OSError) as error:
         raise TrialkitInputError(f"--out {file}: cannot be written: {_first_line(error)}") from None
     finally:
-        con.close()
+        if own is not None:
+            own.close()
         partial.unlink(missing_ok=True)
+
+
+def _fetched(engine: Engine, held: Held) -> dict[str, Any]:
+    """The held rows of a non-DuckDB engine as one object array per column."""
+    names, rows = engine.query(exp.select("*").from_(held.table.copy(), copy=False))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return {
+        name: np.array(values, dtype=object) for name, values in zip(names, columns, strict=True)
+    }
 
 
 def _copy(query: exp.Select, file: Path, kind: str) -> str:

@@ -25,7 +25,14 @@ from trialkit.eligibility.sql.compiler import (
     compile_protocol,
 )
 from trialkit.eligibility.sql.engine import ENGINES, DuckDBEngine, Engine, as_engine
-from trialkit.eligibility.sql.run import PersonScreening, Prescreening, prescreen, run
+from trialkit.eligibility.sql.run import (
+    Held,
+    PersonScreening,
+    Prescreening,
+    prescreen,
+    run,
+    screening,
+)
 
 __all__ = [
     "ENGINES",
@@ -37,6 +44,7 @@ __all__ = [
     "DuckDBEngine",
     "Engine",
     "EvidenceColumn",
+    "Held",
     "NotCompiledError",
     "PersonScreening",
     "Prescreening",
@@ -49,4 +57,5 @@ __all__ = [
     "compile_protocol",
     "prescreen",
     "run",
+    "screening",
 ]

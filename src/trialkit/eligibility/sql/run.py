@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from trialkit.eligibility.sql.compiler import VERDICT, Compiled, compile_protoco
 from trialkit.eligibility.sql.engine import Engine, Rows, as_engine, plain
 from trialkit.protocol.model import Protocol
 
-__all__ = ["PersonScreening", "Prescreening", "prescreen", "run"]
+__all__ = ["Held", "PersonScreening", "Prescreening", "prescreen", "run", "screening"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,20 @@ class Prescreening:
     def by_person(self) -> dict[int, PersonScreening]:
         """The rows by person id."""
         return {p.person_id: p for p in self.persons}
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A population screened against one protocol, its rows held in a table of the engine.
+
+    ``table`` exists only inside :func:`screening`'s block: one row per person,
+    the columns of ``compiled``'s query.
+    """
+
+    compiled: Compiled
+    at: datetime
+    table: exp.Table
+    attrition: Attrition
 
 
 def run(
@@ -74,6 +89,31 @@ def _rows(compiled: Compiled, result: Rows) -> tuple[PersonScreening, ...]:
     return tuple(rows)
 
 
+@contextmanager
+def screening(
+    target: Engine | duckdb.DuckDBPyConnection,
+    protocol: Protocol,
+    at: datetime,
+    *,
+    partial: bool = False,
+) -> Iterator[Held]:
+    """Screen every person of ``target`` against ``protocol`` as of ``at``, rows kept in the engine.
+
+    The query runs once, into a temporary table that the block can read
+    (``Held.table``: to copy it to a file without a Python object per
+    person) and that is dropped when the block ends; the attrition table is
+    read from it first.
+    """
+    engine = as_engine(target)
+    compiled = compile_protocol(protocol, at, partial=partial)
+    table = exp.to_table(f"trialkit_prescreen_{uuid.uuid4().hex}")
+    engine.materialize(table.name, compiled.query)
+    try:
+        yield Held(compiled, at, table, attrition(engine, compiled, table.copy()))
+    finally:
+        engine.drop(table.name)
+
+
 def prescreen(
     target: Engine | duckdb.DuckDBPyConnection,
     protocol: Protocol,
@@ -84,17 +124,11 @@ def prescreen(
     """Screen every person of the OMOP database ``target`` against ``protocol`` as of ``at``.
 
     ``target`` is an :class:`~trialkit.eligibility.sql.engine.Engine` or a
-    DuckDB connection. The query runs once, into a temporary table, from which
-    both the rows and the attrition table are read.
+    DuckDB connection; the rows become :class:`PersonScreening` objects
+    (:func:`screening` keeps them in the engine instead).
     """
     engine = as_engine(target)
-    compiled = compile_protocol(protocol, at, partial=partial)
-    name = f"trialkit_prescreen_{uuid.uuid4().hex}"
-    engine.materialize(name, compiled.query)
-    try:
-        read = exp.select("*").from_(exp.to_table(name), copy=False).order_by("person_id")
-        persons = _rows(compiled, engine.query(read))
-        table_of = attrition(engine, compiled, exp.to_table(name))
-    finally:
-        engine.drop(name)
-    return Prescreening(compiled, at, persons, table_of)
+    with screening(engine, protocol, at, partial=partial) as held:
+        read = exp.select("*").from_(held.table.copy(), copy=False).order_by("person_id")
+        persons = _rows(held.compiled, engine.query(read))
+    return Prescreening(held.compiled, at, persons, held.attrition)

@@ -11,4 +11,4 @@ export TRIALKIT_REQUIRE_ENGINES=1   # a missing engine fails the engine tests in
 echo "== ruff check";  uv run --locked ruff check src tests bench
 echo "== ruff format"; uv run --locked ruff format --check src tests bench
 echo "== mypy";        uv run --locked mypy
-echo "== pytest";      uv run --locked pytest -q
+echo "== pytest";      uv run --locked pytest -q --durations=10

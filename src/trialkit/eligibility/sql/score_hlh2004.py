@@ -78,7 +78,7 @@ def _holds(name: str, limit: Limit) -> exp.Expr:
 
 def _values(build: Build) -> str:
     """Per person: how many values of each input the window holds, and whether one meets it."""
-    rows = window_rows(build, list(_VALUES.values()), source.LOOKBACK_VALUES)
+    rows = window_rows(build, list(_VALUES.values()), source.LOOKBACK_VALUES, birth=True)
     tagged = exp.select("*", kinds(_VALUES).as_("kind", copy=False)).from_(
         rows.subquery("rows", copy=False), copy=False
     )

@@ -58,38 +58,40 @@ def days(span: timedelta) -> str:
     return f"{span.days} d"
 
 
-def window_rows(build: Build, keys: Sequence[str], lookback: timedelta) -> exp.Select:
+def window_rows(
+    build: Build, keys: Sequence[str], lookback: timedelta, *, birth: bool = False
+) -> exp.Select:
     """``measurement`` rows of ``keys`` (or descendants) in ``[index - lookback, index]``.
 
     Columns: ``person_id``, ``concept_id``, ``value``, ``unit``, ``time``,
-    ``row_id``, and the person's ``birth_date``.
+    ``row_id``; with ``birth``, the person's ``birth_date`` too (a join of
+    every row to ``persons``, asked only by the scores with age limits per
+    sample).
     """
     time = timestamp_of("m", "measurement_datetime", "measurement_date")
-    return (
-        exp.select(
-            col("person_id", "m"),
-            col("measurement_concept_id", "m").as_("concept_id", copy=False),
-            col("value_as_number", "m").as_("value", copy=False),
-            col("unit_source_value", "m").as_("unit", copy=False),
-            time.as_("time", copy=False),
-            col("measurement_id", "m").as_("row_id", copy=False),
-            col("birth_date", PERSON),
-        )
-        .from_(exp.table_("measurement", alias="m"), copy=False)
-        .join(
+    selected = [
+        col("person_id", "m"),
+        col("measurement_concept_id", "m").as_("concept_id", copy=False),
+        col("value_as_number", "m").as_("value", copy=False),
+        col("unit_source_value", "m").as_("unit", copy=False),
+        time.as_("time", copy=False),
+        col("measurement_id", "m").as_("row_id", copy=False),
+    ]
+    query = exp.select(*selected).from_(exp.table_("measurement", alias="m"), copy=False)
+    if birth:
+        query = query.select(col("birth_date", PERSON), copy=False).join(
             exp.table_(PERSON),
             on=col("person_id", PERSON).eq(col("person_id", "m")),
             copy=False,
         )
-        .where(
-            and_(
-                in_concepts(col("measurement_concept_id", "m"), list(keys)),
-                not_(col("value_as_number", "m").is_(exp.null())),
-                at_or_before(time.copy(), build.index),
-                exp.GTE(this=time.copy(), expression=minus(build.index, days(lookback))),
-            ),
-            copy=False,
-        )
+    return query.where(
+        and_(
+            in_concepts(col("measurement_concept_id", "m"), list(keys)),
+            not_(col("value_as_number", "m").is_(exp.null())),
+            at_or_before(time.copy(), build.index),
+            exp.GTE(this=time.copy(), expression=minus(build.index, days(lookback))),
+        ),
+        copy=False,
     )
 
 

@@ -25,7 +25,10 @@ from trialkit.eligibility.sql import (
     run,
     screening,
 )
+from trialkit.eligibility.sql.build import Build, concept_ids
+from trialkit.eligibility.sql.compiler import index_expression
 from trialkit.eligibility.sql.exact import converter, smallest
+from trialkit.eligibility.sql.score_inputs import tagged_rows
 from trialkit.eligibility.sql.scores import SCORES
 from trialkit.protocol.criteria import Node
 from trialkit.protocol.files import builtin_ids, builtin_protocol
@@ -212,3 +215,45 @@ def test_screening_holds_the_rows_in_the_engine_until_the_block_ends() -> None:
     assert held.attrition == prescreen(con, protocol, AT).attrition
     with pytest.raises(duckdb.CatalogException):
         con.execute(f"SELECT * FROM {name}")
+
+
+def _tags(con: duckdb.DuckDBPyConnection, names: dict[str, str], *, first: bool) -> set[tuple]:
+    build = Build(index_expression(AT))
+    rows = tagged_rows(build, names, timedelta(days=7), first=first)
+    query = sqlglot.exp.select("person_id", "row_id", "kind").from_(rows.subquery("r"))
+    return set(con.execute(query.sql("duckdb")).fetchall())
+
+
+def test_tagged_rows_follow_concept_ancestor_and_choose_the_first_name() -> None:
+    ferritin = Observation(
+        "lab.ferritin",
+        "Observation/f",
+        AT - timedelta(days=1),
+        None,
+        600.0,
+        Quantity(600.0, "ng/mL", "lab.ferritin"),
+    )
+    con = database([_person(date(2000, 1, 1), Sex.MALE, ferritin)])
+    own = concept_ids("lab.ferritin")[0]
+    child = 2_000_999_001  # a local concept filed under ferritin
+    con.execute("INSERT INTO concept_ancestor VALUES (?, ?, 1, 1)", [own, child])
+    con.execute(
+        "INSERT INTO measurement (measurement_id, person_id, measurement_concept_id,"
+        " measurement_date, measurement_datetime, measurement_type_concept_id, value_as_number,"
+        " unit_source_value) VALUES (99, 1, ?, ?, ?, 0, 700.0, 'ng/mL')",
+        [child, (AT - timedelta(hours=1)).date(), AT - timedelta(hours=1)],
+    )
+    (first_id,) = {r[1] for r in _tags(con, {"f": "lab.ferritin"}, first=True)} - {99}
+    both = {"a": "lab.ferritin", "b": "lab.ferritin"}
+    assert _tags(con, both, first=True) == {(1, first_id, "a"), (1, 99, "a")}
+    assert _tags(con, both, first=False) == {
+        (1, first_id, "a"),
+        (1, 99, "a"),
+        (1, first_id, "b"),
+        (1, 99, "b"),
+    }
+    # and a measure leaf reads the descendant's row as ferritin (the latest: 700)
+    rule = {"measure": "lab.ferritin", "op": ">=", "value": 650, "unit": "ug/L", "within": "7 d"}
+    (row,) = run(con, compile_criteria([_criterion(rule)], AT))
+    assert row.criteria["C"] is Truth.TRUE
+    assert row.evidence["C:value"] == 700.0

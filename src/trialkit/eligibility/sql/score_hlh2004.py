@@ -33,11 +33,10 @@ from trialkit.eligibility.sql.logic import at_least_expression
 from trialkit.eligibility.sql.score_inputs import (
     finding,
     high_of,
-    kinds,
     low_of,
     reached,
+    tagged_rows,
     total,
-    window_rows,
 )
 from trialkit.protocol.criteria import Score
 from trialkit.scores import hlh2004 as source
@@ -78,10 +77,7 @@ def _holds(name: str, limit: Limit) -> exp.Expr:
 
 def _values(build: Build) -> str:
     """Per person: how many values of each input the window holds, and whether one meets it."""
-    rows = window_rows(build, list(_VALUES.values()), source.LOOKBACK_VALUES, birth=True)
-    tagged = exp.select("*", kinds(_VALUES).as_("kind", copy=False)).from_(
-        rows.subquery("rows", copy=False), copy=False
-    )
+    tagged = tagged_rows(build, _VALUES, source.LOOKBACK_VALUES, birth=True)
     selected: list[exp.Expr] = [col("person_id")]
     for name in _VALUES:
         selected.append(

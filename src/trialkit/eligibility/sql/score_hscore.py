@@ -30,7 +30,7 @@ from trialkit.eligibility.sql.build import (
     not_,
 )
 from trialkit.eligibility.sql.exact import converted, holds_in_unit
-from trialkit.eligibility.sql.score_inputs import finding, kinds, total, window_rows
+from trialkit.eligibility.sql.score_inputs import finding, tagged_rows, total
 from trialkit.protocol.criteria import Score
 from trialkit.scores import hscore as source
 from trialkit.units import Quantity
@@ -100,11 +100,7 @@ def _values(build: Build) -> str:
     window held 7.2M rows when every variable's rows were ranked).
     """
     keys = {s.name: s.concept for s in source.SCALES} | _LINEAGES
-    kind = kinds(keys)
-    rows = window_rows(build, list(keys.values()), source.LOOKBACK_VALUES)
-    tagged = exp.select("*", kind.as_("kind", copy=False)).from_(
-        rows.subquery("rows", copy=False), copy=False
-    )
+    tagged = tagged_rows(build, keys, source.LOOKBACK_VALUES)
     selected: list[exp.Expr] = [col("person_id")]
     for name in keys:
         selected.append(
@@ -120,7 +116,7 @@ def _values(build: Build) -> str:
         .from_(tagged.subquery("tagged", copy=False), copy=False)
         .group_by(col("person_id"), copy=False)
     )
-    lows = _lineage_lows(build, kind.copy())
+    lows = _lineage_lows(build, keys)
     low_columns = [
         exp.func("COALESCE", col(f"low_{name}", "lows"), exp.Literal.number(0)).as_(
             f"low_{name}", copy=False
@@ -140,19 +136,14 @@ def _values(build: Build) -> str:
     return build.cte("hscore", query, key="score|hscore|values")
 
 
-def _lineage_lows(build: Build, kind: exp.Expr) -> exp.Select:
+def _lineage_lows(build: Build, keys: dict[str, str]) -> exp.Select:
     """Per person with a lineage's rows: 1 when that lineage's worst row is low, else 0.
 
-    The rows are tagged by every variable (``kind``), as the counts are, so
+    The rows are tagged by every variable (``keys``), as the counts are, so
     that a row counts for the same variable in both passes; only the
     lineages' rows are ranked, lowest canonical value first, then the latest.
     """
-    rows = window_rows(build, list(_LINEAGES.values()), source.LOOKBACK_VALUES)
-    tagged = (
-        exp.select("*", kind.as_("kind", copy=False))
-        .from_(rows.subquery("rows", copy=False), copy=False)
-    )
-    lineage = col("kind").isin(*[exp.Literal.string(name) for name in _LINEAGES])
+    tagged = tagged_rows(build, keys, source.LOOKBACK_VALUES, only=list(_LINEAGES))
     canonical = case(
         [
             (
@@ -173,10 +164,8 @@ def _lineage_lows(build: Build, kind: exp.Expr) -> exp.Select:
             ]
         ),
     )
-    ranked = (
-        exp.select("*", worst.as_("rank", copy=False))
-        .from_(tagged.subquery("tagged", copy=False), copy=False)
-        .where(lineage, copy=False)
+    ranked = exp.select("*", worst.as_("rank", copy=False)).from_(
+        tagged.subquery("tagged", copy=False), copy=False
     )
     selected: list[exp.Expr] = [col("person_id")]
     for name in _LINEAGES:

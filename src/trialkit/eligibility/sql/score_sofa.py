@@ -33,7 +33,6 @@ from trialkit.eligibility.sql.build import (
     col,
     count_if,
     greatest,
-    in_concepts,
     not_,
     number,
     or_,
@@ -43,8 +42,8 @@ from trialkit.eligibility.sql.score_circulation import estimated_map, infusions
 from trialkit.eligibility.sql.score_inputs import (
     at_one_time,
     reached,
+    tagged_rows,
     total,
-    window_rows,
 )
 from trialkit.eligibility.sql.score_oxygenation import oxygenation
 from trialkit.protocol.criteria import Score
@@ -80,10 +79,11 @@ def row_points(key: str, edges: Sequence[source.Edge], from_top: bool) -> exp.Ex
 def _singles(build: Build, parts: dict[str, Part]) -> str:
     """Per person: each part's value count and highest points over the 24 h."""
     keys = sorted({key for key, _, _ in parts.values()})
-    rows = window_rows(build, keys, source.LOOKBACK)
+    # a row counts for every part whose concept it falls under
+    rows = tagged_rows(build, {key: key for key in keys}, source.LOOKBACK, first=False)
     selected: list[exp.Expr] = [col("person_id")]
     for name, (key, edges, top) in parts.items():
-        this = in_concepts(col("concept_id"), [key])
+        this = col("kind").eq(exp.Literal.string(key))
         selected.append(count_if(this).as_(f"n_{name}", copy=False))
         points = exp.Max(this=case([(this.copy(), row_points(key, edges, top))]))
         selected.append(points.as_(f"points_{name}", copy=False))

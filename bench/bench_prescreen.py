@@ -299,20 +299,29 @@ def agreement(sql: Sequence[Screened], memory: dict[str, dict[int, str]]) -> lis
 
 
 def run_spark(
-    folder: Path, protocols: Sequence[Protocol], at: datetime, out: Path, sample: list[int]
-) -> None:
+    folder: Path,
+    protocols: Sequence[Protocol],
+    at: datetime,
+    out: Path,
+    sample: list[int],
+    settings: tuple[str, int],
+) -> list[Screened]:
+    """The five protocols on Spark local mode, over the Parquet folder itself."""
     from trialkit.eligibility.sql.spark import SparkEngine, local_session
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     print(f"\nSpark local mode ({load_average()})", flush=True)
     started = time.perf_counter()
-    session = local_session()
+    memory, partitions = settings
+    session = local_session(memory=memory, partitions=partitions)
+    print(f"  driver memory {memory}, {partitions} shuffle partitions")
     print(f"  session start {time.perf_counter() - started:.1f} s", flush=True)
     try:
         opened = time.perf_counter()
         with SparkEngine.from_parquet(folder, session) as engine:
             print(f"  from_parquet {time.perf_counter() - opened:.1f} s", flush=True)
             total = 0.0
+            results = []
             for protocol in protocols:
                 screened = screen_sql(
                     engine,
@@ -323,6 +332,7 @@ def run_spark(
                     spark_writer(engine.session),
                 )
                 total += screened.total.wall
+                results.append(screened)
                 print(
                     f"  {protocol.id}: {screened.total.wall:.1f} s (compile "
                     f"{screened.compile.wall:.1f}, run {screened.run.wall:.1f}, attrition "
@@ -332,6 +342,7 @@ def run_spark(
         print(f"  Spark screening, five protocols: {total:.1f} s wall ({load_average()})")
     finally:
         session.stop()
+    return results
 
 
 def main() -> None:
@@ -348,6 +359,8 @@ def main() -> None:
     )
     parser.add_argument("--python-rows", action="store_true", help="also time prescreen()")
     parser.add_argument("--spark", action="store_true", help="also run on Spark local mode")
+    parser.add_argument("--spark-memory", default="12g", help="Spark's driver memory")
+    parser.add_argument("--spark-partitions", type=int, default=32, help="shuffle partitions")
     args = parser.parse_args()
 
     print("\n".join(machine()))
@@ -425,7 +438,10 @@ def main() -> None:
         print("verdicts agreeing on the sample: " + ", ".join(agreement(screened, verdicts)))
         con.close()
         if args.spark:
-            run_spark(args.omop, protocols, at, scratch, sample)
+            settings = (args.spark_memory, args.spark_partitions)
+            on_spark = run_spark(args.omop, protocols, at, scratch, sample, settings)
+            agreeing = ", ".join(agreement(on_spark, verdicts))
+            print(f"Spark verdicts agreeing on the sample: {agreeing}")
         print(f"end: {load_average()}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

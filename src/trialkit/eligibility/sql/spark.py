@@ -105,13 +105,14 @@ executing r-hlh on the golden patients took 100 s with it, 36 s without
 """
 
 
-def local_session(*, cores: int = 2, memory: str = "4g") -> SparkSession:
+def local_session(*, cores: int = 2, memory: str = "4g", partitions: int = 4) -> SparkSession:
     """A Spark session in local mode for pre-screening on one machine.
 
-    ``local[cores]``, no web UI, 4 shuffle partitions (the default 200 cost
-    more than the work on small data), the session time zone UTC, driver
-    memory ``memory`` (the executors run in the driver in local mode), and
-    only errors logged. ``SPARK_LOCAL_IP`` defaults to 127.0.0.1, so that
+    ``local[cores]``, no web UI, ``partitions`` shuffle partitions (Spark's
+    default 200 cost more than the work on small data; a million persons need
+    more than 4, or a task's window runs out of memory), the session time
+    zone UTC, driver memory ``memory`` (the executors run in the driver in
+    local mode), and only errors logged. ``SPARK_LOCAL_IP`` defaults to 127.0.0.1, so that
     Spark does not resolve the machine's host name.
     """
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -120,7 +121,7 @@ def local_session(*, cores: int = 2, memory: str = "4g") -> SparkSession:
         .appName("trialkit")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", memory)
         .config("spark.driver.bindAddress", "127.0.0.1")

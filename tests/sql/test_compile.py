@@ -105,6 +105,13 @@ def _person(birth: date | None, sex: Sex = Sex.FEMALE, *observations: Observatio
     return PatientRecord("p", birth, sex, observations=group_observations(observations))
 
 
+def _ferritin(at: datetime) -> Observation:
+    """A ferritin of 600 ng/mL sampled at ``at``."""
+    return Observation(
+        "lab.ferritin", "Observation/f", at, None, 600.0, Quantity(600.0, "ng/mL", "lab.ferritin")
+    )
+
+
 def test_a_29_february_birthday_is_reached_on_1_march() -> None:
     people = [_person(date(2008, 2, 29)), _person(date(2008, 3, 1)), _person(None)]
     con = database(people)
@@ -118,15 +125,7 @@ def test_a_29_february_birthday_is_reached_on_1_march() -> None:
 
 
 def test_the_index_time_can_be_a_bind_parameter() -> None:
-    ferritin = Observation(
-        "lab.ferritin",
-        "Observation/f",
-        AT - timedelta(days=7),
-        None,
-        600.0,
-        Quantity(600.0, "ng/mL", "lab.ferritin"),
-    )
-    con = database([_person(date(2000, 1, 1), Sex.MALE, ferritin)])
+    con = database([_person(date(2000, 1, 1), Sex.MALE, _ferritin(AT - timedelta(days=7)))])
     rule = {"measure": "lab.ferritin", "op": ">=", "value": 500, "unit": "ug/L", "within": "7 d"}
     compiled = compile_criteria([_criterion(rule)], None)
     assert "$index_date" in compiled.sql("duckdb")
@@ -225,15 +224,7 @@ def _tags(con: duckdb.DuckDBPyConnection, names: dict[str, str], *, first: bool)
 
 
 def test_tagged_rows_follow_concept_ancestor_and_choose_the_first_name() -> None:
-    ferritin = Observation(
-        "lab.ferritin",
-        "Observation/f",
-        AT - timedelta(days=1),
-        None,
-        600.0,
-        Quantity(600.0, "ng/mL", "lab.ferritin"),
-    )
-    con = database([_person(date(2000, 1, 1), Sex.MALE, ferritin)])
+    con = database([_person(date(2000, 1, 1), Sex.MALE, _ferritin(AT - timedelta(days=1)))])
     own = concept_ids("lab.ferritin")[0]
     child = 2_000_999_001  # a local concept filed under ferritin
     con.execute("INSERT INTO concept_ancestor VALUES (?, ?, 1, 1)", [own, child])

@@ -460,6 +460,34 @@ def test_bad_arguments_are_refused_before_any_work(
             *out,
         ],
         "either --protocol ID or --all": [*base, *out],
+        "--spark-memory: only with --engine spark": [
+            *base,
+            "--protocol",
+            PROTOCOL,
+            *out,
+            "--spark-memory",
+            "8g",
+        ],
+        "--spark-memory 'lots'": [
+            *base,
+            "--protocol",
+            PROTOCOL,
+            *out,
+            "--engine",
+            "spark",
+            "--spark-memory",
+            "lots",
+        ],
+        "--spark-partitions 0": [
+            *base,
+            "--protocol",
+            PROTOCOL,
+            *out,
+            "--engine",
+            "spark",
+            "--spark-partitions",
+            "0",
+        ],
         "--at": [*base, "--protocol", PROTOCOL, *out, "--at", "30/06/2025"],
         "no such folder or zip file": [
             "prescreen",
@@ -535,3 +563,5 @@ def test_spark_writes_the_same_file_from_parquet(
 ) -> None:
     reference = _screened(str(population), "duckdb", tmp_path / "duckdb.csv")
     assert _screened(str(population), "spark", tmp_path / "spark.csv") == reference
+    more = _screened(str(population), "spark", tmp_path / "spark8.csv", "--spark-partitions", "8")
+    assert more == reference

@@ -9,6 +9,7 @@ and its attrition table is printed (``docs/prescreen.md``).
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -118,6 +119,21 @@ def prescreen_command(
             help="A concept id missing from a non-empty CONCEPT table is an error, not a warning.",
         ),
     ] = False,
+    spark_memory: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-memory",
+            help="With --engine spark: the local session's driver memory, e.g. 12g (default 4g).",
+        ),
+    ] = None,
+    spark_partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--spark-partitions",
+            help="With --engine spark: shuffle partitions (default 4; a million persons "
+            "needed 32 and 12g).",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the documented JSON summary, not tables.")
     ] = False,
@@ -128,6 +144,7 @@ def prescreen_command(
         raise TrialkitInputError("give either --protocol ID or --all")
     if engine_name not in ENGINES:
         raise TrialkitInputError(f"--engine {engine_name!r}: use one of {', '.join(ENGINES)}")
+    spark = _spark_settings(engine_name, spark_memory, spark_partitions)
     protocols = builtin_protocols() if all_protocols else (resolve(str(protocol)),)
     files = _outputs(out, protocols, several=all_protocols)
     when = parse_time(at) if at is not None else None
@@ -135,7 +152,7 @@ def prescreen_command(
     written: list[Written] = []
     with ExitStack() as stack, _progress(errors, quiet) as bar:
         loading = bar.add_task("loading the OMOP data", total=None)
-        engine, concepts = _engine(engine_name, omop, schema, server, strict_concepts, stack)
+        engine, concepts = _engine(engine_name, omop, schema, server, strict_concepts, stack, spark)
         when = when or _latest_day(engine)
         bar.update(loading, visible=False)
         steps = bar.add_task("protocols", total=len(protocols))
@@ -175,6 +192,7 @@ def _engine(
     server: str | None,
     strict: bool,
     stack: ExitStack,
+    spark: tuple[str, int] = ("4g", 4),
 ) -> tuple[Engine, ConceptCheck]:
     """The engine holding ``omop``'s CDM tables (closed, copies dropped, by ``stack``).
 
@@ -207,11 +225,13 @@ def _engine(
 
         path = Path(omop)
         if path.is_dir() and _parquet_only(path):
-            in_place = stack.enter_context(SparkEngine.from_parquet(path, _spark_session(stack)))
+            in_place = stack.enter_context(
+                SparkEngine.from_parquet(path, _spark_session(stack, spark))
+            )
             return in_place, _checked(in_place.query, strict)
         con, concepts = _duckdb(path, strict)
         try:
-            copied = SparkEngine.from_duckdb(con, _spark_session(stack))
+            copied = SparkEngine.from_duckdb(con, _spark_session(stack, spark))
             return stack.enter_context(copied), concepts
         finally:
             con.close()
@@ -247,14 +267,35 @@ def _parquet_only(folder: Path) -> bool:
     return bool(files) and all(p.suffix.lower() == ".parquet" for p in files.values())
 
 
-def _spark_session(stack: ExitStack) -> Any:
-    """A local Spark session; stopped at the end unless one was already running (a test's)."""
+_SPARK_MEMORY = re.compile(r"^[1-9][0-9]*[mMgG]$")
+
+
+def _spark_settings(engine: str, memory: str | None, partitions: int | None) -> tuple[str, int]:
+    """``--spark-memory`` and ``--spark-partitions``, checked (defaults 4g and 4)."""
+    if engine != "spark" and (memory is not None or partitions is not None):
+        option = "--spark-memory" if memory is not None else "--spark-partitions"
+        raise TrialkitInputError(f"{option}: only with --engine spark")
+    if memory is not None and not _SPARK_MEMORY.match(memory):
+        raise TrialkitInputError(
+            f"--spark-memory {memory!r}: give a size such as 4g or 512m (a whole number, m or g)"
+        )
+    if partitions is not None and partitions < 1:
+        raise TrialkitInputError(f"--spark-partitions {partitions}: give a number from 1")
+    return memory or "4g", partitions or 4
+
+
+def _spark_session(stack: ExitStack, settings: tuple[str, int]) -> Any:
+    """A local Spark session; stopped at the end unless one was already running (a test's).
+
+    A session already running keeps its own memory and partitions.
+    """
     from pyspark.sql import SparkSession
 
     from trialkit.eligibility.sql.spark import local_session
 
+    memory, partitions = settings
     running = SparkSession.getActiveSession() is not None
-    session = local_session()
+    session = local_session(memory=memory, partitions=partitions)
     if not running:
         stack.callback(session.stop)
     return session

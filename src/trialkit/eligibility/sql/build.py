@@ -51,6 +51,7 @@ __all__ = [
     "interval",
     "latest_rows",
     "least",
+    "measurement_columns",
     "minus",
     "not_",
     "number",
@@ -346,6 +347,22 @@ def in_concepts(column: exp.Expr, keys: Sequence[str]) -> exp.Expr:
         .where(col("ancestor_concept_id").isin(*[lit.copy() for lit in literals]), copy=False)
     )
     return column.copy().isin(query=exp.union(own, descendants, distinct=False, copy=False))
+
+
+def measurement_columns(extra: dict[str, str]) -> list[exp.Expr]:
+    """The columns of ``measurement AS m`` that leaves read, under their names in the leaves.
+
+    ``person_id``, ``value``, ``unit``, ``time`` (the datetime, else the
+    date's midnight), ``row_id``, and ``extra`` (a column → its name).
+    """
+    return [
+        col("person_id", "m"),
+        col("value_as_number", "m").as_("value", copy=False),
+        col("unit_source_value", "m").as_("unit", copy=False),
+        *(col(column, "m").as_(name, copy=False) for column, name in extra.items()),
+        timestamp_of("m", "measurement_datetime", "measurement_date").as_("time", copy=False),
+        col("measurement_id", "m").as_("row_id", copy=False),
+    ]
 
 
 def latest_rows(

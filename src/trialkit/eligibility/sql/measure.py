@@ -30,6 +30,7 @@ from trialkit.eligibility.sql.build import (
     col,
     in_concepts,
     latest_rows,
+    measurement_columns,
     minus,
     not_,
     number,
@@ -60,14 +61,7 @@ def latest_measurement(build: Build, key: str, within: str | None) -> str:
     if within is not None:
         conditions.append(exp.GTE(this=time.copy(), expression=minus(build.index, within)))
     query = (
-        exp.select(
-            col("person_id", "m"),
-            col("value_as_number", "m").as_("value", copy=False),
-            col("unit_source_value", "m").as_("unit", copy=False),
-            col("range_high", "m").as_("range_high", copy=False),
-            time.as_("time", copy=False),
-            col("measurement_id", "m").as_("row_id", copy=False),
-        )
+        exp.select(*measurement_columns({"range_high": "range_high"}))
         .from_(exp.table_("measurement", alias="m"), copy=False)
         .where(and_(*conditions), copy=False)
     )

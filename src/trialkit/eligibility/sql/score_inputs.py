@@ -30,6 +30,7 @@ from trialkit.eligibility.sql.build import (
     col,
     concept_ids,
     in_concepts,
+    measurement_columns,
     minus,
     not_,
     or_,
@@ -77,14 +78,7 @@ def window_rows(
     (:func:`tagged_rows` joins the rows to their concepts instead).
     """
     time = timestamp_of("m", "measurement_datetime", "measurement_date")
-    selected = [
-        col("person_id", "m"),
-        col("measurement_concept_id", "m").as_("concept_id", copy=False),
-        col("value_as_number", "m").as_("value", copy=False),
-        col("unit_source_value", "m").as_("unit", copy=False),
-        time.as_("time", copy=False),
-        col("measurement_id", "m").as_("row_id", copy=False),
-    ]
+    selected = measurement_columns({"measurement_concept_id": "concept_id"})
     query = exp.select(*selected).from_(exp.table_("measurement", alias="m"), copy=False)
     if birth:
         query = query.select(col("birth_date", PERSON), copy=False).join(

@@ -563,5 +563,3 @@ def test_spark_writes_the_same_file_from_parquet(
 ) -> None:
     reference = _screened(str(population), "duckdb", tmp_path / "duckdb.csv")
     assert _screened(str(population), "spark", tmp_path / "spark.csv") == reference
-    more = _screened(str(population), "spark", tmp_path / "spark8.csv", "--spark-partitions", "8")
-    assert more == reference

@@ -181,3 +181,15 @@ def test_a_csv_folder_is_loaded_through_duckdb(
         assert _count(engine, "measurement") == _count(DuckDBEngine(small_db), "measurement")
     with pytest.raises(OmopError, match="no such folder"):
         SparkEngine.from_folder(tmp_path / "absent", spark)
+
+
+def test_a_dropped_result_frees_its_checkpoint(
+    small_db: duckdb.DuckDBPyConnection, spark: Any
+) -> None:
+    persistent = spark.sparkContext._jsc.getPersistentRDDs
+    with SparkEngine.from_duckdb(small_db, spark) as engine:
+        before = persistent().size()
+        engine.materialize("held", exp.select("person_id").from_("person"))
+        assert persistent().size() == before + 1
+        engine.drop("held")
+        assert persistent().size() == before

@@ -285,7 +285,7 @@ class SparkEngine:
     def drop(self, name: str) -> None:
         frame = self._cached.pop(name, None)
         if frame is not None:
-            frame.unpersist()
+            _release(frame)
         self.session.catalog.dropTempView(name)
 
     def close(self) -> None:
@@ -302,6 +302,21 @@ class SparkEngine:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _release(frame: DataFrame) -> None:
+    """Free the blocks of a locally checkpointed frame now.
+
+    ``DataFrame.unpersist()`` does not free them: a local checkpoint is not in
+    the cache manager but in the persisted RDD under the frame's ``LogicalRDD``
+    plan, which stayed until the JVM collected it. Many screenings in one
+    context then filled the storage memory, and an aggregation ran out of
+    memory (``AGGREGATE_OUT_OF_MEMORY``, seen in the test suite).
+    """
+    frame.unpersist()
+    plan = frame._jdf.queryExecution().analyzed()
+    if plan.getClass().getSimpleName() == "LogicalRDD":
+        plan.rdd().unpersist(True)
 
 
 def _first_line(error: Exception) -> str:

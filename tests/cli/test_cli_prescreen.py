@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from json_shape import json_keys
-from sql.engines import postgres_url, unavailable
+from sql.engines import SPARK_TEST_MEMORY, postgres_url, unavailable
 from trialkit.cli import run
 from trialkit.cli.common import console
 from trialkit.cli.prescreen import FILE_SCHEMA, SUMMARY_SCHEMA
@@ -549,7 +549,7 @@ def spark_session() -> Iterator[Any]:
         from trialkit.eligibility.sql.spark import local_session
     except (TrialkitInputError, ImportError) as missing:  # pyspark is not installed
         unavailable(str(missing))
-    session = local_session()
+    session = local_session(memory=SPARK_TEST_MEMORY)
     yield session
     session.stop()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sql.engines import unavailable
+from sql.engines import SPARK_TEST_MEMORY, unavailable
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +18,6 @@ def spark() -> Iterator[Any]:
         unavailable("no Java runtime: Spark cannot start (scripts/services.sh installs one)")
     from trialkit.eligibility.sql.spark import local_session
 
-    session = local_session()
+    session = local_session(memory=SPARK_TEST_MEMORY)
     yield session
     session.stop()

@@ -10,7 +10,8 @@ unit (:func:`~trialkit.eligibility.sql.exact.holds_in_unit`), so that
 triglycerides of 265 mg/dL meet "≥ 3.0 mmol/L (≥ 265 mg/dL)" as the source
 prints it. Haemoglobin uses the infant limit at an age under 28 days on the
 day of the sample; without a birth date a value between the two limits is
-undecided. The molecular route does not count towards the 8 and does not
+undecided, and a picked haemoglobin sampled before the birth date makes the
+score unknown (the adapter refuses the negative age). The molecular route does not count towards the 8 and does not
 enter ``low``/``high``.
 """
 
@@ -109,6 +110,13 @@ def _values(build: Build) -> str:
     selected.append(
         count_if(and_(is_hb.copy(), infant.copy())).as_("infant_haemoglobin", copy=False)
     )
+    # The lowest haemoglobin meeting its limit, else the lowest, on either side of the
+    # birth date: which one the adapter picks (_picked_before_birth).
+    unborn = exp.LT(this=cast(col("time"), "DATE"), expression=birth.copy())
+    for group, rows in (("met", and_(is_hb.copy(), low.copy())), ("any", is_hb.copy())):
+        for side, where in (("unborn", unborn), ("born", not_(unborn.copy()))):
+            lowest = exp.Min(this=case([(and_(rows.copy(), where.copy()), col("value"))]))
+            selected.append(lowest.as_(f"hb_{group}_{side}", copy=False))
     query = (
         exp.select(*selected)
         .from_(tagged.subquery("tagged", copy=False), copy=False)
@@ -122,6 +130,29 @@ def _state(name: str, table: str) -> exp.Expr:
     present = exp.GT(this=col(f"n_{name}", table), expression=exp.Literal.number(0))
     met = exp.GT(this=col(f"met_{name}", table), expression=exp.Literal.number(0))
     return case([(present, met)])
+
+
+def _picked_before_birth(table: str) -> exp.Expr:
+    """TRUE when the haemoglobin the adapter picks was sampled before the birth date.
+
+    ``assess`` picks the value meeting the limit, else the worst (the lowest;
+    ties: the latest), and ``hlh2004`` refuses its negative age in days: the
+    record contradicts itself, and the evaluator reads the score as unknown.
+    Every sample before the birth date is earlier than every one after, so the
+    pick is before the birth date exactly when the lowest value there is
+    strictly below the lowest value after it (or there is none after it).
+    """
+
+    def earlier(group: str) -> exp.Expr:
+        unborn, born = col(f"hb_{group}_unborn", table), col(f"hb_{group}_born", table)
+        return and_(
+            not_(unborn.is_(exp.null())),
+            or_(born.is_(exp.null()), exp.LT(this=unborn.copy(), expression=born.copy())),
+        )
+
+    met = col("hb_met_unborn", table), col("hb_met_born", table)
+    none_met = and_(met[0].is_(exp.null()), met[1].is_(exp.null()))
+    return case([(none_met, earlier("any"))], earlier("met"))
 
 
 def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
@@ -177,7 +208,8 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
         "ferritin": _state("ferritin", values),
         "scd25": _state("scd25", values),
     }
-    low = total([low_of(item) for item in criteria.values()])
-    high = total([high_of(item) for item in criteria.values()])
+    unborn = _picked_before_birth(values)
+    low = case([(unborn, exp.null())], total([low_of(item) for item in criteria.values()]))
+    high = case([(unborn.copy(), exp.null())], total([high_of(item) for item in criteria.values()]))
     build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
     return low, high

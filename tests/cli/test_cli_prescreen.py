@@ -498,10 +498,74 @@ def test_bad_arguments_are_refused_before_any_work(
             *out,
         ],
     }
+    existing = tmp_path / "existing.duckdb"
+    existing.write_bytes(b"kept")
+    database = ["--protocol", QUICK, *out, "--database"]
+    cases |= {
+        "--database: only with --engine duckdb": [
+            *base,
+            *database,
+            str(tmp_path / "new.duckdb"),
+            "--engine",
+            "spark",
+        ],
+        "--database: only with a folder or zip": [
+            "prescreen",
+            "--omop",
+            str(existing),
+            *database,
+            str(tmp_path / "new.duckdb"),
+        ],
+        ".duckdb or .db file name": [*base, *database, str(tmp_path / "new.sqlite")],
+        "exists; pass it as --omop": [*base, *database, str(existing)],
+        "--database": [*base, *database, str(tmp_path / "missing" / "new.duckdb")],
+    }
     for phrase, args in cases.items():
         err = _refused(args, capsys)
         assert phrase in err, (phrase, err)
     assert not (tmp_path / "x.csv").exists()
+    assert not (tmp_path / "new.duckdb").exists()
+    assert existing.read_bytes() == b"kept"
+
+
+def test_a_folder_loaded_into_a_database_file_is_screened_again_from_it(
+    population: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "cdm.duckdb"
+    args = ["--protocol", QUICK, "--at", AT_TEXT, "--quiet"]
+    in_memory = tmp_path / "memory.csv"
+    _run(["prescreen", "--omop", str(population), *args, "--out", str(in_memory)])
+    loaded = tmp_path / "loaded.csv"
+    _run(
+        [
+            "prescreen",
+            "--omop",
+            str(population),
+            *args,
+            "--out",
+            str(loaded),
+            "--database",
+            str(database),
+        ]
+    )
+    again = tmp_path / "again.csv"
+    _run(["prescreen", "--omop", str(database), *args, "--out", str(again)])
+    assert in_memory.read_bytes() == loaded.read_bytes() == again.read_bytes()
+    # A failed load leaves no database file behind.
+    broken = _tiny(tmp_path / "broken", measurement="1,1,3020416,2025-06-01,32817,high\n")
+    failed = tmp_path / "failed.duckdb"
+    bad = [
+        "prescreen",
+        "--omop",
+        str(broken),
+        "--protocol",
+        QUICK,
+        "--out",
+        str(tmp_path / "x.csv"),
+    ]
+    err = _refused([*bad, "--database", str(failed)], capsys)
+    assert "measurement.value_as_number" in err
+    assert not failed.exists()
 
 
 # Other engines ----------------------------------------------------------------------------

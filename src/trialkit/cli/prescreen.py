@@ -134,6 +134,14 @@ def prescreen_command(
             "needed 32 and 12g).",
         ),
     ] = None,
+    database: Annotated[
+        Path | None,
+        typer.Option(
+            "--database",
+            help="With a folder or zip on DuckDB: load it into this new DuckDB file "
+            "(.duckdb/.db), kept for later runs as --omop, instead of memory.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the documented JSON summary, not tables.")
     ] = False,
@@ -145,6 +153,7 @@ def prescreen_command(
     if engine_name not in ENGINES:
         raise TrialkitInputError(f"--engine {engine_name!r}: use one of {', '.join(ENGINES)}")
     spark = _spark_settings(engine_name, spark_memory, spark_partitions)
+    _check_database(database, engine_name, omop)
     protocols = builtin_protocols() if all_protocols else (resolve(str(protocol)),)
     files = _outputs(out, protocols, several=all_protocols)
     when = parse_time(at) if at is not None else None
@@ -152,7 +161,9 @@ def prescreen_command(
     written: list[Written] = []
     with ExitStack() as stack, _progress(errors, quiet) as bar:
         loading = bar.add_task("loading the OMOP data", total=None)
-        engine, concepts = _engine(engine_name, omop, schema, server, strict_concepts, stack, spark)
+        engine, concepts = _engine(
+            engine_name, omop, schema, server, strict_concepts, stack, spark, database
+        )
         when = when or _latest_day(engine)
         bar.update(loading, visible=False)
         steps = bar.add_task("protocols", total=len(protocols))
@@ -193,6 +204,7 @@ def _engine(
     strict: bool,
     stack: ExitStack,
     spark: tuple[str, int] = ("4g", 4),
+    database: Path | None = None,
 ) -> tuple[Engine, ConceptCheck]:
     """The engine holding ``omop``'s CDM tables (closed, copies dropped, by ``stack``).
 
@@ -235,23 +247,64 @@ def _engine(
             return stack.enter_context(copied), concepts
         finally:
             con.close()
-    con, concepts = _duckdb(Path(omop), strict)
+    con, concepts = _duckdb(Path(omop), strict, database)
     stack.callback(con.close)
     return DuckDBEngine(con), concepts
 
 
-def _duckdb(path: Path, strict: bool) -> tuple[duckdb.DuckDBPyConnection, ConceptCheck]:
-    """A DuckDB database file opened read-only, else a folder or zip loaded; concepts checked."""
+def _duckdb(
+    path: Path, strict: bool, database: Path | None = None
+) -> tuple[duckdb.DuckDBPyConnection, ConceptCheck]:
+    """A DuckDB database file opened read-only, else a folder or zip loaded; concepts checked.
+
+    The folder is loaded into memory, or into the new file ``database``,
+    which is removed again if the load or the concept check fails.
+    """
     if path.suffix.lower() in _DATABASE_SUFFIXES:
         con = open_database(path)
     else:
         # Strict, the loader names the file's data row of an unknown concept id.
-        con = load_folder(path, strict_concepts=strict)
+        try:
+            con = load_folder(path, database or ":memory:", strict_concepts=strict)
+        except BaseException:
+            _remove(database)
+            raise
     try:
         return con, _checked(duckdb_query(con), strict)
     except BaseException:
         con.close()
+        _remove(database)
         raise
+
+
+def _check_database(database: Path | None, engine: str, omop: str) -> None:
+    """``--database``: a new DuckDB file in a writable folder, for a folder or zip on DuckDB."""
+    if database is None:
+        return
+    if engine != "duckdb":
+        raise TrialkitInputError("--database: only with --engine duckdb")
+    if omop.startswith(_URL_PREFIXES) or Path(omop).suffix.lower() in _DATABASE_SUFFIXES:
+        raise TrialkitInputError("--database: only with a folder or zip as --omop")
+    if database.suffix.lower() not in _DATABASE_SUFFIXES:
+        raise TrialkitInputError(
+            f"--database {database}: give a .duckdb or .db file name (so that --omop reads it)"
+        )
+    if database.exists():
+        raise TrialkitInputError(
+            f"--database {database}: exists; pass it as --omop, or give a new file name"
+        )
+    folder = database.parent if str(database.parent) else Path(".")
+    if not folder.is_dir():
+        raise TrialkitInputError(f"--database {database}: no such folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise TrialkitInputError(f"--database {database}: the folder {folder} is not writable")
+
+
+def _remove(database: Path | None) -> None:
+    """Remove a database file this run created (and DuckDB's write-ahead log beside it)."""
+    if database is not None:
+        database.unlink(missing_ok=True)
+        database.with_name(database.name + ".wal").unlink(missing_ok=True)
 
 
 def _checked(query: Query, strict: bool) -> ConceptCheck:

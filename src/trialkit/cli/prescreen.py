@@ -203,8 +203,8 @@ def _engine(
     server: str | None,
     strict: bool,
     stack: ExitStack,
-    spark: tuple[str, int] = ("4g", 4),
-    database: Path | None = None,
+    spark: tuple[str, int],
+    database: Path | None,
 ) -> tuple[Engine, ConceptCheck]:
     """The engine holding ``omop``'s CDM tables (closed, copies dropped, by ``stack``).
 
@@ -293,11 +293,7 @@ def _check_database(database: Path | None, engine: str, omop: str) -> None:
         raise TrialkitInputError(
             f"--database {database}: exists; pass it as --omop, or give a new file name"
         )
-    folder = database.parent if str(database.parent) else Path(".")
-    if not folder.is_dir():
-        raise TrialkitInputError(f"--database {database}: no such folder {folder}")
-    if not os.access(folder, os.W_OK):
-        raise TrialkitInputError(f"--database {database}: the folder {folder} is not writable")
+    _writable_folder(f"--database {database}", database)
 
 
 def _remove(database: Path | None) -> None:
@@ -375,14 +371,19 @@ def _outputs(out: Path, protocols: tuple[Protocol, ...], *, several: bool) -> li
         raise TrialkitInputError(f"--out {out}: is a folder; give a .csv or .parquet file name")
     if out.suffix.lower() not in _FORMATS:
         raise TrialkitInputError(f"--out {out}: give a .csv or .parquet file name")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise TrialkitInputError(f"--out {out}: no such folder {folder}")
-    if not os.access(folder, os.W_OK):
-        raise TrialkitInputError(f"--out {out}: the folder {folder} is not writable")
+    _writable_folder(f"--out {out}", out)
     if not several:
         return [out]
     return [out.with_name(f"{out.stem}.{p.id}{out.suffix}") for p in protocols]
+
+
+def _writable_folder(option: str, file: Path) -> None:
+    """The folder ``file`` is to be created in exists and is writable (``option`` names it)."""
+    folder = file.parent if str(file.parent) else Path(".")
+    if not folder.is_dir():
+        raise TrialkitInputError(f"{option}: no such folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise TrialkitInputError(f"{option}: the folder {folder} is not writable")
 
 
 def _types(held: Held) -> dict[str, exp.DataType]:

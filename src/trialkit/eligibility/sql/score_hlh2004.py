@@ -11,8 +11,8 @@ triglycerides of 265 mg/dL meet "≥ 3.0 mmol/L (≥ 265 mg/dL)" as the source
 prints it. Haemoglobin uses the infant limit at an age under 28 days on the
 day of the sample; without a birth date a value between the two limits is
 undecided, and a picked haemoglobin sampled before the birth date makes the
-score unknown (the adapter refuses the negative age). The molecular route does not count towards the 8 and does not
-enter ``low``/``high``.
+score unknown (the adapter refuses the negative age). The molecular route does
+not count towards the 8 and does not enter ``low``/``high``.
 """
 
 from __future__ import annotations
@@ -208,8 +208,8 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
         "ferritin": _state("ferritin", values),
         "scd25": _state("scd25", values),
     }
-    unborn = _picked_before_birth(values)
-    low = case([(unborn, exp.null())], total([low_of(item) for item in criteria.values()]))
-    high = case([(unborn.copy(), exp.null())], total([high_of(item) for item in criteria.values()]))
+    refused = build.bind(_picked_before_birth(values))  # both ends read it: computed once
+    low = case([(refused, exp.null())], total([low_of(item) for item in criteria.values()]))
+    high = case([(refused.copy(), exp.null())], total([high_of(i) for i in criteria.values()]))
     build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
     return low, high

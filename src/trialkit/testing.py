@@ -220,18 +220,22 @@ class BundleBuilder:
 
     def variant(
         self,
-        genes: tuple[str, ...],
+        genes: tuple[str | JSONObject, ...],
         alteration: str,
         at: date | datetime | str,
         protein_change: str | None = None,
     ) -> str:
-        """A genomic variant Observation (gene components, alteration type, protein change)."""
+        """A genomic variant Observation (gene components, alteration type, protein change).
+
+        A gene is a concept key, or a coding as sent (a gene outside the vocabulary).
+        """
         components: list[JSONObject] = []
         for gene in genes:
+            coding = gene if isinstance(gene, dict) else coding_for(concept(gene))
             components.append(
                 {
                     "code": {"coding": [{"system": "http://loinc.org", "code": "48018-6"}]},
-                    "valueCodeableConcept": {"coding": [coding_for(concept(gene))]},
+                    "valueCodeableConcept": {"coding": [coding]},
                 }
             )
         components.append(

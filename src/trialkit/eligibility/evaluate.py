@@ -44,6 +44,7 @@ from trialkit.record import (
     PatientRecord,
     Sex,
 )
+from trialkit.record.genomics import gene_label
 from trialkit.record.model import birth_age
 from trialkit.scores import (
     RecordEntry,
@@ -814,7 +815,7 @@ def _matches(node: Genomic, finding: GenomicFinding) -> bool:
 
 
 def _alteration(finding: GenomicFinding) -> str:
-    genes = "::".join(concept(g).display for g in finding.genes)
+    genes = "::".join(gene_label(g) for g in finding.genes)
     change = f" {finding.protein_change}" if finding.protein_change else ""
     return f"{genes} {finding.alteration.value}{change}"
 

@@ -19,11 +19,12 @@ from typing import Any
 from trialkit.errors import BundleError
 from trialkit.record.model import AlterationType, GenomicFinding
 from trialkit.record.shapes import codes, objects
-from trialkit.vocab import PROJECT_SYSTEM, Kind, Vocabulary
+from trialkit.vocab import PROJECT_SYSTEM, Kind, Vocabulary, vocabulary
 
 __all__ = [
     "ALTERATION_SYSTEM",
     "GENOMIC_VARIANT_CODES",
+    "gene_label",
     "normalise_protein_change",
     "read_variant",
     "variant_not_found",
@@ -59,6 +60,12 @@ def normalise_protein_change(text: str) -> str:
         return stripped.removeprefix("p.")
     before, position, after = match.groups()
     return f"{_THREE_LETTER.get(before, before)}{position}{_THREE_LETTER.get(after, after)}"
+
+
+def gene_label(gene: str) -> str:
+    """A finding's gene for display: the concept's display, or the code as sent when unlisted."""
+    item = vocabulary().get(gene)
+    return gene if item is None else item.display
 
 
 def variant_not_found(where: str, resource: Any) -> bool:

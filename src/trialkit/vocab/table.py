@@ -50,6 +50,13 @@ class Vocabulary(Mapping[str, Concept]):
         except KeyError:
             raise VocabularyError(f"unknown concept {key!r}") from None
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def get(self, key: str, default: Concept | None = None) -> Concept | None:  # type: ignore[override]
+        """The concept ``key``, or ``default`` (Mapping.get would raise: unknown keys are errors)."""
+        return self._by_key.get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._by_key)
 

@@ -132,8 +132,9 @@ class BundleBuilder:
         onset: date | datetime | str,
         abatement: date | datetime | str | None = None,
         verification: str = "confirmed",
+        recorded: date | datetime | str | None = None,
     ) -> str:
-        """A Condition with its onset (and abatement)."""
+        """A Condition with its onset (and abatement, and the date it was recorded)."""
         resource: JSONObject = {
             "resourceType": "Condition",
             "id": self._id("cond"),
@@ -151,6 +152,8 @@ class BundleBuilder:
         }
         if abatement is not None:
             resource["abatementDateTime"] = _when(abatement)
+        if recorded is not None:
+            resource["recordedDate"] = _when(recorded)
         return self._add(resource)
 
     def medication(

@@ -145,11 +145,21 @@ class Outcome:
 
 @dataclass
 class Context:
-    """One patient at one index time, with the scores computed once and reused."""
+    """One patient at one index time, with the scores computed once and reused.
+
+    ``record`` is the record as it stood at ``at`` (:meth:`PatientRecord.as_of`):
+    nothing dated or recorded after the index time decides a criterion.
+    ``origin`` is the record as given.
+    """
 
     record: PatientRecord
     at: datetime
     _scores: dict[str, tuple[Scored, ...]] = field(default_factory=dict)
+    origin: PatientRecord = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.origin = self.record
+        self.record = self.record.as_of(self.at)
 
     def scores(self, adapter: ScoreAdapter) -> tuple[Scored, ...]:
         """The adapter's results for this patient at this time (computed once)."""

@@ -97,7 +97,7 @@ def screen(
     """
     if context is None:
         context = Context(record, at)
-    elif context.record is not record or context.at != at:
+    elif context.origin is not record or context.at != at:
         raise ValueError("the context belongs to another record or index time")
     results = tuple(CriterionResult(c, evaluate(c.rule, context)) for c in protocol.criteria)
     verdict = _verdict(results)

@@ -26,7 +26,10 @@ Conventions (each one a choice where OMOP leaves room):
   as the record does, and it is never present. A *refuted* condition is not a
   condition occurrence: it is an OBSERVATION of the condition's concept with
   ``value_as_concept_id`` 4188540 (No) and ``qualifier_source_value``
-  ``refuted``, dated at its onset.
+  ``refuted``, dated when the refutation was known: the later of its onset and
+  its recording date (FHIR ``recordedDate``). OMOP has no recording date for a
+  condition occurrence: a diagnosis recorded after its onset is written from
+  its onset (the in-memory record ignores it until it is recorded).
 - DRUG_EXPOSURE: an ongoing exposure (no end) ends at the extract time, as
   ``drug_exposure_end_date`` is required; ``verbatim_end_date`` is the end the
   source gave, NULL for an ongoing one. Dose and rate go to ``sig`` as text.
@@ -290,7 +293,7 @@ class _Builder:
         return self._observation(
             n,
             self._use(condition.concept),
-            condition.onset,
+            max(condition.onset, condition.recorded or condition.onset),
             local_code(condition.concept),
             answer=NO,
             qualifier="refuted",

@@ -58,6 +58,11 @@ _PRESENT = frozenset(
 _ABSENT = frozenset(
     {("http://snomed.info/sct", "2667000"), ("http://snomed.info/sct", "373067005")}
 )
+# When a medication resource was written: nothing it says is known before then.
+_RECORDED = {
+    "MedicationStatement": "dateAsserted",
+    "MedicationRequest": "authoredOn",
+}
 # effective[x] and performed[x]: the dateTime, instant and Period forms.
 _DATED_FIELDS = {
     stem: (f"{stem}DateTime", f"{stem}Instant", f"{stem}Period")
@@ -500,6 +505,7 @@ class _Reader:
                 verification,
                 first_code(where, "clinicalStatus", resource.get("clinicalStatus")),
                 abated,
+                _first_time(where, resource, ("recordedDate",)),
             )
         )
 
@@ -524,6 +530,8 @@ class _Reader:
         if item is None:
             return
         dose = rate = None
+        stamp = _RECORDED.get(kind)
+        recorded = None if stamp is None else _first_time(where, resource, (stamp,))
         if kind == "MedicationRequest":
             instructions = objects(where, "dosageInstruction", resource.get("dosageInstruction"))
             start, end = _request_period(where, resource, instructions)
@@ -543,7 +551,9 @@ class _Reader:
                 dose, rate = _dose_and_rate(where, "dosage[0]", first, item)
             if kind == "MedicationAdministration" and end is None:
                 end = start
-        self.exposures.append(Exposure(item.key, where, kind, start, end, status, dose, rate))
+        self.exposures.append(
+            Exposure(item.key, where, kind, start, end, status, dose, rate, None, recorded)
+        )
 
     def _procedure(self, where: str, resource: JSON) -> None:
         status = _status(where, resource)

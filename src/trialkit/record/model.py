@@ -76,6 +76,8 @@ class Condition:
 
     ``abated`` is True when the resource says the condition ended, with a date
     (``abatement``) or without one (``abatementString``, ``abatementAge``, ...).
+    ``recorded`` is when the resource was recorded (FHIR ``recordedDate``): its
+    status and verification are not known before then.
     """
 
     concept: str
@@ -85,6 +87,7 @@ class Condition:
     verification: str
     clinical_status: str | None
     abated: bool = False
+    recorded: datetime | None = None
 
     def present_at(self, at: datetime) -> bool:
         """True when the condition had begun and had not abated at ``at`` (refuted never).
@@ -107,6 +110,9 @@ class Exposure:
 
     ``end`` is None while the drug is ongoing; a single administration has
     ``end == start``. ``dose`` and ``rate`` keep their reported units.
+    ``route`` is the route concept key (``route.intrathecal``), None when not
+    recorded or not known to the vocabulary. ``recorded`` is when the resource
+    was written (a statement's ``dateAsserted``, a request's ``authoredOn``).
     """
 
     concept: str
@@ -117,6 +123,8 @@ class Exposure:
     status: str
     dose: Quantity | None = None
     rate: Quantity | None = None
+    route: str | None = None
+    recorded: datetime | None = None
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         """True when the exposure touches the closed window [start, end]."""

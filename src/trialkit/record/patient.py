@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 
@@ -43,6 +43,41 @@ class PatientRecord:
     genomics: tuple[GenomicFinding, ...] = ()
     unknown_codes: tuple[UnknownCode, ...] = ()
     deceased: datetime | None = None
+
+    # -- time ---------------------------------------------------------------------------------
+    def as_of(self, at: datetime) -> PatientRecord:
+        """The record as it stood at ``at``: nothing dated or recorded after it.
+
+        Observations, genomic results, drug exposures and procedures that began
+        after ``at``; conditions with an onset after it; and any resource recorded
+        after it (a condition's ``recordedDate``, a statement's ``dateAsserted``,
+        a request's ``authoredOn``) are left out, so that no later status,
+        refutation or value decides anything at ``at``. A death after ``at`` is
+        not yet a death. Items that began before ``at`` and end after it are kept:
+        they were ongoing at ``at``, which is what their later end says.
+        """
+        observations = {}
+        for key, series in self.observations.items():
+            kept = series[: bisect_right(series, at, key=_time)]
+            if kept:
+                observations[key] = kept
+        return replace(
+            self,
+            observations=observations,
+            conditions=tuple(
+                c
+                for c in self.conditions
+                if c.onset <= at and (c.recorded is None or c.recorded <= at)
+            ),
+            exposures=tuple(
+                e
+                for e in self.exposures
+                if e.start <= at and (e.recorded is None or e.recorded <= at)
+            ),
+            procedures=tuple(p for p in self.procedures if p.start <= at),
+            genomics=tuple(g for g in self.genomics if g.time <= at),
+            deceased=self.deceased if self.deceased is not None and self.deceased <= at else None,
+        )
 
     # -- demographics -------------------------------------------------------------------------
     def age_years(self, at: date | datetime) -> int | None:

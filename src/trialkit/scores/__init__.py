@@ -55,5 +55,9 @@ _ADAPTERS = (
 
 
 def assess_all(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
-    """Every score that applies to ``record`` at ``at``, in a fixed order."""
-    return tuple(scored for adapter in _ADAPTERS for scored in adapter(record, at))
+    """Every score that applies to ``record`` at ``at``, in a fixed order.
+
+    The scores read the record as it stood at ``at`` (:meth:`PatientRecord.as_of`).
+    """
+    known = record.as_of(at)
+    return tuple(scored for adapter in _ADAPTERS for scored in adapter(known, at))

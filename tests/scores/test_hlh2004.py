@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from trialkit.errors import TrialkitInputError
@@ -90,7 +90,10 @@ def test_fever_finding_counts_and_missing_is_never_normal() -> None:
     below = hlh2004(temperature=temp(37.0))
     assert item(below, "fever") == OPEN
     assert "fever" in below.items[0].missing
-    assert item(hlh2004(fever=False), "fever") == OPEN
+    # A fever finding recorded absent is known absence (docs/fhir-input.md; issue 12
+    # defect 11): "no fever" without a temperature is not met, not open.
+    assert item(hlh2004(fever=False), "fever") == NOT_MET
+    assert item(hlh2004(temperature=temp(39.0), fever=False), "fever") == MET
     assert hlh2004().items[0].missing == ("temperature", "fever")
 
 
@@ -529,7 +532,13 @@ OPTIONS = st.fixed_dictionaries(
 def test_missing_inputs_bound_every_filling(
     full: dict[str, Any], dropped: set[str], options: dict[str, Any]
 ) -> None:
-    """The result with all inputs lies within the range of the result with some dropped."""
+    """The result with all inputs lies within the range of the result with some dropped.
+
+    One exception, by design: a fever finding recorded false decides "no fever"
+    (known absence) unless a temperature reaches the threshold, so dropping the
+    temperature beside a "no fever" finding may turn fever from met to not met.
+    """
+    assume(not (full.get("fever") is False and "temperature" in dropped and "fever" not in dropped))
     complete = hlh2004(**full, **options)
     partial = hlh2004(**{k: v for k, v in full.items() if k not in dropped}, **options)
     assert partial.low is not None and partial.high is not None

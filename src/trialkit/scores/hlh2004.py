@@ -33,7 +33,8 @@ Conventions and decisions:
 - **Fever**: Henter 2007 prints "fever" without a number; the default 38.5 °C is
   the HLH-94 / Jordan 2011 Table 1 value (decision §9.1), and it is a parameter.
   Met when the temperature reaches the threshold or a fever finding is true;
-  not met only when the temperature is below it **and** the finding is false.
+  not met when the finding is recorded false (a clinician's "no fever" is known
+  absence, docs/fhir-input.md) and no temperature reaches the threshold.
 - **Units** (decision §9.3): a threshold the source prints in two units is
   compared in the unit the laboratory reported (TG 265 mg/dL is met, although
   265 mg/dL = 2.992 mmol/L), via :func:`trialkit.units.comparable`.
@@ -488,8 +489,9 @@ def _fever(temperature: Quantity | None, fever: bool | None, threshold: float) -
         return Item.decided(name, 1, measured, inputs)
     if fever is True:
         return Item.decided(name, 1, "fever recorded", inputs)
-    if hot is False and fever is False:
-        return Item.decided(name, 0, f"{measured}; no fever recorded", inputs)
+    if fever is False:
+        shown = f"{measured}; no fever recorded" if hot is False else "no fever recorded"
+        return Item.decided(name, 0, shown, inputs)
     missing = tuple(n for n, v in zip(inputs, (hot, fever), strict=True) if v is None)
     known = measured if hot is False else "no fever recorded" if fever is False else "nothing known"
     return Item.undecided(name, 0, 1, f"not evaluated: {known}", inputs, missing)

@@ -195,7 +195,11 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
     haemophagocytosis = finding(build, "finding.haemophagocytosis", lookback)
     marrow = finding(build, "finding.haemophagocytosis_marrow", lookback)
     criteria = {
-        "fever": or_(hot, fever_flag),
+        # A fever finding recorded false is known absence unless a temperature reaches it.
+        "fever": case(
+            [(hot, exp.true()), (exp.Not(this=fever_flag), exp.false())],
+            or_(hot.copy(), fever_flag.copy()),
+        ),
         "splenomegaly": finding(build, "finding.splenomegaly", lookback),
         "cytopenias": at_least_expression(
             2, [haemoglobin, _state("platelets", values), _state("neutrophils", values)]

@@ -37,6 +37,9 @@ SYSTEMS: dict[str, str] = {
     "rxnorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
     "hgnc": "http://www.genenames.org",
     "ucum": "http://unitsofmeasure.org",
+    "edqm": "http://standardterms.edqm.eu",
+    "v3-route": "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
+    "ips-absent": "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips",
 }
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*(\.[a-z0-9_]+)+$")]
@@ -56,6 +59,10 @@ class Kind(StrEnum):
     PROCEDURE = "procedure"
     ATTESTATION = "attestation"
     ASSESSMENT = "assessment"
+    ROUTE = "route"
+    """A route of administration (``dosage.route`` of a drug exposure)."""
+    ABSENCE = "absence"
+    """A statement that a kind of history is empty: "no known allergies" (IPS, SNOMED CT)."""
 
 
 class ValueType(StrEnum):

@@ -195,3 +195,52 @@ def test_nk_cell_activity_is_a_percentage_of_the_laboratory_standard() -> None:
     assert item.value_type is ValueType.QUANTITY
     assert item.unit == "%"
     assert item.plausible is not None and item.plausible.low == 0
+
+
+# Issue 12 defect 2: docs/fhir-input.md says a gene is reachable by its HGNC symbol.
+@pytest.mark.parametrize("system", ["http://www.genenames.org", "http://www.genenames.org/geneId"])
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("JAK2", "gene.jak2"),
+        ("EPOR", "gene.epor"),
+        ("HGNC:3416", "gene.epor"),
+        ("PAX5", "gene.pax5"),
+        ("HGNC:8619", "gene.pax5"),
+        ("DDX3", "gene.ddx3x"),  # a previous HGNC symbol
+        ("ZNF340", "gene.zbtb46"),
+        ("IGH@", "gene.igh"),
+    ],
+)
+def test_genes_are_reachable_by_hgnc_id_and_symbol(system: str, code: str, key: str) -> None:
+    found = vocabulary().by_code(system, code)
+    assert found is not None and found.key == key
+
+
+def test_gene_symbols_match_case_sensitively_and_not_by_alias() -> None:
+    vocab = vocabulary()
+    assert vocab.by_code("http://www.genenames.org", "jak2") is None
+    # "TEL" is an HGNC alias of ETV6, not a symbol: aliases are not unique and do not match.
+    assert vocab.by_code("http://www.genenames.org", "TEL") is None
+    # CHS1 was the symbol of both LYST and VPS13B: an ambiguous previous symbol does not match.
+    assert vocab.by_code("http://www.genenames.org", "CHS1") is None
+    # A symbol is a gene code only in a gene system.
+    assert vocab.by_code("http://loinc.org", "JAK2") is None
+
+
+def test_every_gene_has_an_hgnc_id_and_its_approved_symbol_first() -> None:
+    for item in vocabulary().values():
+        if item.kind is not Kind.GENE:
+            continue
+        hgnc = [c for c in item.codes if c.system == "hgnc"]
+        assert hgnc and hgnc[0].code.startswith("HGNC:"), item.key
+        assert item.symbols and item.symbols[0] == hgnc[0].display, item.key
+
+
+def test_a_symbol_given_to_two_genes_is_refused() -> None:
+    text = """
+- {key: gene.a, display: A, kind: gene, value_type: none, source: s, symbols: [AB]}
+- {key: gene.b, display: B, kind: gene, value_type: none, source: s, symbols: [AB]}
+"""
+    with pytest.raises(DefinitionError, match="symbol"):
+        _parse(text, "test")

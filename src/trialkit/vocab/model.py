@@ -149,6 +149,16 @@ class Concept(_Row):
     plausible: PlausibleRange | None = None
     members: tuple[str, ...] = Field(default=(), description="For a drug class: its drug keys.")
     gene: str | None = Field(default=None, description="For an alteration: the gene's concept key.")
+    symbols: tuple[str, ...] = Field(
+        default=(),
+        description="For a gene: the HGNC approved symbol, then its HGNC previous symbols; a gene "
+        "coding whose code is not an HGNC id matches on these (case-sensitive).",
+    )
+    aliases: tuple[str, ...] = Field(
+        default=(),
+        description="For a gene: HGNC alias symbols, for reference only. HGNC does not keep aliases "
+        "unique (TEL, ALL, CAN ...), so they do not match.",
+    )
     half_life: HalfLife | None = Field(
         default=None, description="For a drug: terminal half-life, for wash-outs in half-lives."
     )
@@ -172,4 +182,6 @@ class Concept(_Row):
             raise ValueError(f"{self.key}: omop_concept_id and omop_source go together")
         if self.members and self.kind is not Kind.DRUG_CLASS:
             raise ValueError(f"{self.key}: only a drug class has members")
+        if (self.symbols or self.aliases) and self.kind is not Kind.GENE:
+            raise ValueError(f"{self.key}: only a gene has symbols and aliases")
         return self

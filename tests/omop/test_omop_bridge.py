@@ -186,13 +186,13 @@ def _unusual_patient() -> dict[str, Any]:
     for entry in bundle["entry"]:
         resource = entry["resource"]
         if f"{resource['resourceType']}/{resource['id']}" == fusion:
-            # PAX5::JAK2, with PAX5 outside the vocabulary (kept by its HGNC id).
-            pax5 = {"system": "http://www.genenames.org", "code": "HGNC:8619"}
+            # GOLGA5::JAK2, with GOLGA5 outside the vocabulary (kept by its HGNC id).
+            golga5 = {"system": "http://www.genenames.org", "code": "HGNC:4428"}
             resource["component"].insert(
                 0,
                 {
                     "code": {"coding": [{"system": "http://loinc.org", "code": "48018-6"}]},
-                    "valueCodeableConcept": {"coding": [pax5]},
+                    "valueCodeableConcept": {"coding": [golga5]},
                 },
             )
         if f"{resource['resourceType']}/{resource['id']}" == resolved:
@@ -235,12 +235,12 @@ def test_conventions_for_refuted_resolved_in_progress_and_death() -> None:
     assert rows.measurement[0].measurement_id == 7_000_001
     genes = [o for o in rows.observation if o.qualifier_source_value == "fusion"]
     assert [(o.observation_source_value, o.value_source_value) for o in genes] == [
-        ("HGNC:8619", "HGNC:8619::gene.jak2"),
-        ("gene.jak2", "HGNC:8619::gene.jak2"),
+        ("HGNC:4428", "HGNC:4428::gene.jak2"),
+        ("gene.jak2", "HGNC:4428::gene.jak2"),
     ]
-    pax5 = next(c for c in rows.concept if c.concept_id == genes[0].observation_concept_id)
-    assert (pax5.vocabulary_id, pax5.concept_code) == ("trialkit", "HGNC:8619")
-    assert pax5.concept_id >= 2_000_000_000
+    golga5 = next(c for c in rows.concept if c.concept_id == genes[0].observation_concept_id)
+    assert (golga5.vocabulary_id, golga5.concept_code) == ("trialkit", "HGNC:4428")
+    assert golga5.concept_id >= 2_000_000_000
 
 
 def test_writing_rows_twice_for_one_person_is_an_error() -> None:

@@ -9,6 +9,8 @@ from trialkit.units import conversion
 from trialkit.vocab import Kind, ValueType, concept, vocabulary
 from trialkit.vocab.table import _parse
 
+IPS_ABSENT = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
+
 # The LOINC codes the foundation must understand (issue "Foundation", item 2).
 REQUIRED_LOINC = {
     "2276-4": "lab.ferritin",
@@ -121,3 +123,124 @@ def test_icd10_subcategory_matches_its_category() -> None:
 
 def test_drug_class_keys_load() -> None:
     assert concept("drug_class.strong_cyp3a4_inducers").kind is Kind.DRUG_CLASS
+
+
+# Issue 12 defect 6: the route of a drug exposure, coded as hospitals send it.
+@pytest.mark.parametrize(
+    ("system", "code", "key"),
+    [
+        ("http://snomed.info/sct", "72607000", "route.intrathecal"),
+        ("http://snomed.info/sct", "26643006", "route.oral"),
+        ("http://snomed.info/sct", "47625008", "route.intravenous"),
+        ("http://snomed.info/sct", "34206005", "route.subcutaneous"),
+        ("http://snomed.info/sct", "78421000", "route.intramuscular"),
+        ("http://snomed.info/sct", "6064005", "route.topical"),
+        ("http://snomed.info/sct", "447694001", "route.inhalation"),
+        ("http://snomed.info/sct", "127492001", "route.nasogastric"),
+        ("http://standardterms.edqm.eu", "20042000", "route.intrathecal"),
+        ("http://standardterms.edqm.eu", "20053000", "route.oral"),
+        (
+            "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
+            "IT",
+            "route.intrathecal",
+        ),
+        ("http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration", "PO", "route.oral"),
+    ],
+)
+def test_route_codes_map_to_their_route(system: str, code: str, key: str) -> None:
+    found = vocabulary().by_code(system, code)
+    assert found is not None and found.key == key
+    assert found.kind is Kind.ROUTE
+
+
+def test_routes_carry_their_omop_route_concept() -> None:
+    assert concept("route.intrathecal").omop_concept_id == 4217202
+    assert concept("route.oral").omop_concept_id == 4132161
+    assert concept("route.intravenous").omop_concept_id == 4171047
+
+
+# Issue 12, "statements of absence": IPS and SNOMED CT codes that close a kind of history.
+@pytest.mark.parametrize(
+    ("system", "code", "key"),
+    [
+        (IPS_ABSENT, "no-known-problems", "absence.problems"),
+        (IPS_ABSENT, "no-known-medications", "absence.medications"),
+        (IPS_ABSENT, "no-known-procedures", "absence.procedures"),
+        (IPS_ABSENT, "no-known-allergies", "absence.allergies"),
+        (IPS_ABSENT, "no-known-medication-allergies", "absence.medication_allergies"),
+        (IPS_ABSENT, "no-known-food-allergies", "absence.food_allergies"),
+        (IPS_ABSENT, "no-known-environmental-allergies", "absence.environmental_allergies"),
+        ("http://snomed.info/sct", "716186003", "absence.allergies"),
+        ("http://snomed.info/sct", "409137002", "absence.medication_allergies"),
+        ("http://snomed.info/sct", "160245001", "absence.problems"),
+        ("http://snomed.info/sct", "787481004", "absence.medications"),
+        ("http://snomed.info/sct", "787480003", "absence.procedures"),
+    ],
+)
+def test_statements_of_absence_map_to_their_history(system: str, code: str, key: str) -> None:
+    found = vocabulary().by_code(system, code)
+    assert found is not None and found.key == key
+    assert found.kind is Kind.ABSENCE
+
+
+def test_no_information_is_not_a_statement_of_absence() -> None:
+    # IPS "no-allergy-info" says nothing is known: it must not close the allergy history.
+    for code in ("no-allergy-info", "no-medication-info", "no-problem-info", "no-procedure-info"):
+        assert vocabulary().by_code(IPS_ABSENT, code) is None
+
+
+def test_nk_cell_activity_is_a_percentage_of_the_laboratory_standard() -> None:
+    # Issue 12 defect 8: C-HLH's "< 10 % of the laboratory standard" needs a numeric concept.
+    item = concept("lab.nk_cell_activity")
+    assert item.value_type is ValueType.QUANTITY
+    assert item.unit == "%"
+    assert item.plausible is not None and item.plausible.low == 0
+
+
+# Issue 12 defect 2: docs/fhir-input.md says a gene is reachable by its HGNC symbol.
+@pytest.mark.parametrize("system", ["http://www.genenames.org", "http://www.genenames.org/geneId"])
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("JAK2", "gene.jak2"),
+        ("EPOR", "gene.epor"),
+        ("HGNC:3416", "gene.epor"),
+        ("PAX5", "gene.pax5"),
+        ("HGNC:8619", "gene.pax5"),
+        ("DDX3", "gene.ddx3x"),  # a previous HGNC symbol
+        ("ZNF340", "gene.zbtb46"),
+        ("IGH@", "gene.igh"),
+    ],
+)
+def test_genes_are_reachable_by_hgnc_id_and_symbol(system: str, code: str, key: str) -> None:
+    found = vocabulary().by_code(system, code)
+    assert found is not None and found.key == key
+
+
+def test_gene_symbols_match_case_sensitively_and_not_by_alias() -> None:
+    vocab = vocabulary()
+    assert vocab.by_code("http://www.genenames.org", "jak2") is None
+    # "TEL" is an HGNC alias of ETV6, not a symbol: aliases are not unique and do not match.
+    assert vocab.by_code("http://www.genenames.org", "TEL") is None
+    # CHS1 was the symbol of both LYST and VPS13B: an ambiguous previous symbol does not match.
+    assert vocab.by_code("http://www.genenames.org", "CHS1") is None
+    # A symbol is a gene code only in a gene system.
+    assert vocab.by_code("http://loinc.org", "JAK2") is None
+
+
+def test_every_gene_has_an_hgnc_id_and_its_approved_symbol_first() -> None:
+    for item in vocabulary().values():
+        if item.kind is not Kind.GENE:
+            continue
+        hgnc = [c for c in item.codes if c.system == "hgnc"]
+        assert hgnc and hgnc[0].code.startswith("HGNC:"), item.key
+        assert item.symbols and item.symbols[0] == hgnc[0].display, item.key
+
+
+def test_a_symbol_given_to_two_genes_is_refused() -> None:
+    text = """
+- {key: gene.a, display: A, kind: gene, value_type: none, source: s, symbols: [AB]}
+- {key: gene.b, display: B, kind: gene, value_type: none, source: s, symbols: [AB]}
+"""
+    with pytest.raises(DefinitionError, match="symbol"):
+        _parse(text, "test")

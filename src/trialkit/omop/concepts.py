@@ -183,6 +183,8 @@ _DOMAIN: dict[Kind, str] = {
     Kind.DRUG: "Drug",
     Kind.DRUG_CLASS: "Drug",
     Kind.PROCEDURE: "Procedure",
+    Kind.ROUTE: "Route",
+    Kind.ABSENCE: "Observation",
 }
 _OMOP_VOCABULARY = {
     "loinc": "LOINC",

@@ -37,6 +37,9 @@ SYSTEMS: dict[str, str] = {
     "rxnorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
     "hgnc": "http://www.genenames.org",
     "ucum": "http://unitsofmeasure.org",
+    "edqm": "http://standardterms.edqm.eu",
+    "v3-route": "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
+    "ips-absent": "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips",
 }
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*(\.[a-z0-9_]+)+$")]
@@ -56,6 +59,10 @@ class Kind(StrEnum):
     PROCEDURE = "procedure"
     ATTESTATION = "attestation"
     ASSESSMENT = "assessment"
+    ROUTE = "route"
+    """A route of administration (``dosage.route`` of a drug exposure)."""
+    ABSENCE = "absence"
+    """A statement that a kind of history is empty: "no known allergies" (IPS, SNOMED CT)."""
 
 
 class ValueType(StrEnum):
@@ -142,6 +149,16 @@ class Concept(_Row):
     plausible: PlausibleRange | None = None
     members: tuple[str, ...] = Field(default=(), description="For a drug class: its drug keys.")
     gene: str | None = Field(default=None, description="For an alteration: the gene's concept key.")
+    symbols: tuple[str, ...] = Field(
+        default=(),
+        description="For a gene: the HGNC approved symbol, then its HGNC previous symbols; a gene "
+        "coding whose code is not an HGNC id matches on these (case-sensitive).",
+    )
+    aliases: tuple[str, ...] = Field(
+        default=(),
+        description="For a gene: HGNC alias symbols, for reference only. HGNC does not keep aliases "
+        "unique (TEL, ALL, CAN ...), so they do not match.",
+    )
     half_life: HalfLife | None = Field(
         default=None, description="For a drug: terminal half-life, for wash-outs in half-lives."
     )
@@ -165,4 +182,6 @@ class Concept(_Row):
             raise ValueError(f"{self.key}: omop_concept_id and omop_source go together")
         if self.members and self.kind is not Kind.DRUG_CLASS:
             raise ValueError(f"{self.key}: only a drug class has members")
+        if (self.symbols or self.aliases) and self.kind is not Kind.GENE:
+            raise ValueError(f"{self.key}: only a gene has symbols and aliases")
         return self

@@ -15,6 +15,9 @@ from trialkit.vocab.model import PROJECT_SYSTEM, SYSTEMS, Code, Concept
 __all__ = ["Vocabulary", "concept", "vocabulary"]
 
 _ICD10 = frozenset({SYSTEMS["icd10"], SYSTEMS["icd10cm"]})
+#: HGNC as FHIR codings name it: the canonical URI and the MII / genomics-reporting ``/geneId`` form.
+_HGNC = frozenset({SYSTEMS["hgnc"], SYSTEMS["hgnc"] + "/geneId"})
+_HGNC_ID = "HGNC:"
 
 
 class Vocabulary(Mapping[str, Concept]):
@@ -23,6 +26,7 @@ class Vocabulary(Mapping[str, Concept]):
     def __init__(self, concepts: list[Concept]) -> None:
         self._by_key: dict[str, Concept] = {}
         self._by_code: dict[tuple[str, str], tuple[Concept, Code | None]] = {}
+        self._by_symbol: dict[str, Concept] = {}
         for item in concepts:
             if item.key in self._by_key:
                 raise DefinitionError(f"concepts.yaml: duplicate concept key {item.key!r}")
@@ -37,6 +41,13 @@ class Vocabulary(Mapping[str, Concept]):
                         f"{other[0].key!r} and {item.key!r}"
                     )
                 self._by_code[ref] = (item, code)
+            for symbol in item.symbols:
+                twin = self._by_symbol.setdefault(symbol, item)
+                if twin is not item:
+                    raise DefinitionError(
+                        f"concepts.yaml: gene symbol {symbol!r} is given to both "
+                        f"{twin.key!r} and {item.key!r}"
+                    )
         for item in concepts:
             for ref_key in (*item.members, *([item.gene] if item.gene else [])):
                 if ref_key not in self._by_key:
@@ -74,7 +85,18 @@ class Vocabulary(Mapping[str, Concept]):
         ICD-10 codes also match by their category: the vocabulary lists
         three-character categories (A15 for tuberculosis), and a hospital sends
         subcategories (A15.0), which mean the same condition more precisely.
+
+        A gene coding (``http://www.genenames.org`` or ``.../geneId``) matches by
+        its HGNC id (``HGNC:6192``) or, when the code is not an HGNC id, by the
+        HGNC approved or previous symbol (``JAK2``), case-sensitively as HGNC
+        writes them (docs/fhir-input.md; HGNC guidelines, Bruford EA et al., Nat
+        Genet 2020;52:754). HGNC alias symbols never match: they are not unique.
         """
+        if system in _HGNC:
+            if not code.startswith(_HGNC_ID):
+                gene = self._by_symbol.get(code)
+                return None if gene is None else (gene, _hgnc_code(gene))
+            system = SYSTEMS["hgnc"]
         found = self._by_code.get((system, code))
         if found is None and system in _ICD10 and "." in code:
             found = self._by_code.get((system, code.split(".", 1)[0]))
@@ -87,6 +109,10 @@ class Vocabulary(Mapping[str, Concept]):
             if code.uri == uri:
                 return code.code
         return None
+
+
+def _hgnc_code(gene: Concept) -> Code | None:
+    return next((code for code in gene.codes if code.uri == SYSTEMS["hgnc"]), None)
 
 
 def _parse(text: str, origin: str) -> Vocabulary:

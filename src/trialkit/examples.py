@@ -79,6 +79,7 @@ def r_hlh_eligible() -> Bundle:
         attested=(
             "attestation.no_prior_hlh_specific_treatment",
             "attestation.treatment_history_reviewed",
+            "attestation.problem_list_reviewed",
             "attestation.no_other_investigational_agent",
             "attestation.oral_or_ng_administration_possible",
         ),
@@ -252,6 +253,7 @@ def c_hlh_eligible() -> Bundle:
             "attestation.consent_legal_representative",
             "attestation.no_prior_hlh_specific_treatment",
             "attestation.treatment_history_reviewed",
+            "attestation.problem_list_reviewed",
         ),
         absent=("finding.childbearing_potential",),
     )
@@ -304,6 +306,7 @@ def hem_ismart_c_eligible() -> Bundle:
     b.medication("drug.cytarabine", "2025-04-01", "2025-04-28")
     b.flag("attestation.informed_consent", True, "2025-06-14")
     b.flag("attestation.assent", True, "2025-06-14")
+    b.absence("absence.medication_allergies", "2025-06-14")
     _checklist(
         b,
         "2025-06-14",
@@ -318,11 +321,11 @@ def hem_ismart_c_eligible() -> Bundle:
             "attestation.methotrexate_oral_or_intrathecal_only",
             "attestation.no_other_investigational_agent",
             "attestation.treatment_history_reviewed",
+            "attestation.problem_list_reviewed",
         ),
         absent=(
             "finding.qtc_prolongation",
             "finding.sexually_active",
-            "finding.hypersensitivity_study_drug",
             "finding.uncontrolled_infection",
             "finding.unresolved_toxicity_grade2",
         ),

@@ -36,6 +36,15 @@ def coding_for(item: Concept, unit: str | None = None) -> JSONObject:
     return {"system": PROJECT_SYSTEM, "code": item.key, "display": item.display}
 
 
+# The resource type, code field and date field of a statement of absence, by history.
+_ABSENCE_RESOURCE = {
+    "problems": ("Condition", "code", "recordedDate"),
+    "medications": ("MedicationStatement", "medicationCodeableConcept", "dateAsserted"),
+    "procedures": ("Procedure", "code", "performedDateTime"),
+    "allergies": ("AllergyIntolerance", "code", "recordedDate"),
+}
+
+
 class BundleBuilder:
     """Builds one patient's FHIR R4 collection Bundle."""
 
@@ -166,8 +175,12 @@ class BundleBuilder:
         status: str | None = None,
         rate: tuple[float, str] | None = None,
         dose: tuple[float, str] | None = None,
+        route: str | None = None,
     ) -> str:
-        """A MedicationStatement or MedicationAdministration over [start, end]."""
+        """A MedicationStatement or MedicationAdministration over [start, end].
+
+        ``route`` is a route concept key (``route.intrathecal``), sent as ``dosage.route``.
+        """
         period: JSONObject = {"start": _when(start)}
         if end is not None:
             period["end"] = _when(end)
@@ -183,21 +196,67 @@ class BundleBuilder:
         def ucum(pair: tuple[float, str]) -> JSONObject:
             return {"value": pair[0], "system": "http://unitsofmeasure.org", "code": pair[1]}
 
+        dosage: JSONObject = {}
+        if route is not None:
+            dosage["route"] = {"coding": [coding_for(concept(route))]}
         if kind == "MedicationAdministration":
-            dosage: JSONObject = {}
             if dose is not None:
                 dosage["dose"] = ucum(dose)
             if rate is not None:
                 dosage["rateQuantity"] = ucum(rate)
             if dosage:
                 resource["dosage"] = dosage
-        elif dose is not None or rate is not None:
-            step: JSONObject = {}
-            if dose is not None:
-                step["doseQuantity"] = ucum(dose)
-            if rate is not None:
-                step["rateQuantity"] = ucum(rate)
-            resource["dosage"] = [{"doseAndRate": [step]}]
+        else:
+            if dose is not None or rate is not None:
+                step: JSONObject = {}
+                if dose is not None:
+                    step["doseQuantity"] = ucum(dose)
+                if rate is not None:
+                    step["rateQuantity"] = ucum(rate)
+                dosage["doseAndRate"] = [step]
+            if dosage:
+                resource["dosage"] = [dosage]
+        return self._add(resource)
+
+    def allergy(
+        self, key: str, onset: date | datetime | str, verification: str = "confirmed"
+    ) -> str:
+        """An AllergyIntolerance to a drug (or a hypersensitivity condition) since ``onset``."""
+        return self._add(
+            {
+                "resourceType": "AllergyIntolerance",
+                "id": self._id("allergy"),
+                "code": {"coding": [coding_for(concept(key))]},
+                "patient": self._subject(),
+                "onsetDateTime": _when(onset),
+                "verificationStatus": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/"
+                            "allergyintolerance-verification",
+                            "code": verification,
+                        }
+                    ]
+                },
+            }
+        )
+
+    def absence(self, key: str, at: date | datetime | str) -> str:
+        """A statement of absence (``absence.medications``: "no known medications") at ``at``.
+
+        Sent as the IPS does: on the resource type of its history, coded with the
+        statement's standard code.
+        """
+        kind, field, date_field = _ABSENCE_RESOURCE[key.split(".", 1)[1].split("_")[-1]]
+        resource: JSONObject = {
+            "resourceType": kind,
+            "id": self._id("none"),
+            field: {"coding": [coding_for(concept(key))]},
+            date_field: _when(at),
+        }
+        if kind in ("MedicationStatement", "Procedure"):
+            resource["status"] = "active" if kind == "MedicationStatement" else "completed"
+        resource["patient" if kind == "AllergyIntolerance" else "subject"] = self._subject()
         return self._add(resource)
 
     def procedure(

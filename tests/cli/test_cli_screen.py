@@ -70,7 +70,7 @@ def test_screen_gives_the_verdict_as_json_and_as_a_table(
     creatinine = next(c for c in data["criteria"] if c["id"] == "E2")["evidence"][0]
     assert creatinine["value"] == 30 and creatinine["unit"] == "umol/L"
     if verdict == "undetermined":
-        assert data["next_checks"][0]["item"] == "attestation.treatment_history_reviewed"
+        assert data["next_checks"][0]["item"] == "history.medications"
     else:
         assert data["next_checks"] == []
     assert run(args) == 0

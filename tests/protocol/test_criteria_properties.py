@@ -26,6 +26,7 @@ from trialkit.record import (
     PatientRecord,
     Sex,
 )
+from trialkit.record.model import UnknownCode
 from trialkit.record.patient import group_observations
 from trialkit.units import Quantity
 
@@ -121,6 +122,10 @@ def record_of(facts: dict[str, object], items: frozenset[str]) -> PatientRecord:
         observations.append(
             _flag("attestation.treatment_history_reviewed", bool(f["history_reviewed"]))
         )
+    if "problems_stated" in items:
+        observations.append(_flag("absence.problems", True))
+    if "cbp" in items:
+        observations.append(_flag("finding.childbearing_potential", bool(f["cbp"])))
     for name in ("tuberculosis", "malignancy"):
         if name in items:
             onset = AT - timedelta(days=100)
@@ -150,6 +155,31 @@ def record_of(facts: dict[str, object], items: frozenset[str]) -> PatientRecord:
                 start,
                 "completed",
             )
+        )
+    if "methotrexate" in items:
+        given = AT - timedelta(days=int(f["methotrexate_days_ago"]))  # type: ignore[call-overload]
+        exposures.append(
+            Exposure(
+                "drug.methotrexate",
+                "MedicationAdministration/mtx",
+                "MedicationAdministration",
+                given,
+                given,
+                "completed",
+                route=None if f["methotrexate_route"] is None else str(f["methotrexate_route"]),
+            )
+        )
+    unknown: tuple[UnknownCode, ...] = ()
+    if "unrecognised_drug" in items:
+        unknown = (
+            UnknownCode(
+                "MedicationStatement/other",
+                "medication",
+                ("http://www.whocc.no/atc|N02BE01",),
+                "MedicationStatement",
+                AT - timedelta(days=3),
+                None,
+            ),
         )
     if "prednisolone" in items:
         start = AT - timedelta(days=40)
@@ -206,6 +236,7 @@ def record_of(facts: dict[str, object], items: frozenset[str]) -> PatientRecord:
         exposures=tuple(exposures),
         procedures=tuple(procedures),
         genomics=tuple(genomics),
+        unknown_codes=unknown,
     )
 
 
@@ -216,13 +247,22 @@ subsets = st.frozensets(st.sampled_from(DATA_ITEMS))
 def test_adding_data_never_undecides_and_removing_never_decides(
     tree: dict[str, object], facts: dict[str, object], some: frozenset[str], more: frozenset[str]
 ) -> None:
-    # The two closed-world statements of the language are exceptions by design: a
-    # diagnosis asked as "known" is absent until recorded, and an attested complete
-    # treatment history is "none" for drugs and procedures. Data that contradicts
-    # them is a correction, not a filled gap, and is not added here.
-    more = more - {"malignancy"}
+    # The record's statements of absence are exceptions by design: a problem list
+    # stated complete is "none" for diagnoses, an attested complete treatment history
+    # "none" for drugs and procedures. Data that contradicts them is a correction, not
+    # a filled gap, and is not added here (an unrecognised drug, which may be the one
+    # asked, corrects a "none" to unknown).
+    if "problems_stated" in some:
+        more = more - {"malignancy", "tuberculosis", "leukaemia"}
     if "history_reviewed" in some and facts["history_reviewed"]:
-        more = more - {"etoposide", "prednisolone", "ruxolitinib", "hsct"}
+        more = more - {
+            "etoposide",
+            "methotrexate",
+            "unrecognised_drug",
+            "prednisolone",
+            "ruxolitinib",
+            "hsct",
+        }
     node = NODE.validate_python(tree)
     fewer = evaluate(node, Context(record_of(facts, some), AT)).truth
     richer = evaluate(node, Context(record_of(facts, some | more), AT)).truth
@@ -252,9 +292,17 @@ def test_not_is_the_negation_of_its_child(
     assert evaluate(NODE.validate_python({"not": tree}), context).truth is negate(plain)
 
 
-def test_the_empty_record_decides_nothing_but_known_absences() -> None:
+def test_the_empty_record_decides_nothing_and_statements_of_absence_close_histories() -> None:
     empty = PatientRecord("p", date(2010, 1, 1), Sex.FEMALE)
-    known = NODE.validate_python({"condition": "condition.malignancy", "known": True})
-    assert evaluate(known, Context(empty, AT)).truth is Truth.FALSE
+    diagnosis = NODE.validate_python({"condition": "condition.malignancy"})
+    assert evaluate(diagnosis, Context(empty, AT)).truth is Truth.UNKNOWN
     drug = NODE.validate_python({"drug": "drug.etoposide"})
     assert evaluate(drug, Context(empty, AT)).truth is Truth.UNKNOWN
+    stated = PatientRecord(
+        "p",
+        date(2010, 1, 1),
+        Sex.FEMALE,
+        observations=group_observations([_flag("absence.problems", True)]),
+    )
+    assert evaluate(diagnosis, Context(stated, AT)).truth is Truth.FALSE
+    assert evaluate(drug, Context(stated, AT)).truth is Truth.UNKNOWN

@@ -44,7 +44,8 @@ def test_the_worked_example_loads_passes_its_checks_and_screens_as_documented() 
     statuses = {r.criterion.id: r.status for r in result.criteria}
     assert statuses["E1"] is Truth.UNKNOWN
     assert result.next_checks[0].detail == (
-        "Prior treatment history (drugs and procedures) reviewed and complete in the record"
+        "the medication history stated complete "
+        "(attestation.treatment_history_reviewed or absence.medications)"
     )
 
 

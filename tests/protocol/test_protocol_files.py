@@ -16,7 +16,7 @@ from trialkit.protocol.render import protocol_text
 from trialkit.protocol.window import before, describe, split
 
 MINIMAL = """\
-format: trialkit.protocol/1
+format: trialkit.protocol/2
 id: mini
 title: Minimal protocol
 registry: [{registry: ClinicalTrials.gov, id: NCT00000000}]

@@ -183,7 +183,7 @@ def test_attrition_equals_the_evaluators(
 
 
 MIN_VERDICTS: dict[str, dict[Verdict, int]] = {
-    "r-hlh": {Verdict.ELIGIBLE: 2, Verdict.INELIGIBLE: 15_000, Verdict.UNDETERMINED: 2_000},
+    "r-hlh": {Verdict.ELIGIBLE: 1, Verdict.INELIGIBLE: 15_000, Verdict.UNDETERMINED: 2_000},
     "jak-hs-icu": {Verdict.ELIGIBLE: 1, Verdict.INELIGIBLE: 4_000, Verdict.UNDETERMINED: 10_000},
     "rux-hlh-salvage": {
         Verdict.ELIGIBLE: 1,
@@ -191,13 +191,14 @@ MIN_VERDICTS: dict[str, dict[Verdict, int]] = {
         Verdict.UNDETERMINED: 1_500,
     },
     "c-hlh": {Verdict.ELIGIBLE: 5, Verdict.INELIGIBLE: 15_000, Verdict.UNDETERMINED: 2_000},
-    "hem-ismart-c": {Verdict.ELIGIBLE: 0, Verdict.INELIGIBLE: 19_000, Verdict.UNDETERMINED: 1},
+    "hem-ismart-c": {Verdict.ELIGIBLE: 0, Verdict.INELIGIBLE: 17_000, Verdict.UNDETERMINED: 1},
 }
 """Fewest persons per verdict the synthetic design must give (0: none required).
 
 At seed 4 the in-memory evaluator finds (eligible / ineligible / undetermined):
-R-HLH 5 / 17,296 / 2,699; JAK-HS-ICU 2 / 5,511 / 14,487; RUX-HLH-salvage
-3 / 17,926 / 2,071; C-HLH 11 / 17,554 / 2,435; HEM-iSMART-C 0 / 19,993 / 7.
+R-HLH 1 / 17,3xx / 2,6xx; JAK-HS-ICU 5 / 5,467 / 14,528; RUX-HLH-salvage
+2 / 18,202 / 1,796; C-HLH 7 / 17,564 / 2,429; HEM-iSMART-C 0 / 18,071 / 1,929
+(2026-12-07: histories closed only by statements, routes, the allergy condition).
 Eligible persons are HLH-like children with a complete work-up (R-HLH,
 C-HLH), refractory HLH on ruxolitinib (RUX-HLH-salvage) and adults with HLH
 in intensive care (JAK-HS-ICU); HEM-iSMART-C's 37 criteria exclude every
@@ -215,23 +216,27 @@ NOT_EVERY_VALUE: dict[tuple[str, str], str] = {
     ("c-hlh", "I2"): "not met needs primary HLH refuted and 4 of the 8 HLH criteria absent",
     ("hem-ismart-c", "E9"): "breast-feeding: only leukaemia women of 17-21 years can be",
     ("hem-ismart-c", "E27.3a"): "autologous HSCT in 1 % of leukaemia persons, rarely so recent",
+    ("hem-ismart-c", "E8"): "met needs a fertile, sexually active leukaemia patient recorded as "
+    "refusing contraception: about 0.5 expected at seed 4 (golden young-adult-schwartz has one)",
 }
 """Criteria the population leaves without one of met / not met / unknown, and why."""
 
 
 def test_the_population_exercises_every_protocol(evaluated: dict[str, Evaluated]) -> None:
-    lines, lacking = [], set()
+    lines, lacking, too_few = [], set(), []
     for protocol_id, result in evaluated.items():
         verdicts = Counter(result.verdicts.values())
         lines.append(f"{protocol_id}: " + ", ".join(f"{v.value} {verdicts[v]}" for v in Verdict))
         for verdict, fewest in MIN_VERDICTS[protocol_id].items():
-            assert verdicts[verdict] >= fewest, (protocol_id, verdict, verdicts)
+            if verdicts[verdict] < fewest:
+                too_few.append((protocol_id, verdict.value, verdicts[verdict], fewest))
         for index, criterion in enumerate(result.criteria):
             seen = Counter(statuses[index] for statuses in result.statuses.values())
             lines.append(f"  {criterion}: " + " ".join(f"{t.value} {seen[t]}" for t in Truth))
             if len(seen) < len(Truth):
                 lacking.add((protocol_id, criterion))
     print("\n".join(lines))
+    assert not too_few, too_few
     assert lacking <= set(NOT_EVERY_VALUE), sorted(lacking - set(NOT_EVERY_VALUE))
     criteria = sum(len(r.criteria) for r in evaluated.values())
     # At seed 4: 77 of the 86 criteria are met, not met and unknown for someone.

@@ -26,7 +26,7 @@ ROWS_PER_THOUSAND = {
     "drug_exposure": (500, 1000),
     "procedure_occurrence": (550, 1000),
     "measurement": (33_000, 45_000),
-    "observation": (900, 1800),
+    "observation": (900, 2300),  # two history attestations and CBP, hCG for leukaemia (2026-12)
     "death": (10, 40),
 }
 

@@ -22,6 +22,7 @@ from trialkit.protocol.criteria import (
     AnyOf,
     AtLeast,
     Attestation,
+    ChildbearingPotential,
     ConditionNode,
     Drug,
     Finding,
@@ -45,7 +46,7 @@ from trialkit.record import (
     Sex,
 )
 from trialkit.record.genomics import gene_label
-from trialkit.record.model import birth_age
+from trialkit.record.model import UnknownCode, birth_age
 from trialkit.scores import (
     RecordEntry,
     Scored,
@@ -60,7 +61,7 @@ from trialkit.scores import (
 )
 from trialkit.scores.psofa import age_in_months
 from trialkit.units import convert
-from trialkit.vocab import Limit, concept, upper_limits
+from trialkit.vocab import History, Limit, concept, upper_limits, vocabulary
 
 __all__ = [
     "SCORE_ADAPTERS",
@@ -85,7 +86,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda a, b: a >= b,
 }
 TREATMENT_HISTORY = "attestation.treatment_history_reviewed"
-"""The attestation that lets the absence of a drug or procedure read as "none"."""
+"""trialkit's attestation that the drug and procedure histories are complete."""
 TENTATIVE = frozenset({"unconfirmed", "provisional", "differential"})
 """FHIR condition-ver-status codes of a diagnosis not yet confirmed: unknown, not present."""
 _NOT_PRESENT = frozenset({"refuted", "entered-in-error"})
@@ -601,6 +602,33 @@ def _sex(node: SexNode, context: Context) -> Outcome:
     return Outcome(Truth.of(sex.value == node.sex), f"sex {sex.value}")
 
 
+CHILDBEARING_POTENTIAL = "finding.childbearing_potential"
+"""The investigator's assessment that a woman is of childbearing potential (CTFG 2020)."""
+
+
+def _childbearing_potential(node: ChildbearingPotential, context: Context) -> Outcome:
+    """The recorded assessment of childbearing potential (CTFG 2020; the node's docstring)."""
+    observed = context.record.latest(CHILDBEARING_POTENTIAL, context.at)
+    if observed is None or not isinstance(observed.value, bool):
+        return Outcome(
+            Truth.UNKNOWN,
+            "childbearing potential not assessed",
+            missing=(
+                Missing(
+                    CHILDBEARING_POTENTIAL,
+                    "childbearing potential (CTFG 2020: a woman after menarche and before "
+                    "menopause, a man after puberty, unless permanently sterile)",
+                ),
+            ),
+        )
+    what = "of" if observed.value else "not of"
+    return Outcome(
+        Truth.of(observed.value),
+        f"{what} childbearing potential (assessed {observed.time.date().isoformat()})",
+        (observed,),
+    )
+
+
 # -- conditions, findings, attestations ------------------------------------------------------------
 def _condition(node: ConditionNode, context: Context) -> Outcome:
     record, at = context.record, context.at
@@ -627,12 +655,15 @@ def _condition(node: ConditionNode, context: Context) -> Outcome:
         return Outcome(
             Truth.FALSE, f"{item.display} recorded but not present {when}", tuple(recorded)
         )
-    if node.known:
-        return Outcome(Truth.FALSE, f"no known {item.display}")
-    return Outcome(
-        Truth.UNKNOWN,
-        f"{item.display} not recorded",
-        missing=(Missing(node.condition, f"{item.display}: present or ruled out"),),
+    history = vocabulary().history_of(node.condition)
+    assert history is not None  # a condition concept (validated)
+    return _none_recorded(
+        f"no {item.display} recorded",
+        (),
+        context,
+        history,
+        datetime.min,
+        gap=Missing(node.condition, f"{item.display}: present or ruled out"),
     )
 
 
@@ -680,10 +711,41 @@ def _flag(key: str, within: str | None, context: Context, what: str) -> Outcome:
 # -- drugs, procedures, genomics ------------------------------------------------------------------
 def _drug(node: Drug, context: Context) -> Outcome:
     record, at = context.record, context.at
-    item = concept(node.drug)
     start = datetime.min if node.within is None else before(at, node.within)
     span = "before the index date" if node.within is None else f"in the {describe(node.within)}"
     exposures = record.exposures_to(node.drug, start, at)
+    if node.routes is None:
+        return _drug_exposure(node, exposures, context, start, span)
+    routes = set(node.routes)
+    unrouted = tuple(e for e in exposures if e.route is None)
+    outcome = _drug_exposure(
+        node, tuple(e for e in exposures if e.route in routes), context, start, span
+    )
+    if outcome.truth is not Truth.FALSE or not unrouted:
+        return outcome
+    names = " or ".join(concept(r).display.lower() for r in node.routes)
+    return Outcome(
+        Truth.UNKNOWN,
+        f"{outcome.reason}; {len(unrouted)} exposure(s) without a recorded route ({names} counts)",
+        (*outcome.evidence, *unrouted),
+        tuple(
+            Missing(f"{e.resource}.route", f"route of {concept(e.concept).display} ({e.resource})")
+            for e in unrouted
+        ),
+        source=node.source,
+    )
+
+
+def _drug_exposure(
+    node: Drug,
+    exposures: tuple[Exposure, ...],
+    context: Context,
+    start: datetime,
+    span: str,
+) -> Outcome:
+    """A drug node's outcome over the exposures that count (by route, when it names routes)."""
+    at = context.at
+    item = concept(node.drug)
     if node.longer_than is not None:
         total = _exposed_time(exposures, start, at)
         needed = at - before(at, node.longer_than)
@@ -696,29 +758,122 @@ def _drug(node: Drug, context: Context) -> Outcome:
                 source=node.source,
             )
         limit = describe(node.longer_than)
-        return _none_recorded(f"{reason} (not more than {limit})", exposures, context, node.source)
+        return _none_recorded(
+            f"{reason} (not more than {limit})",
+            exposures,
+            context,
+            History.MEDICATIONS,
+            start,
+            source=node.source,
+        )
     if node.half_lives is not None:
         return _washout(node, exposures, context)
     if exposures:
         return Outcome(
             Truth.TRUE, f"{item.display}: exposure {span}", exposures, source=node.source
         )
-    return _none_recorded(f"{item.display}: no exposure recorded {span}", (), context, node.source)
+    return _none_recorded(
+        f"{item.display}: no exposure recorded {span}",
+        (),
+        context,
+        History.MEDICATIONS,
+        start,
+        source=node.source,
+    )
+
+
+# -- what nothing recorded means -------------------------------------------------------------------
+_HISTORY_RESOURCES: dict[History, frozenset[str]] = {
+    # OMOP keeps an unmapped allergy among conditions: either history may hold either.
+    History.PROBLEMS: frozenset({"Condition", "AllergyIntolerance"}),
+    History.MEDICATIONS: frozenset(
+        {"MedicationStatement", "MedicationRequest", "MedicationAdministration"}
+    ),
+    History.PROCEDURES: frozenset({"Procedure"}),
+    History.ALLERGIES: frozenset({"Condition", "AllergyIntolerance"}),
+}
+"""The resource types that record each history (an unrecognised one may be what is asked)."""
+
+_HISTORY_NAMES = {
+    History.PROBLEMS: "problem list",
+    History.MEDICATIONS: "medication history",
+    History.PROCEDURES: "procedure history",
+    History.ALLERGIES: "drug allergy history",
+}
 
 
 def _none_recorded(
-    reason: str, evidence: tuple[Evidence, ...], context: Context, source: str | None = None
+    reason: str,
+    evidence: tuple[Evidence, ...],
+    context: Context,
+    history: History,
+    since: datetime,
+    *,
+    gap: Missing | None = None,
+    source: str | None = None,
 ) -> Outcome:
-    """Nothing (enough) recorded: "no" once the treatment history is attested complete."""
-    reviewed = context.record.latest(TREATMENT_HISTORY, context.at)
-    if reviewed is not None and reviewed.value is True:
-        return Outcome(Truth.FALSE, reason, (*evidence, reviewed), source=source)
-    return Outcome(
-        Truth.UNKNOWN,
-        f"{reason}; the treatment history is not attested complete",
-        evidence,
-        (Missing(TREATMENT_HISTORY, concept(TREATMENT_HISTORY).display),),
-        source=source,
+    """Nothing (enough) recorded: "no" only where the record states ``history`` complete.
+
+    The record states a history complete with a statement of absence (the IPS
+    "no known ..." codes, an empty List with emptyReason nilknown, SNOMED CT's
+    "no known allergy") or, for drugs and procedures, trialkit's attestation
+    ``attestation.treatment_history_reviewed``; the latest at or before the
+    index time counts. Even then, a resource of that history that trialkit
+    could not read (an unrecognised drug, procedure, diagnosis or allergy dated
+    on or after ``since``, or undated) might be what is asked: the answer stays
+    unknown and names it.
+    """
+    name = _HISTORY_NAMES[history]
+    statement = _statement_of(history, context)
+    if statement is None:
+        keys = vocabulary().closing(history)
+        missing = Missing(
+            f"history.{history.value}",
+            f"the {name} stated complete ({' or '.join(keys)})",
+        )
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{reason}; the {name} is not stated complete",
+            evidence,
+            (missing,) if gap is None else (gap, missing),
+            source=source,
+        )
+    unread = _unrecognised(history, since, context)
+    if unread:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{reason}; {len(unread)} unrecognised {'entry' if len(unread) == 1 else 'entries'} "
+            f"of the {name} might be one",
+            (*evidence, statement),
+            tuple(
+                Missing(u.resource, f"{u.resource} ({', '.join(u.codings)}): not recognised")
+                for u in unread
+            ),
+            source=source,
+        )
+    return Outcome(Truth.FALSE, reason, (*evidence, statement), source=source)
+
+
+def _statement_of(history: History, context: Context) -> Observation | None:
+    """The latest statement that ``history`` is complete, at or before the index time."""
+    found = [
+        observed
+        for key in vocabulary().closing(history)
+        if (observed := context.record.latest(key, context.at)) is not None
+        and observed.value is True
+    ]
+    return max(found, key=lambda o: o.time) if found else None
+
+
+def _unrecognised(history: History, since: datetime, context: Context) -> tuple[UnknownCode, ...]:
+    """Unrecognised resources of ``history`` that may fall in the window from ``since``."""
+    kinds = _HISTORY_RESOURCES[history]
+    return tuple(
+        u
+        for u in context.record.unknown_codes
+        if u.kind in kinds
+        and u.field in ("code", "medication")
+        and (u.start is None or u.end is None or u.end >= since)
     )
 
 
@@ -757,7 +912,14 @@ def _washout(node: Drug, exposures: tuple[Exposure, ...], context: Context) -> O
             ),
             source=node.source,
         )
-    return _none_recorded(f"{display}: no exposure within {span}", (), context, node.source)
+    return _none_recorded(
+        f"{display}: no exposure within {span}",
+        (),
+        context,
+        History.MEDICATIONS,
+        before(at, node.within),
+        source=node.source,
+    )
 
 
 def _exposed_time(exposures: tuple[Exposure, ...], start: datetime, at: datetime) -> timedelta:
@@ -786,7 +948,13 @@ def _procedure(node: ProcedureNode, context: Context) -> Outcome:
     found = tuple(p for p in found if p.start <= at)
     if found:
         return Outcome(Truth.TRUE, f"{item.display} {span}", found)
-    return _none_recorded(f"no {item.display} recorded {span}", (), context)
+    return _none_recorded(
+        f"no {item.display} recorded {span}",
+        (),
+        context,
+        History.PROCEDURES,
+        start or datetime.min,
+    )
 
 
 def _genomic(node: Genomic, context: Context) -> Outcome:
@@ -851,6 +1019,7 @@ _WALKERS: dict[type, Callable[[Any, Context], Outcome]] = {
     Score: _score,
     Age: _age,
     SexNode: _sex,
+    ChildbearingPotential: _childbearing_potential,
     ConditionNode: _condition,
     Finding: _finding,
     Attestation: _attestation,

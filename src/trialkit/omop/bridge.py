@@ -91,6 +91,7 @@ from trialkit.record import (
     Procedure,
     Sex,
 )
+from trialkit.record.model import UnknownCode
 from trialkit.units import Quantity, convert
 from trialkit.vocab import vocabulary
 
@@ -165,6 +166,15 @@ class _Builder:
                 conditions.append(self._condition(len(conditions) + 1, condition))
         exposures = [self._exposure(n, e) for n, e in enumerate(self.record.exposures, 1)]
         procedures = [self._procedure(n, p) for n, p in enumerate(self.record.procedures, 1)]
+        for unknown in self.record.unknown_codes:
+            if unknown.start is None or unknown.field not in ("code", "medication"):
+                continue
+            if unknown.kind in _MEDICATIONS:
+                exposures.append(self._unrecognised_drug(len(exposures) + 1, unknown))
+            elif unknown.kind == "Procedure":
+                procedures.append(self._unrecognised_procedure(len(procedures) + 1, unknown))
+            elif unknown.kind in ("Condition", "AllergyIntolerance"):
+                conditions.append(self._unrecognised_condition(len(conditions) + 1, unknown))
         for finding in self.record.genomics:
             self.times.append(finding.time)
             for gene in finding.genes:
@@ -375,8 +385,66 @@ class _Builder:
             verbatim_end_date=None if end is None else end.date(),
             drug_type_concept_id=self._fixed(EHR),
             sig=sig or None,
+            route_concept_id=self._fixed(NO_MATCHING_CONCEPT)
+            if exposure.route is None
+            else self._use(exposure.route),
             drug_source_value=local_code(exposure.concept),
             dose_unit_source_value=unit,
+        )
+
+    # -- resources trialkit could not read (the open world) -------------------------------------
+    def _unrecognised_drug(self, n: int, unknown: UnknownCode) -> DrugExposureRow:
+        assert unknown.start is not None
+        self.times.append(unknown.start)
+        last = unknown.end or max(self.extracted, unknown.start)
+        return DrugExposureRow(
+            drug_exposure_id=self._id(n),
+            person_id=self.person_id,
+            drug_concept_id=self._fixed(NO_MATCHING_CONCEPT),
+            drug_exposure_start_date=unknown.start.date(),
+            drug_exposure_start_datetime=unknown.start,
+            drug_exposure_end_date=last.date(),
+            drug_exposure_end_datetime=last,
+            verbatim_end_date=None if unknown.end is None else unknown.end.date(),
+            drug_type_concept_id=self._fixed(EHR),
+            sig=None,
+            route_concept_id=self._fixed(NO_MATCHING_CONCEPT),
+            drug_source_value=_source(unknown),
+            dose_unit_source_value=None,
+        )
+
+    def _unrecognised_procedure(self, n: int, unknown: UnknownCode) -> ProcedureOccurrenceRow:
+        assert unknown.start is not None
+        self.times.append(unknown.start)
+        end = unknown.end or unknown.start
+        return ProcedureOccurrenceRow(
+            procedure_occurrence_id=self._id(n),
+            person_id=self.person_id,
+            procedure_concept_id=self._fixed(NO_MATCHING_CONCEPT),
+            procedure_date=unknown.start.date(),
+            procedure_datetime=unknown.start,
+            procedure_end_date=end.date(),
+            procedure_end_datetime=end,
+            procedure_type_concept_id=self._fixed(EHR),
+            procedure_source_value=_source(unknown),
+        )
+
+    def _unrecognised_condition(self, n: int, unknown: UnknownCode) -> ConditionOccurrenceRow:
+        assert unknown.start is not None
+        self.times.append(unknown.start)
+        return ConditionOccurrenceRow(
+            condition_occurrence_id=self._id(n),
+            person_id=self.person_id,
+            condition_concept_id=self._fixed(NO_MATCHING_CONCEPT),
+            condition_start_date=unknown.start.date(),
+            condition_start_datetime=unknown.start,
+            condition_end_date=None,
+            condition_end_datetime=None,
+            condition_type_concept_id=self._fixed(EHR),
+            condition_status_concept_id=self._fixed(CONFIRMED_DIAGNOSIS),
+            stop_reason=None,
+            condition_source_value=_source(unknown),
+            condition_status_source_value="confirmed",
         )
 
     def _procedure(self, n: int, procedure: Procedure) -> ProcedureOccurrenceRow:
@@ -406,6 +474,14 @@ def _reported(value: float | None, canonical: str, quantity: Quantity) -> float 
     if quantity.unit == canonical:
         return value
     return convert(value, canonical, quantity.unit, quantity.concept)
+
+
+_MEDICATIONS = frozenset({"MedicationStatement", "MedicationRequest", "MedicationAdministration"})
+
+
+def _source(unknown: UnknownCode) -> str:
+    """The first coding of an unrecognised resource, as its ``*_source_value`` (50 characters)."""
+    return unknown.codings[0][:50] if unknown.codings else ""
 
 
 def _fit(where: str, text: str) -> str:

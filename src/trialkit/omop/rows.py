@@ -110,6 +110,7 @@ class DrugExposureRow:
     verbatim_end_date: date | None
     drug_type_concept_id: int
     sig: str | None
+    route_concept_id: int
     drug_source_value: str
     dose_unit_source_value: str | None
 

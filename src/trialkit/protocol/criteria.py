@@ -10,11 +10,14 @@ walker (STYLE §1, after sqlglot's expression tree and OHDSI Circe's groups).
 Logic is Kleene's three-valued logic (the logic of SQL NULL and of CQL): a
 criterion is true, false or unknown, and unknown is never silently false: a
 measurement, a finding, a score input, an attestation, a genomic profile, a
-diagnosis, a drug or a procedure that was never recorded is unknown. Two
-statements decide an absence: a diagnosis asked as "known" (``known: true``)
-is false when none is known, and a drug exposure or a procedure is false when
-nothing is recorded *and* the record attests that the treatment history is
-complete (``attestation.treatment_history_reviewed``).
+diagnosis, a drug or a procedure that was never recorded is unknown. Only the
+record decides an absence: a diagnosis, a drug exposure, a procedure or a drug
+allergy that is not recorded is false where the record states that history
+complete (a statement of absence such as the IPS "no known medications", an
+empty List with emptyReason nilknown, or trialkit's
+``attestation.treatment_history_reviewed`` for drugs and procedures), and holds
+no unrecognised entry of that history that might be it. The wording of a
+criterion ("known ...") never closes a history.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ __all__ = [
     "AnyOf",
     "AtLeast",
     "Attestation",
+    "ChildbearingPotential",
     "ConditionNode",
     "Drug",
     "Finding",
@@ -229,18 +233,45 @@ class SexNode(_Node):
     sex: Literal["female", "male"]
 
 
+class ChildbearingPotential(_Node):
+    """Of childbearing potential: the one definition every pregnancy, lactation and
+    contraception rule uses.
+
+    CTFG 2020 (Clinical Trials Facilitation and Coordination Group, "Recommendations related
+    to contraception and pregnancy testing in clinical trials", version 1.1, §1): a woman is
+    of childbearing potential "following menarche and until becoming post-menopausal unless
+    permanently sterile"; a man is fertile after puberty unless permanently sterile. It is
+    the investigator's assessment, recorded as ``finding.childbearing_potential`` (the latest
+    at or before the index time; a prepubertal child is recorded false); without it, unknown.
+    A rule about pregnancy or lactation adds ``sex: female``.
+    """
+
+    childbearing_potential: Literal[True]
+
+
 class ConditionNode(_Node):
     """A diagnosis present at the index date (``ever``: at any time before it).
 
     Present and confirmed → true; recorded as unconfirmed, provisional or
-    differential → unknown until confirmed or refuted. Recorded as refuted, or (with ``known``) not recorded at
-    all → false: "known active malignancy" is false for a patient with none
-    known. Otherwise not recorded → unknown.
+    differential → unknown until confirmed or refuted. Recorded as refuted, or
+    not recorded while the record states its history complete (the problem
+    list; the drug-allergy history for a hypersensitivity) → false. Otherwise
+    not recorded → unknown.
     """
 
     condition: str
     ever: bool = False
-    known: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_known(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "known" in data:
+            raise ValueError(
+                "'known' is no longer part of the format (trialkit.protocol/2): a history is "
+                "closed only by the record's statements of absence (docs/protocol-format.md); "
+                "remove it"
+            )
+        return data
 
     @model_validator(mode="after")
     def _kind(self) -> ConditionNode:
@@ -286,8 +317,10 @@ class Drug(_Node):
     shorter ("21 days or 5 half-lives, whichever is shorter"); a drug without
     a cited half-life then leaves exposures between the two bounds unknown.
     ``longer_than`` asks for a cumulative exposure longer than a duration.
-    Nothing recorded is "no exposure" only once the record attests that the
-    treatment history is complete (``attestation.treatment_history_reviewed``);
+    ``routes`` counts only exposures by one of those routes of administration
+    (``route.oral``); an exposure whose route is not recorded may count, and
+    leaves the node unknown rather than false. Nothing recorded is "no
+    exposure" only where the record states the medication history complete;
     until then it is unknown.
     """
 
@@ -295,11 +328,14 @@ class Drug(_Node):
     within: Duration | None = None
     half_lives: float | None = Field(default=None, gt=0)
     longer_than: Duration | None = None
+    routes: list[str] | None = Field(default=None, min_length=1)
     source: str | None = None
 
     @model_validator(mode="after")
     def _kind(self) -> Drug:
         _concept_of(self.drug, (Kind.DRUG, Kind.DRUG_CLASS), "drug")
+        for route in self.routes or ():
+            _concept_of(route, (Kind.ROUTE,), "routes")
         if self.half_lives is not None and self.within is None:
             raise ValueError("half_lives needs the window it shortens (within)")
         for name in ("within", "longer_than"):
@@ -312,8 +348,8 @@ class Drug(_Node):
 class ProcedureNode(_Node):
     """A procedure performed in a window before the index time (ever, without ``within``).
 
-    As for a drug, nothing recorded is "none" only once the treatment history
-    is attested complete.
+    As for a drug, nothing recorded is "none" only where the record states the
+    procedure history complete.
     """
 
     procedure: str
@@ -355,6 +391,7 @@ _TAGS: dict[str, str] = {
     "score": "score",
     "age": "age",
     "sex": "sex",
+    "childbearing_potential": "childbearing_potential",
     "condition": "condition",
     "finding": "finding",
     "attestation": "attestation",
@@ -385,6 +422,7 @@ Node = Annotated[
     | Annotated[Score, Tag("node:score")]
     | Annotated[Age, Tag("node:age")]
     | Annotated[SexNode, Tag("node:sex")]
+    | Annotated[ChildbearingPotential, Tag("node:childbearing_potential")]
     | Annotated[ConditionNode, Tag("node:condition")]
     | Annotated[Finding, Tag("node:finding")]
     | Annotated[Attestation, Tag("node:attestation")]
@@ -395,7 +433,8 @@ Node = Annotated[
         _tag,
         custom_error_type="unknown_node",
         custom_error_message="not a criteria node: expected one of the keys "
-        "all_of, any_of, at_least, not, measure, score, age, sex, condition, finding, "
+        "all_of, any_of, at_least, not, measure, score, age, sex, childbearing_potential, "
+        "condition, finding, "
         "attestation, drug, procedure, gene",
     ),
 ]
@@ -410,6 +449,7 @@ NODE_TYPES: dict[str, type[_Node]] = {
     "score": Score,
     "age": Age,
     "sex": SexNode,
+    "childbearing_potential": ChildbearingPotential,
     "condition": ConditionNode,
     "finding": Finding,
     "attestation": Attestation,

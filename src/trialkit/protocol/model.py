@@ -12,7 +12,7 @@ beside the text it concerns.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -38,8 +38,14 @@ __all__ = [
     "Visit",
 ]
 
-FORMAT = "trialkit.protocol/1"
-"""The version of the protocol file format written in each file's ``format`` field."""
+FORMAT = "trialkit.protocol/2"
+"""The version of the protocol file format written in each file's ``format`` field.
+
+``/2`` (2026-12): a condition's ``known`` is gone (the record's statements of
+absence close a history, never a criterion's wording); drug nodes take
+``routes``; the ``childbearing_potential`` node. A ``/1`` file is refused with
+what to change.
+"""
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
@@ -204,7 +210,18 @@ Design = Annotated[SimonDesignSpec | FixedDesign | ObservationalDesign, Field(di
 class Protocol(_Row):
     """A whole protocol file."""
 
-    format: Literal["trialkit.protocol/1"]
+    @model_validator(mode="before")
+    @classmethod
+    def _format_1(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("format") == "trialkit.protocol/1":
+            raise ValueError(
+                "format trialkit.protocol/1 is no longer read: change it to trialkit.protocol/2 "
+                "and remove every condition's 'known' (a history is closed by the record's "
+                "statements of absence; docs/protocol-format.md, 'Changes')"
+            )
+        return data
+
+    format: Literal["trialkit.protocol/2"]
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
     title: str = Field(min_length=1)
     registry: list[RegistryId] = Field(min_length=1)

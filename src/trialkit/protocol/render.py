@@ -14,6 +14,7 @@ from trialkit.protocol.criteria import (
     AnyOf,
     AtLeast,
     Attestation,
+    ChildbearingPotential,
     ConditionNode,
     Drug,
     Finding,
@@ -98,10 +99,11 @@ def node_text(node: Node) -> str:
         return f"age {when} {SYMBOLS[node.age]} {node.value:g} {AGE_UNITS[node.unit]}"
     if isinstance(node, SexNode):
         return f"sex is {node.sex}"
+    if isinstance(node, ChildbearingPotential):
+        return "of childbearing potential (CTFG 2020)"
     if isinstance(node, ConditionNode):
         when = "at any time before the index date" if node.ever else "at the index date"
-        known = " (none known counts as absent)" if node.known else ""
-        return f"{_name(node.condition)} {when}{known}"
+        return f"{_name(node.condition)} {when}"
     if isinstance(node, Finding):
         return f"{_name(node.finding)} {_window(node.within, 'recorded before the index date')}"
     if isinstance(node, Attestation):
@@ -115,6 +117,8 @@ def node_text(node: Node) -> str:
 
 def _drug_text(node: Drug) -> str:
     text = f"exposure to {_name(node.drug)}"
+    if node.routes is not None:
+        text += " by the " + " or ".join(_name(r) for r in node.routes)
     if node.longer_than is not None:
         text += f" for more than {describe(node.longer_than)} in all"
     if node.half_lives is not None:

@@ -11,6 +11,7 @@ not know are not fatal: the resource is skipped and listed in
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Mapping
@@ -41,7 +42,7 @@ from trialkit.units import (
     parse_unit,
     to_canonical,
 )
-from trialkit.vocab import Code, Concept, ValueType, concept, vocabulary
+from trialkit.vocab import Code, Concept, Kind, ValueType, answer_truth, concept, vocabulary
 
 __all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
 
@@ -52,11 +53,21 @@ _SKIPPED_OBSERVATION_STATUS = _SKIPPED_STATUS | {"registered"}
 # Condition.abatement[x] forms that say the condition ended without giving a date
 # (abatementBoolean is STU3's shape; true means abated).
 _UNDATED_ABATEMENT = ("abatementString", "abatementAge", "abatementRange", "abatementPeriod")
-_PRESENT = frozenset(
-    {("http://snomed.info/sct", "52101004"), ("http://snomed.info/sct", "373066001")}
-)
-_ABSENT = frozenset(
-    {("http://snomed.info/sct", "2667000"), ("http://snomed.info/sct", "373067005")}
+# A List (a record section) whose emptyReason is "nil known" states that its history is
+# empty (FHIR R4 list-empty-reason); the other reasons (not asked, withheld, ...) close nothing.
+_LIST_EMPTY = ("http://terminology.hl7.org/CodeSystem/list-empty-reason", "nilknown")
+# Where a statement of absence carries its date, by resource type.
+_STATEMENT_DATES = (
+    "recordedDate",
+    "dateAsserted",
+    "date",
+    "effectiveDateTime",
+    "effectivePeriod.start",
+    "onsetDateTime",
+    "onsetPeriod.start",
+    "performedDateTime",
+    "performedPeriod.start",
+    "authoredOn",
 )
 # When a medication resource was written: nothing it says is known before then.
 _RECORDED = {
@@ -211,6 +222,10 @@ class _Reader:
             self._medication(where, kind, resource)
         elif kind == "Procedure":
             self._procedure(where, resource)
+        elif kind == "AllergyIntolerance":
+            self._allergy(where, resource)
+        elif kind == "List":
+            self._list(where, resource)
 
     def _build(self) -> PatientRecord:
         if self.patient is None:
@@ -261,8 +276,25 @@ class _Reader:
             if found is not None:
                 return found
         seen = tuple(f"{coding['system']}|{coding['code']}" for coding in codings)
-        self.unknown.append(UnknownCode(where, field, seen))
+        self.unknown.append(UnknownCode(where, field, seen, _resource_type(where)))
         return None
+
+    def _dated_unknown(self, start: datetime, end: datetime | None) -> None:
+        """Give the unknown code just recorded the resource's dates (open world windows)."""
+        last = self.unknown[-1]
+        self.unknown[-1] = UnknownCode(
+            last.resource, last.field, last.codings, last.kind, start, end
+        )
+
+    def _statement(self, where: str, item: Concept, resource: JSON) -> None:
+        """A statement of absence ("no known medications"), kept as a dated observation."""
+        time = _first_time(where, resource, _STATEMENT_DATES)
+        if time is None:
+            raise BundleError(
+                f"{where}: a statement of absence ({item.display}) needs a date: give "
+                "recordedDate, dateAsserted, date or effective[x]"
+            )
+        self.observations.append(Observation(item.key, where, time, None, True))
 
     # -- resources ------------------------------------------------------------------------------
     def _plain_quantity(self, where: str, resource: JSON) -> bool:
@@ -452,7 +484,23 @@ class _Reader:
                 )
             value = flag
         elif "valueCodeableConcept" in holder:
-            value = _coded(where, holder["valueCodeableConcept"], kind)
+            coded = _coded(where, holder["valueCodeableConcept"], kind)
+            if coded is None:
+                # An answer that is neither present nor absent (equivocal, or a code
+                # trialkit does not know): the value stays unknown, and is reported.
+                seen = tuple(
+                    f"{system}|{code}"
+                    for system, code in codes(
+                        where, "valueCodeableConcept", holder["valueCodeableConcept"]
+                    )
+                )
+                self.unknown.append(
+                    UnknownCode(
+                        where, "valueCodeableConcept", seen, _resource_type(where), time, end
+                    )
+                )
+                return
+            value = coded
         elif "valueString" in holder and kind is ValueType.CODED:
             value = str(holder["valueString"])
         elif "dataAbsentReason" in holder:
@@ -477,13 +525,19 @@ class _Reader:
         if verification == "entered-in-error":
             return
         item = self._concept(where, "code", resource.get("code"))
-        if item is None:
-            return
         onset = _first_time(
             where,
             resource,
             ("onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate"),
         )
+        if item is not None and item.kind is Kind.ABSENCE:
+            if verification != "refuted":
+                self._statement(where, item, resource)
+            return
+        if item is None:
+            if onset is not None:
+                self._dated_unknown(onset, None)
+            return
         if onset is None:
             raise BundleError(
                 f"{where}: a Condition needs onsetDateTime, onsetPeriod.start or recordedDate"
@@ -511,7 +565,7 @@ class _Reader:
 
     def _medication(self, where: str, kind: str, resource: JSON) -> None:
         status = _status(where, resource)
-        if status in _SKIPPED_STATUS or status == "not-taken":
+        if status == "entered-in-error":
             return
         codeable = resource.get("medicationCodeableConcept")
         if codeable is None:
@@ -527,43 +581,131 @@ class _Reader:
                 )
             codeable = medication.get("code")
         item = self._concept(where, "medication", codeable)
-        if item is None:
+        if item is not None and item.kind is Kind.ABSENCE:
+            # A statement of absence whatever its status (IPS sends it as not-taken too).
+            self._statement(where, item, resource)
             return
-        dose = rate = None
+        if status in _SKIPPED_STATUS or status == "not-taken":
+            if item is None:
+                self.unknown.pop()  # a medication not taken is not an unrecognised one
+            return
+        if item is None:
+            # Never stops the bundle: an unrecognised medication is reported, dated if it can be.
+            with contextlib.suppress(TrialkitInputError):
+                self._dated_unknown(*_medication_period(where, kind, resource))
+            return
         stamp = _RECORDED.get(kind)
         recorded = None if stamp is None else _first_time(where, resource, (stamp,))
-        if kind == "MedicationRequest":
-            instructions = objects(where, "dosageInstruction", resource.get("dosageInstruction"))
-            start, end = _request_period(where, resource, instructions)
-            first = instructions[0] if instructions else None
-            dose, rate = _dose_and_rate(where, "dosageInstruction[0]", first, item)
+        start, end = _medication_period(where, kind, resource)
+        dosage, field = _dosage(where, kind, resource)
+        if kind == "MedicationAdministration":
+            held = dosage or {}
+            dose = _drug_quantity(where, "dosage.dose", held.get("dose"), item)
+            rate = _drug_quantity(where, "dosage.rateQuantity", held.get("rateQuantity"), item)
         else:
-            start, end = _effective(where, resource, "effective")
-            if kind == "MedicationAdministration":
-                dosage = optional_object(where, "dosage", resource.get("dosage")) or {}
-                dose = _drug_quantity(where, "dosage.dose", dosage.get("dose"), item)
-                rate = _drug_quantity(
-                    where, "dosage.rateQuantity", dosage.get("rateQuantity"), item
-                )
-            else:
-                dosages = objects(where, "dosage", resource.get("dosage"))
-                first = dosages[0] if dosages else None
-                dose, rate = _dose_and_rate(where, "dosage[0]", first, item)
-            if kind == "MedicationAdministration" and end is None:
-                end = start
+            dose, rate = _dose_and_rate(where, field, dosage, item)
+        route = self._route(where, field, dosage, start, end)
         self.exposures.append(
-            Exposure(item.key, where, kind, start, end, status, dose, rate, None, recorded)
+            Exposure(item.key, where, kind, start, end, status, dose, rate, route, recorded)
         )
+
+    def _route(
+        self,
+        where: str,
+        field: str,
+        dosage: dict[str, JSON] | None,
+        start: datetime,
+        end: datetime | None,
+    ) -> str | None:
+        """The route concept of a dosage (``dosage.route``), None when absent or unknown."""
+        raw = None if dosage is None else dosage.get("route")
+        if raw is None:
+            return None
+        found = self._concept(where, f"{field}.route", raw)
+        if found is None:
+            self._dated_unknown(start, end)
+            return None
+        if found.kind is not Kind.ROUTE:
+            raise BundleError(
+                f"{where}: {field}.route: {found.display} ({found.key}) is not a route of "
+                "administration"
+            )
+        return found.key
 
     def _procedure(self, where: str, resource: JSON) -> None:
         status = _status(where, resource)
-        if status in _SKIPPED_STATUS:
+        if status == "entered-in-error":
             return
         item = self._concept(where, "code", resource.get("code"))
+        if item is not None and item.kind is Kind.ABSENCE:
+            # A statement of absence whatever its status (IPS sends it as not-done too).
+            self._statement(where, item, resource)
+            return
+        if status in _SKIPPED_STATUS:
+            if item is None:
+                self.unknown.pop()  # a procedure not done is not an unrecognised one
+            return
         if item is None:
+            with contextlib.suppress(TrialkitInputError):
+                done, end = _effective(where, resource, "performed")
+                self._dated_unknown(done, end or done)
             return
         start, end = _effective(where, resource, "performed")
         self.procedures.append(Procedure(item.key, where, start, end, status))
+
+    def _allergy(self, where: str, resource: JSON) -> None:
+        """An AllergyIntolerance: a drug allergy is the hypersensitivity conditions it is.
+
+        A statement of absence ("no known allergies") closes the allergy history.
+        An allergy to a drug that no criterion names is read and kept out of the
+        record; one to a substance trialkit does not know is listed as unknown.
+        """
+        verification = (
+            first_code(where, "verificationStatus", resource.get("verificationStatus"))
+            or "confirmed"
+        )
+        if verification == "entered-in-error":
+            return
+        item = self._concept(where, "code", resource.get("code"))
+        if item is not None and item.kind is Kind.ABSENCE:
+            if verification != "refuted":
+                self._statement(where, item, resource)
+            return
+        onset = _first_time(where, resource, ("onsetDateTime", "onsetPeriod.start", "recordedDate"))
+        if item is None:
+            if onset is not None:
+                self._dated_unknown(onset, None)
+            return
+        if onset is None:
+            raise BundleError(
+                f"{where}: an AllergyIntolerance needs onsetDateTime, onsetPeriod.start or "
+                "recordedDate"
+            )
+        if item.kind is Kind.CONDITION:
+            keys: tuple[str, ...] = (item.key,)
+        elif item.kind in (Kind.DRUG, Kind.DRUG_CLASS):
+            keys = self.vocab.allergy_conditions(item.key)
+        else:
+            raise BundleError(
+                f"{where}: code: {item.display} ({item.key}) is not a substance or an allergy"
+            )
+        status = first_code(where, "clinicalStatus", resource.get("clinicalStatus"))
+        recorded = _first_time(where, resource, ("recordedDate",))
+        for key in keys:
+            self.conditions.append(
+                Condition(key, where, onset, None, verification, status, False, recorded)
+            )
+
+    def _list(self, where: str, resource: JSON) -> None:
+        """An empty record section: ``emptyReason`` nil known states its history empty."""
+        reasons = codes(where, "emptyReason", resource.get("emptyReason"))
+        if _LIST_EMPTY not in reasons:
+            return
+        for system, code in codes(where, "code", resource.get("code")):
+            item = self.vocab.section_absence(str(system), str(code))
+            if item is not None:
+                self._statement(where, item, resource)
+                return
 
 
 # -- small readers ------------------------------------------------------------------------------
@@ -575,6 +717,35 @@ def _maybe(reader: _Reader, where: str, code: JSON) -> tuple[Concept, Code | Non
         if found is not None:
             return found
     return None
+
+
+def _medication_period(where: str, kind: str, resource: JSON) -> tuple[datetime, datetime | None]:
+    """The exposure period of a medication resource (a single administration: start = end)."""
+    if kind == "MedicationRequest":
+        instructions = objects(where, "dosageInstruction", resource.get("dosageInstruction"))
+        return _request_period(where, resource, instructions)
+    start, end = _effective(where, resource, "effective")
+    if kind == "MedicationAdministration" and end is None:
+        end = start
+    return start, end
+
+
+def _dosage(where: str, kind: str, resource: JSON) -> tuple[dict[str, JSON] | None, str]:
+    """The (first) dosage of a medication resource and its field name."""
+    if kind == "MedicationRequest":
+        instructions = objects(where, "dosageInstruction", resource.get("dosageInstruction"))
+        return (instructions[0] if instructions else None), "dosageInstruction[0]"
+    if kind == "MedicationAdministration":
+        return optional_object(where, "dosage", resource.get("dosage")), "dosage"
+    dosages = objects(where, "dosage", resource.get("dosage"))
+    return (dosages[0] if dosages else None), "dosage[0]"
+
+
+def _resource_type(where: str) -> str:
+    """The resource type in a place name: ``Condition/c-1``, ``Bundle.entry[3] (Condition)``."""
+    if where.startswith("Bundle.entry["):
+        return where.rsplit("(", 1)[-1].rstrip(")")
+    return where.split("/", 1)[0].split("#", 1)[0]
 
 
 def _is_variant(where: str, code: JSON) -> bool:
@@ -770,19 +941,18 @@ def _flags(where: str, raw: JSON) -> tuple[str, ...]:
     )
 
 
-def _coded(where: str, codeable: JSON, kind: ValueType) -> bool | str:
+def _coded(where: str, codeable: JSON, kind: ValueType) -> bool | str | None:
+    """A coded value: a present/absent answer (None when not one trialkit reads), or a code."""
     pairs = codes(where, "valueCodeableConcept", codeable)
     if not pairs:
         raise BundleError(f"{where}: valueCodeableConcept.coding must list at least one coding")
     if kind is ValueType.BOOLEAN:
-        for pair in pairs:
-            if pair in _PRESENT:
-                return True
-            if pair in _ABSENT:
-                return False
-        raise BundleError(
-            f"{where}: valueCodeableConcept must be SNOMED CT present (52101004) or absent (2667000)"
-        )
+        for system, code in pairs:
+            if system is not None and code is not None:
+                truth = answer_truth(system, code)
+                if truth is not None:
+                    return truth
+        return None
     if kind is ValueType.CODED:
         system, code = pairs[0]
         return f"{system}|{code}"

@@ -169,11 +169,20 @@ class GenomicFinding:
 @slot_init
 @dataclass(frozen=True, slots=True)
 class UnknownCode:
-    """A resource skipped because none of its codings is in the vocabulary."""
+    """A resource (or a coded field of one) skipped because none of its codings is known.
+
+    ``kind`` is the resource type; ``start`` and ``end`` its dates when it has
+    them (a medication's period, a condition's onset), so that a criterion can
+    tell whether an unrecognised drug, procedure or condition might fall in its
+    window (the open world: such a resource leaves a "none recorded" unknown).
+    """
 
     resource: str
     field: str
     codings: tuple[str, ...]
+    kind: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
 
 
 def birth_age(birth: date, at: date) -> tuple[int, int]:

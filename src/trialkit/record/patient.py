@@ -76,6 +76,7 @@ class PatientRecord:
             ),
             procedures=tuple(p for p in self.procedures if p.start <= at),
             genomics=tuple(g for g in self.genomics if g.time <= at),
+            unknown_codes=tuple(u for u in self.unknown_codes if u.start is None or u.start <= at),
             deceased=self.deceased if self.deceased is not None and self.deceased <= at else None,
         )
 

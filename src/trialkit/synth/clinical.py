@@ -19,8 +19,9 @@ extract time).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
-from trialkit.omop.concepts import CONFIRMED_DIAGNOSIS, NO, PRELIMINARY_DIAGNOSIS
+from trialkit.omop.concepts import CONFIRMED_DIAGNOSIS, NO, PRELIMINARY_DIAGNOSIS, concept_id
 from trialkit.synth.arrays import (
     DAY,
     HOUR,
@@ -267,6 +268,7 @@ def _drug_rows(
         stop = start
         ongoing = np.repeat(ongoing, rule.doses)
     rate = np.full(len(person), np.nan)
+    route = _routes(rng, rule, len(person))
     if rule.rate is not None:
         rate = np.round(lognormal(rng, rule.rate[0], rule.rate[1], len(person)), 2)
         rate = np.maximum(rate, 0.01)
@@ -278,8 +280,17 @@ def _drug_rows(
             "end": np.maximum(stop, start).astype(np.int64),
             "ongoing": ongoing,
             "rate": rate,
+            "route": route,
         },
     )
+
+
+def _routes(rng: np.random.Generator, rule: DrugRule, size: int) -> NDArray[np.int64]:
+    """The route concept id of each exposure (0: not recorded)."""
+    ids = np.array([concept_id(key) for key, _ in rule.routes], dtype=np.int64)
+    weights = np.array([weight for _, weight in rule.routes], dtype=np.float64)
+    chosen = ids[rng.choice(len(ids), size=size, p=weights / weights.sum())]
+    return np.where(rng.random(size) < rule.unrouted, 0, chosen).astype(np.int64)
 
 
 def procedures(rng: np.random.Generator, people: People, found: dict[str, B]) -> Rows:

@@ -64,7 +64,9 @@ class DrugRule:
 
     ``doses`` single administrations (``days`` 0) ``every`` days apart end at
     that time instead. ``ongoing`` share has no end (``verbatim_end_date``
-    NULL). ``rate`` (median, log-sd) is an infusion rate in ug/kg/min.
+    NULL). ``rate`` (median, log-sd) is an infusion rate in ug/kg/min. ``routes``
+    are the routes of administration with their weights; ``unrouted`` share has
+    none recorded (``route_concept_id`` 0).
     """
 
     key: str
@@ -77,6 +79,13 @@ class DrugRule:
     ongoing: float = 0.0
     rate: tuple[float, float] | None = None
     ages: tuple[float, float] = (0.0, 200.0)
+    routes: tuple[tuple[str, float], ...] = (("route.intravenous", 1.0),)
+    unrouted: float = 0.15
+
+
+_ORAL = (("route.oral", 1.0),)
+_STEROID = (("route.oral", 0.6), ("route.intravenous", 0.4))
+_METHOTREXATE = (("route.oral", 0.5), ("route.intrathecal", 0.3), ("route.intravenous", 0.2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +216,7 @@ CONDITIONS: tuple[ConditionRule, ...] = (
     ConditionRule("condition.hypersensitivity_ruxolitinib", "screened", 0.01, _BEFORE),
     ConditionRule("condition.hypersensitivity_ruxolitinib_excipients", "screened", 0.005, _BEFORE),
     ConditionRule("condition.hypersensitivity_methylprednisolone_prednisolone", "all", 0.003, _BEFORE),
+    ConditionRule("condition.hypersensitivity_ruxolitinib_venetoclax_regimen", "leukaemia", 0.05, _BEFORE),
     # Screening check-lists: diagnoses a site ruled out (refuted) on the screening day, all of
     # them after a complete work-up, some of them otherwise.
     *(
@@ -239,16 +249,16 @@ DRUGS: tuple[DrugRule, ...] = (
     DrugRule("drug.daunorubicin", "relapsed", 0.5, When("extract", (0.0, 60.0)), doses=2, every=7.0),
     DrugRule("drug.cytarabine", "relapsed", 0.6, When("extract", (0.0, 60.0)), days=(5.0, 0.3)),
     DrugRule("drug.cyclophosphamide", "relapsed", 0.4, When("extract", (0.0, 60.0)), doses=2, every=14.0),
-    DrugRule("drug.methotrexate", "leukaemia", 0.6, When("extract", (0.0, 90.0)), doses=3, every=14.0),
-    DrugRule("drug.mercaptopurine", "leukaemia", 0.4, When("extract", (0.0, 120.0)), days=(90.0, 0.5), ongoing=0.3),
+    DrugRule("drug.methotrexate", "leukaemia", 0.6, When("extract", (0.0, 90.0)), doses=3, every=14.0, routes=_METHOTREXATE),
+    DrugRule("drug.mercaptopurine", "leukaemia", 0.4, When("extract", (0.0, 120.0)), days=(90.0, 0.5), ongoing=0.3, routes=_ORAL),
     DrugRule("drug.pegaspargase", "relapsed", 0.3, When("extract", (2.0, 60.0))),
     DrugRule("drug.asparaginase", "relapsed", 0.1, When("extract", (2.0, 60.0)), doses=3, every=3.0),
     DrugRule("drug.etoposide", "relapsed", 0.2, When("extract", (2.0, 60.0)), doses=3, every=1.0),
     DrugRule("drug.fludarabine", "relapsed", 0.1, When("extract", (2.0, 90.0)), doses=5, every=1.0),
     DrugRule("drug.clofarabine", "relapsed", 0.05, When("extract", (2.0, 90.0)), doses=5, every=1.0),
     DrugRule("drug.nelarabine", "relapsed", 0.04, When("extract", (2.0, 90.0)), doses=3, every=2.0),
-    DrugRule("drug.dexamethasone", "leukaemia", 0.6, When("extract", (-1.0, 40.0)), days=(14.0, 0.6), ongoing=0.25),
-    DrugRule("drug.prednisolone", "leukaemia", 0.3, When("extract", (0.0, 120.0)), days=(28.0, 0.3)),
+    DrugRule("drug.dexamethasone", "leukaemia", 0.6, When("extract", (-1.0, 40.0)), days=(14.0, 0.6), ongoing=0.25, routes=_STEROID),
+    DrugRule("drug.prednisolone", "leukaemia", 0.3, When("extract", (0.0, 120.0)), days=(28.0, 0.3), routes=_ORAL),
     DrugRule("drug.hydroxycarbamide", "relapsed", 0.05, When("extract", (0.0, 10.0)), days=(7.0, 0.5), ongoing=0.4),
     # Antibodies: blinatumomab is a 28-day infusion; others single doses (wash-outs in half-lives).
     DrugRule("drug.blinatumomab", "relapsed", 0.2, When("extract", (0.0, 60.0)), days=(28.0, 0.1)),
@@ -306,7 +316,7 @@ DRUGS: tuple[DrugRule, ...] = (
     DrugRule("drug.azithromycin", "all", 0.03, When("end", (-1.0, 30.0)), days=(4.0, 0.3)),
     DrugRule("drug.erythromycin", "all", 0.005, When("end", (-1.0, 30.0)), days=(7.0, 0.3)),
     DrugRule("drug.fluconazole", "all", 0.015, When("end", (-1.0, 30.0)), days=(10.0, 0.5), ongoing=0.2),
-    DrugRule("drug.itraconazole", "adult", 0.003, When("extract", (0.0, 120.0)), days=(30.0, 0.6), ongoing=0.4),
+    DrugRule("drug.itraconazole", "adult", 0.003, When("extract", (0.0, 120.0)), days=(30.0, 0.6), ongoing=0.4, routes=_ORAL),
     DrugRule("drug.ketoconazole", "adult", 0.001, When("extract", (0.0, 120.0)), days=(14.0, 0.6)),
     DrugRule("drug.ritonavir", "adult", 0.003, When("extract", (0.0, 30.0)), days=(900.0, 0.8), ongoing=0.9),
     DrugRule("drug.darunavir", "adult", 0.002, When("extract", (0.0, 30.0)), days=(900.0, 0.8), ongoing=0.9),
@@ -401,6 +411,8 @@ FINDINGS: tuple[FindingRule, ...] = (
     FindingRule("finding.childbearing_potential", "worked_up", 1.0, 0.0, _LAST_DAY, ages=(0.0, 10.0)),
     FindingRule("finding.childbearing_potential", "worked_up", 1.0, 0.7, _LAST_DAY, ages=(10.0, 56.0), female=True),
     FindingRule("finding.sexually_active", "leukaemia", 0.4, 0.3, _LAST_DAY, ages=(12.0, 200.0)),
+    # Men and women after puberty with leukaemia: fertile (CTFG 2020) unless treated to sterility.
+    FindingRule("finding.childbearing_potential", "leukaemia", 0.5, 0.8, _LAST_DAY, ages=(14.0, 200.0)),
     FindingRule("finding.sexually_active", "all", 0.02, 0.6, _LAST_DAY, ages=(14.0, 40.0)),
     FindingRule("finding.qtc_prolongation", "leukaemia", 0.6, 0.1, _LAST_DAY),
     FindingRule("finding.hepatic_dysfunction_disease_related", "leukaemia", 0.2, 0.3, _LAST_DAY),
@@ -425,12 +437,15 @@ FINDINGS: tuple[FindingRule, ...] = (
     ),
     FindingRule("lab.hcg", "screened", 0.5, 0.03, When("end", (0.0, 3.0)), ages=(10.0, 56.0), female=True),
     FindingRule("lab.hcg", "all", 0.03, 0.05, When("end", (0.0, 3.0)), ages=(15.0, 50.0), female=True),
+    FindingRule("lab.hcg", "leukaemia", 0.6, 0.05, When("end", (0.0, 3.0)), ages=(12.0, 56.0), female=True),
 )  # fmt: skip
 
 #: Attestations: (key, share recorded among screened persons, among others, share Yes); every
 #: one is recorded after a complete work-up (clinical.WORKED_UP).
 ATTESTATIONS: tuple[tuple[str, float, float, float], ...] = (
     ("attestation.treatment_history_reviewed", 0.75, 0.12, 0.97),
+    ("attestation.problem_list_reviewed", 0.9, 0.12, 0.99),
+    ("attestation.allergy_history_reviewed", 0.6, 0.05, 0.97),
     ("attestation.informed_consent", 0.6, 0.01, 0.85),
     ("attestation.consent_legal_representative", 0.5, 0.005, 0.85),
     ("attestation.consent_family_or_trusted_person", 0.3, 0.005, 0.85),

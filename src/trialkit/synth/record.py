@@ -229,6 +229,7 @@ def _exposure(row: _Row) -> Exposure:
     key = _key(row["drug_concept_id"], row.get("drug_source_value"))
     ongoing = row.get("verbatim_end_date") is None
     rate = _rate(key, row.get("sig"))
+    route = row.get("route_concept_id")
     return Exposure(
         key,
         f"drug_exposure/{row['drug_exposure_id']}",
@@ -238,6 +239,7 @@ def _exposure(row: _Row) -> Exposure:
         "active" if ongoing else "completed",
         None,
         rate,
+        None if not route else concept_key(int(route)),
     )
 
 

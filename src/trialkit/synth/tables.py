@@ -223,6 +223,7 @@ def chunk_tables(
         "verbatim_end_datetime": _times(np.where(rows.columns["ongoing"], NA_TIME, end)),
         "drug_source_value": rows.columns["code"],
         "rate": rows.columns["rate"],
+        "route_concept_id": rows.columns["route"],
     }
 
     rows, n = _sorted(procedure, procedure.columns["code"])

@@ -19,6 +19,7 @@ __all__ = [
     "Code",
     "Concept",
     "HalfLife",
+    "History",
     "Kind",
     "PlausibleRange",
     "ValueType",
@@ -63,6 +64,19 @@ class Kind(StrEnum):
     """A route of administration (``dosage.route`` of a drug exposure)."""
     ABSENCE = "absence"
     """A statement that a kind of history is empty: "no known allergies" (IPS, SNOMED CT)."""
+
+
+class History(StrEnum):
+    """A kind of history that a record can state complete, so that absence there means "none".
+
+    Drug allergies are the allergy history that criteria read (hypersensitivity
+    to a study drug or its excipients).
+    """
+
+    PROBLEMS = "problems"
+    MEDICATIONS = "medications"
+    PROCEDURES = "procedures"
+    ALLERGIES = "allergies"
 
 
 class ValueType(StrEnum):
@@ -162,6 +176,26 @@ class Concept(_Row):
     half_life: HalfLife | None = Field(
         default=None, description="For a drug: terminal half-life, for wash-outs in half-lives."
     )
+    history: History | None = Field(
+        default=None,
+        description="For a condition: the history that records it when not the problem list "
+        "(allergies, for a hypersensitivity).",
+    )
+    allergens: tuple[str, ...] = Field(
+        default=(),
+        description="For a hypersensitivity condition: the drugs or drug classes an "
+        "AllergyIntolerance to which is this condition.",
+    )
+    sections: tuple[Code, ...] = Field(
+        default=(),
+        description="For a statement of absence: the codes of a record section (FHIR List.code) "
+        "whose emptyReason 'nilknown' states it.",
+    )
+    closes: tuple[History, ...] = Field(
+        default=(),
+        description="For a statement of absence or an attestation: the histories it states "
+        "complete.",
+    )
     source: str = Field(description="Where the concept and its definition come from.")
     notes: str | None = None
 
@@ -182,6 +216,14 @@ class Concept(_Row):
             raise ValueError(f"{self.key}: omop_concept_id and omop_source go together")
         if self.members and self.kind is not Kind.DRUG_CLASS:
             raise ValueError(f"{self.key}: only a drug class has members")
+        if (self.history is not None or self.allergens) and self.kind is not Kind.CONDITION:
+            raise ValueError(f"{self.key}: only a condition has a history and allergens")
+        if self.allergens and self.history is not History.ALLERGIES:
+            raise ValueError(f"{self.key}: a condition with allergens is in the allergy history")
+        if self.sections and self.kind is not Kind.ABSENCE:
+            raise ValueError(f"{self.key}: only a statement of absence has sections")
+        if self.closes and self.kind not in (Kind.ABSENCE, Kind.ATTESTATION):
+            raise ValueError(f"{self.key}: only a statement of absence or attestation closes")
         if (self.symbols or self.aliases) and self.kind is not Kind.GENE:
             raise ValueError(f"{self.key}: only a gene has symbols and aliases")
         return self

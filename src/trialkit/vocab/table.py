@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from trialkit.errors import DefinitionError, VocabularyError
-from trialkit.vocab.model import PROJECT_SYSTEM, SYSTEMS, Code, Concept
+from trialkit.vocab.model import PROJECT_SYSTEM, SYSTEMS, Code, Concept, History, Kind
 
 __all__ = ["Vocabulary", "concept", "vocabulary"]
 
@@ -49,11 +49,26 @@ class Vocabulary(Mapping[str, Concept]):
                         f"{twin.key!r} and {item.key!r}"
                     )
         for item in concepts:
-            for ref_key in (*item.members, *([item.gene] if item.gene else [])):
+            for ref_key in (*item.members, *item.allergens, *([item.gene] if item.gene else [])):
                 if ref_key not in self._by_key:
                     raise DefinitionError(
                         f"concepts.yaml: {item.key!r} refers to unknown {ref_key!r}"
                     )
+
+        self._sections: dict[tuple[str, str], Concept] = {
+            (code.uri, code.code): item for item in concepts for code in item.sections
+        }
+        closing: dict[History, list[str]] = {}
+        allergies: dict[str, list[str]] = {}
+        for item in concepts:
+            for history in item.closes:
+                closing.setdefault(history, []).append(item.key)
+            for allergen in item.allergens:
+                found = self._by_key[allergen]
+                for drug in (allergen, *found.members):
+                    allergies.setdefault(drug, []).append(item.key)
+        self._closing = {h: tuple(keys) for h, keys in closing.items()}
+        self._allergies = {d: tuple(dict.fromkeys(keys)) for d, keys in allergies.items()}
 
     def __getitem__(self, key: str) -> Concept:
         try:
@@ -101,6 +116,29 @@ class Vocabulary(Mapping[str, Concept]):
         if found is None and system in _ICD10 and "." in code:
             found = self._by_code.get((system, code.split(".", 1)[0]))
         return found
+
+    def history_of(self, key: str) -> History | None:
+        """The history a concept belongs to: where a statement of absence means "none"."""
+        item = self[key]
+        if item.kind in (Kind.DRUG, Kind.DRUG_CLASS):
+            return History.MEDICATIONS
+        if item.kind is Kind.PROCEDURE:
+            return History.PROCEDURES
+        if item.kind is Kind.CONDITION:
+            return item.history or History.PROBLEMS
+        return None
+
+    def closing(self, history: History) -> tuple[str, ...]:
+        """The statements (absences, attestations) that state ``history`` complete."""
+        return self._closing.get(history, ())
+
+    def section_absence(self, system: str, code: str) -> Concept | None:
+        """The statement of absence an empty record section (a List's code) makes, or None."""
+        return self._sections.get((system, code))
+
+    def allergy_conditions(self, drug: str) -> tuple[str, ...]:
+        """The hypersensitivity conditions an allergy to ``drug`` (a drug key) is."""
+        return self._allergies.get(drug, ())
 
     def code_for(self, key: str, system: str) -> str | None:
         """The first code of concept ``key`` in ``system`` (short name or URI), or None."""

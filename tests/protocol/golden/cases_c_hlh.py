@@ -100,6 +100,7 @@ def _team(
         b.flag("attestation.no_prior_hlh_specific_treatment", untreated, SCREENING)
     if reviewed:
         b.flag("attestation.treatment_history_reviewed", True, SCREENING)
+        b.flag("attestation.problem_list_reviewed", True, SCREENING)
 
 
 def _case(

@@ -54,7 +54,6 @@ UNKNOWN = dict.fromkeys((*INCLUSIONS, *EXCLUSIONS), "unknown")
 # Statements that, recorded as below, make the base patient eligible.
 FINDINGS = {
     "finding.sexually_active": False,
-    "finding.hypersensitivity_study_drug": False,
     "finding.uncontrolled_infection": False,
     "finding.unresolved_toxicity_grade2": False,
     "finding.qtc_prolongation": False,
@@ -69,6 +68,7 @@ ATTESTATIONS = {
     "attestation.no_grapefruit_72h": True,
     "attestation.no_other_investigational_agent": True,
     "attestation.treatment_history_reviewed": True,
+    "attestation.problem_list_reviewed": True,
 }
 # Diagnoses ruled out at screening (recorded as refuted Conditions).
 RULED_OUT = (
@@ -106,6 +106,7 @@ def patient(
     attestations: dict[str, bool | None] | None = None,
     ruled_out: tuple[str, ...] = RULED_OUT,
     prior_cytarabine: bool = True,
+    allergies: tuple[str, ...] = (),
 ) -> BundleBuilder:
     """The base patient (eligible as written), with the parts a case changes.
 
@@ -143,6 +144,11 @@ def patient(
             b.flag(key, value, STATED)
     for key in ruled_out:
         b.condition(key, STATED, verification="refuted")
+    # The drug-allergy history: the IPS "no known medication allergies", else the allergies.
+    if not allergies:
+        b.absence("absence.medication_allergies", STATED)
+    for drug in allergies:
+        b.allergy(drug, "2023-01-10")
     if prior_cytarabine:  # the relapse induction, long finished
         b.medication("drug.cytarabine", "2025-04-01", "2025-04-28")
     return b
@@ -244,7 +250,7 @@ def _young_adult() -> Case:
         performance=(("assessment.karnofsky", 90),),
         creatinine=(1.2, (0.5, 0.7), LAB),
         height=175,
-        findings={"finding.sexually_active": True},
+        findings={"finding.sexually_active": True, "finding.childbearing_potential": True},
         attestations={
             "attestation.consent_legal_representative": None,
             "attestation.assent": None,
@@ -258,8 +264,9 @@ def _young_adult() -> Case:
         "met (≤ 18 at diagnosis, 19 < 21 now). Karnofsky 90 (age > 12). He consented himself (an "
         "adult needs no parents' consent or assent): I3 met. Creatinine 1.2 mg/dL > 1.5 × 0.7 = "
         "1.05 (the laboratory's limit), but bedside Schwartz 0.413 × 175 / 1.2 = 60.2 ≥ 60 "
-        "mL/min/1.73 m², with the creatinine of 2025-06-14 (inside 48 h): I6a met. Sexually active "
-        "and not willing to use contraception: E8 met. Ate grapefruit in the last 72 hours "
+        "mL/min/1.73 m², with the creatinine of 2025-06-14 (inside 48 h): I6a met. A fertile man "
+        "(of childbearing potential, CTFG 2020), sexually active and not willing to use "
+        "contraception: E8 met. Ate grapefruit in the last 72 hours "
         "(attestation no): E19 met. Ineligible.",
         "ineligible",
         {**ELIGIBLE, "E8": "met", "E19": "met"},
@@ -400,10 +407,10 @@ def _pregnant() -> Case:
         findings={
             "finding.childbearing_potential": True,
             "finding.sexually_active": True,
-            "finding.hypersensitivity_study_drug": True,
         },
         attestations={"attestation.contraception": False},
         ruled_out=tuple(k for k in RULED_OUT if k != "condition.malabsorption"),
+        allergies=("drug.cytarabine",),
     )
     b.condition("condition.pregnancy", "2025-05-20")
     b.flag("lab.hcg", True, "2025-06-12")
@@ -414,7 +421,8 @@ def _pregnant() -> Case:
         "Sixteen-year-old girl (born 2009-03-03), ALL since 2022-05-01 (age 13), Karnofsky 80. Of "
         "childbearing potential, pregnant, positive hCG on 2025-06-12: E7 met. Sexually active and not willing to use "
         "contraception: E8 met. Not breastfeeding (refuted): E9 not met. Malabsorption with "
-        "oral IMPs: E10 met. Known hypersensitivity to cytarabine: E13 met. Ineligible.",
+        "oral IMPs: E10 met. Known hypersensitivity to cytarabine (an AllergyIntolerance, "
+        "RxNorm): E13 met. Ineligible.",
         "ineligible",
         {**ELIGIBLE, "E7": "met", "E8": "met", "E10": "met", "E13": "met"},
         b,
@@ -482,8 +490,8 @@ def _late_post_transplant() -> Case:
 
 def _recent_therapies() -> Case:
     b = patient("recent-therapy")
-    b.medication("drug.vincristine", "2025-06-12", "2025-06-12")
-    b.medication("drug.dexamethasone", "2025-06-01")
+    b.medication("drug.vincristine", "2025-06-12", "2025-06-12", route="route.intravenous")
+    b.medication("drug.dexamethasone", "2025-06-01", route="route.oral")
     b.procedure("procedure.radiotherapy", "2025-06-01")
     b.procedure("procedure.hsct_autologous", "2025-05-01")
     b.procedure("procedure.car_t_therapy", "2025-05-20")
@@ -514,13 +522,16 @@ def _recent_therapies() -> Case:
 
 
 def _washout_edges() -> Case:
-    b = patient(
-        "washout-edges",
-        attestations={"attestation.methotrexate_oral_or_intrathecal_only": True},
+    b = patient("washout-edges")
+    b.medication("drug.methotrexate", "2025-03-01", "2025-06-11", route="route.oral")
+    b.medication("drug.mercaptopurine", "2025-03-01", "2025-06-11", route="route.oral")
+    b.medication("drug.prednisolone", "2025-05-20", "2025-06-12", route="route.oral")
+    b.medication(
+        "drug.methotrexate",
+        "2025-06-14T09:00:00",
+        kind="MedicationAdministration",
+        route="route.intrathecal",
     )
-    b.medication("drug.methotrexate", "2025-03-01", "2025-06-11")
-    b.medication("drug.mercaptopurine", "2025-03-01", "2025-06-11")
-    b.medication("drug.prednisolone", "2025-05-20", "2025-06-12")
     b.procedure("procedure.intrathecal_therapy", "2025-06-14")
     b.procedure("procedure.radiotherapy_palliative", "2025-06-10")
     b.procedure("procedure.gastrostomy", "2025-06-05")
@@ -533,8 +544,9 @@ def _washout_edges() -> Case:
         "washout-edges",
         "The base boy with wash-outs that are just over, or allowed. Oral methotrexate and "
         "mercaptopurine maintenance stopped 2025-06-11 and prednisolone 2025-06-12, all before "
-        "2025-06-13 23:59 (more than 48 hours), methotrexate attested oral; intrathecal therapy "
-        "the day before is allowed at any time: E27.1 not met. Palliative radiotherapy "
+        "2025-06-13 23:59 (more than 48 hours), all oral (dosage.route); intrathecal "
+        "methotrexate and intrathecal therapy the day before are allowed at any time: E27.1 not "
+        "met. Palliative radiotherapy "
         "2025-06-10 is allowed: E27.2 not met. Autologous HSCT 2025-03-01 is more than 2 months "
         "ago: E27.3a not met. CAR-T (tisagenlecleucel) 2025-04-15 is 61 days ago (> 42): E27.4 not "
         "met. Gastrostomy and tumour biopsy are not major surgery: E27.6 not met. Gemtuzumab "

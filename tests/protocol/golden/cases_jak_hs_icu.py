@@ -261,14 +261,15 @@ def ineligible_sofa_below_4() -> Case:
         "ineligible-sofa-below-4",
         "Woman of 39 in the ICU with HS (HLH-2004 6-8, HScore 309) but no organ failure: "
         "SOFA 1 (platelets 120 only). Not of childbearing potential, so contraception is "
-        "met and pregnancy is not asked; lactation and every other exclusion not yet "
-        "recorded (unknown).",
+        "met and neither pregnancy nor lactation is asked (lactation presupposes childbearing "
+        "potential, CTFG 2020: E2 not met); every other exclusion not yet recorded (unknown).",
         AT,
         "ineligible",
         {
             **dict.fromkeys(INCLUSIONS, "met"),
             "I4": "not_met",
             **dict.fromkeys(EXCLUSIONS, "unknown"),
+            "E2": "not_met",
         },
         b.build(),
     )
@@ -460,6 +461,7 @@ def ineligible_ward_patient() -> Case:
     )
     b.procedure("procedure.icu_admission", "2025-03-01T10:00:00", "2025-03-05T12:00:00")
     b.flag("attestation.treatment_history_reviewed", True, SCREENING)
+    b.flag("attestation.problem_list_reviewed", True, SCREENING)
     b.flag("attestation.informed_consent", True, SCREENING)
     _exclusions(b)
     return Case(

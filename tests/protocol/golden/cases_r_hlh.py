@@ -127,6 +127,7 @@ def _team(
     b.flag("attestation.health_insurance", insurance, SCREENING)
     b.flag("attestation.no_prior_hlh_specific_treatment", untreated, SCREENING)
     b.flag("attestation.treatment_history_reviewed", True, SCREENING)
+    b.flag("attestation.problem_list_reviewed", True, SCREENING)
     b.flag("attestation.no_other_investigational_agent", not other_agent, SCREENING)
     b.flag("attestation.oral_or_ng_administration_possible", oral, SCREENING)
 

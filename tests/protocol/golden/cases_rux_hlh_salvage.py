@@ -65,6 +65,7 @@ def eligible_familial_relapse_infant() -> Case:
     _ruxolitinib(b)
     b.flag("attestation.treated_at_study_site", True, AT)
     b.flag("attestation.treatment_history_reviewed", True, AT)
+    b.flag("attestation.problem_list_reviewed", True, AT)
     return Case(
         PROTOCOL,
         "eligible-familial-relapse-infant",
@@ -118,6 +119,7 @@ def ineligible_no_etoposide() -> Case:
     _ruxolitinib(b)
     b.flag("attestation.treated_at_study_site", True, AT)
     b.flag("attestation.treatment_history_reviewed", True, AT)
+    b.flag("attestation.problem_list_reviewed", True, AT)
     return Case(
         PROTOCOL,
         "ineligible-no-etoposide",
@@ -138,6 +140,7 @@ def ineligible_ruxolitinib_not_started() -> Case:
     _ruxolitinib(b, "2025-06-20")
     b.flag("attestation.treated_at_study_site", True, AT)
     b.flag("attestation.treatment_history_reviewed", True, AT)
+    b.flag("attestation.problem_list_reviewed", True, AT)
     return Case(
         PROTOCOL,
         "ineligible-ruxolitinib-not-started",

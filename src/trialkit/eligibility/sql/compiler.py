@@ -47,7 +47,11 @@ from trialkit.eligibility.sql.logic import (
     compile_not,
 )
 from trialkit.eligibility.sql.measure import compile_measure
-from trialkit.eligibility.sql.person import compile_age, compile_sex
+from trialkit.eligibility.sql.person import (
+    compile_age,
+    compile_childbearing_potential,
+    compile_sex,
+)
 from trialkit.eligibility.sql.scores import compile_score
 from trialkit.eligibility.sql.treatment import compile_drug, compile_procedure
 from trialkit.protocol.criteria import (
@@ -56,6 +60,7 @@ from trialkit.protocol.criteria import (
     AnyOf,
     AtLeast,
     Attestation,
+    ChildbearingPotential,
     ConditionNode,
     Drug,
     Finding,
@@ -107,6 +112,7 @@ WALKERS: dict[type, Walker] = {
     Score: compile_score,
     Age: compile_age,
     SexNode: compile_sex,
+    ChildbearingPotential: compile_childbearing_potential,
     ConditionNode: compile_condition,
     Finding: compile_finding,
     Attestation: compile_attestation,

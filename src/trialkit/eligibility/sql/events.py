@@ -33,6 +33,7 @@ from trialkit.eligibility.sql.build import (
 )
 from trialkit.omop.concepts import NO, PRELIMINARY_DIAGNOSIS, YES
 from trialkit.protocol.criteria import Attestation, ConditionNode, Finding
+from trialkit.vocab import vocabulary
 
 __all__ = [
     "REFUTED",
@@ -200,7 +201,12 @@ def compile_condition(node: ConditionNode, build: Build, path: str) -> exp.Expr:
         (not_(answer.copy().is_(exp.null())), answer.copy()),
         (recorded.copy(), exp.false()),
     ]
-    return case(whens, exp.false() if node.known else exp.null())
+    # history.py reads diagnosis_cte from this module: imported here, not at the top.
+    from trialkit.eligibility.sql.history import none_recorded
+
+    history = vocabulary().history_of(node.condition)
+    assert history is not None  # a condition concept (validated)
+    return case(whens, none_recorded(build, history))
 
 
 def _flag(key: str, within: str | None, build: Build, path: str, node: str) -> exp.Expr:

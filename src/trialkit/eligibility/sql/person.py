@@ -14,9 +14,10 @@ import math
 
 from sqlglot import exp
 
+from trialkit.eligibility.evaluate import CHILDBEARING_POTENTIAL
 from trialkit.eligibility.sql.build import PERSON, Build, case, cast, col, minus, not_
 from trialkit.eligibility.sql.events import diagnosis_cte
-from trialkit.protocol.criteria import Age, SexNode
+from trialkit.protocol.criteria import Age, ChildbearingPotential, SexNode
 
 __all__ = ["compile_age", "compile_sex"]
 
@@ -45,6 +46,13 @@ def compile_age(node: Age, build: Build, path: str) -> exp.Expr:
     reached = _reached(birth, day, count, unit)
     verdict = reached if node.age in (">=", ">") else not_(reached)
     return case(whens, verdict)
+
+
+def compile_childbearing_potential(
+    node: ChildbearingPotential, build: Build, path: str
+) -> exp.Expr:
+    """As ``_childbearing_potential``: the latest recorded assessment, else NULL."""
+    return col("answer", diagnosis_cte(build, CHILDBEARING_POTENTIAL))
 
 
 def compile_sex(node: SexNode, build: Build, path: str) -> exp.Expr:

@@ -4,8 +4,11 @@ The bridge's conventions decide what an end means: a ``drug_exposure`` whose
 ``verbatim_end_date`` is NULL is ongoing (its required end date is only the
 extract time), and a ``procedure_occurrence`` without an end is in progress
 (a finished one has its end, or its own date). Nothing recorded is FALSE only
-once the latest ``attestation.treatment_history_reviewed`` at or before the
-index is Yes, else NULL (``_none_recorded``).
+where the record states the medication (procedure) history complete and holds
+no unrecognised row that may fall in the window, else NULL
+(:func:`~trialkit.eligibility.sql.history.none_recorded`). A drug node with
+``routes`` counts the exposures by one of those routes; one whose route is not
+recorded (``route_concept_id`` NULL or 0) leaves it NULL instead of FALSE.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from datetime import timedelta
 
 from sqlglot import exp
 
-from trialkit.eligibility.evaluate import TREATMENT_HISTORY
 from trialkit.eligibility.sql.build import (
     Build,
     and_,
@@ -33,12 +35,12 @@ from trialkit.eligibility.sql.build import (
     or_,
     timestamp_of,
 )
-from trialkit.eligibility.sql.events import diagnosis_cte
+from trialkit.eligibility.sql.history import none_recorded
 from trialkit.omop.concepts import concept_key
 from trialkit.protocol.criteria import Drug, ProcedureNode
-from trialkit.vocab import concept
+from trialkit.vocab import History, concept
 
-__all__ = ["compile_drug", "compile_procedure", "none_recorded"]
+__all__ = ["compile_drug", "compile_procedure"]
 
 
 def _microseconds(earlier: exp.Expr, later: exp.Expr) -> exp.Expr:
@@ -46,14 +48,13 @@ def _microseconds(earlier: exp.Expr, later: exp.Expr) -> exp.Expr:
     return exp.DateDiff(this=later.copy(), expression=earlier.copy(), unit=exp.var("MICROSECOND"))
 
 
-def none_recorded(build: Build) -> exp.Expr:
-    """FALSE when the treatment history is attested complete (latest attestation Yes), else NULL."""
-    history = diagnosis_cte(build, TREATMENT_HISTORY)
-    return case([(col("answer", history), exp.false())])
+def _exposures(
+    build: Build, node: Drug, unrouted: bool = False
+) -> tuple[exp.Select, exp.Expr, exp.Expr]:
+    """The exposures of the drug (or class) touching the window, with their start and end.
 
-
-def _exposures(build: Build, node: Drug) -> tuple[exp.Select, exp.Expr, exp.Expr]:
-    """The exposures of the drug (or class) touching the window, with their start and end."""
+    With ``routes``, those by one of the routes; ``unrouted``: those without a route.
+    """
     start = timestamp_of("d", "drug_exposure_start_datetime", "drug_exposure_start_date")
     end = case(
         [(col("verbatim_end_date", "d").is_(exp.null()), exp.null())],
@@ -63,6 +64,11 @@ def _exposures(build: Build, node: Drug) -> tuple[exp.Select, exp.Expr, exp.Expr
         in_concepts(col("drug_concept_id", "d"), [node.drug]),
         at_or_before(start, build.index),
     ]
+    route = col("route_concept_id", "d")
+    if unrouted:
+        conditions.append(exp.func("COALESCE", route, exp.Literal.number(0)).eq(0))
+    elif node.routes is not None:
+        conditions.append(in_concepts(route, node.routes))
     if node.within is not None:
         low = minus(build.index, node.within)
         conditions.append(or_(end.is_(exp.null()), exp.GTE(this=end.copy(), expression=low)))
@@ -72,23 +78,52 @@ def _exposures(build: Build, node: Drug) -> tuple[exp.Select, exp.Expr, exp.Expr
     return query.where(and_(*conditions), copy=False), start, end
 
 
+def _since(build: Build, node: Drug) -> exp.Expr | None:
+    return None if node.within is None else minus(build.index, node.within)
+
+
+def _key(node: Drug) -> str:
+    routes = "" if node.routes is None else ",".join(node.routes)
+    return f"{node.drug}|{node.within}|{routes}"
+
+
 def compile_drug(node: Drug, build: Build, path: str) -> exp.Expr:
-    """As ``_drug``: an exposure; a cumulative exposure longer than; or a wash-out in half-lives."""
+    """As ``_drug``: an exposure; a cumulative exposure longer than; or a wash-out in half-lives.
+
+    With ``routes``, a FALSE becomes NULL when an exposure without a recorded
+    route touches the window (it may have been by one of them).
+    """
     if node.longer_than is not None:
-        return _cumulative(node, build, path)
-    if node.half_lives is not None:
-        return _washout(node, build, path)
+        found = _cumulative(node, build, path)
+    elif node.half_lives is not None:
+        found = _washout(node, build, path)
+    else:
+        found = _exposure(node, build, path)
+    if node.routes is None:
+        return found
+    query, _, _ = _exposures(build, node, unrouted=True)
+    query = query.select(
+        exp.Count(this=exp.Star()).as_("unrouted", copy=False), copy=False
+    ).group_by(col("person_id", "d"), copy=False)
+    name = build.cte("unrouted", query, key=f"unrouted|{node.drug}|{node.within}")
+    bound = build.bind(found)
+    maybe = exp.GT(this=col("unrouted", name), expression=exp.Literal.number(0))
+    return case([(bound, exp.true()), (maybe, exp.null())], bound.copy())
+
+
+def _exposure(node: Drug, build: Build, path: str) -> exp.Expr:
+    """An exposure to the drug (or class) in the window."""
     query, start, _ = _exposures(build, node)
     query = query.select(
         exp.Count(this=exp.Star()).as_("exposures", copy=False),
         exp.Max(this=start).as_("latest_start", copy=False),
         copy=False,
     ).group_by(col("person_id", "d"), copy=False)
-    name = build.cte("drug", query, key=f"drug|{node.drug}|{node.within}")
+    name = build.cte("drug", query, key=f"drug|{_key(node)}")
     build.explain(path, "drug", [("latest_start", col("latest_start", name))])
     return case(
         [(exp.GT(this=col("exposures", name), expression=exp.Literal.number(0)), exp.true())],
-        none_recorded(build),
+        none_recorded(build, History.MEDICATIONS, _since(build, node)),
     )
 
 
@@ -124,7 +159,7 @@ def _cumulative(node: Drug, build: Build, path: str) -> exp.Expr:
         .from_(reached.subquery("reached", copy=False), copy=False)
         .group_by(col("person_id"), copy=False)
     )
-    name = build.cte("exposure", total, key=f"exposed|{node.drug}|{node.within}")
+    name = build.cte("exposure", total, key=f"exposed|{_key(node)}")
     needed = _microseconds(minus(index, node.longer_than), index)
     build.explain(
         path,
@@ -139,7 +174,9 @@ def _cumulative(node: Drug, build: Build, path: str) -> exp.Expr:
         ],
     )
     longer = exp.GT(this=col("exposed_us", name), expression=needed)
-    return case([(longer, exp.true())], none_recorded(build))
+    return case(
+        [(longer, exp.true())], none_recorded(build, History.MEDICATIONS, _since(build, node))
+    )
 
 
 def _washout(node: Drug, build: Build, path: str) -> exp.Expr:
@@ -169,14 +206,14 @@ def _washout(node: Drug, build: Build, path: str) -> exp.Expr:
         exp.Max(this=start).as_("latest_start", copy=False),
         copy=False,
     ).group_by(col("person_id", "d"), copy=False)
-    name = build.cte("washout", query, key=f"washout|{node.drug}|{node.within}|{node.half_lives}")
+    name = build.cte("washout", query, key=f"washout|{_key(node)}|{node.half_lives}")
     build.explain(path, "drug", [("latest_start", col("latest_start", name))])
     return case(
         [
             (exp.GT(this=col("inside", name), expression=exp.Literal.number(0)), exp.true()),
             (exp.GT(this=col("unsure", name), expression=exp.Literal.number(0)), exp.null()),
         ],
-        none_recorded(build),
+        none_recorded(build, History.MEDICATIONS, _since(build, node)),
     )
 
 
@@ -206,4 +243,5 @@ def compile_procedure(node: ProcedureNode, build: Build, path: str) -> exp.Expr:
     name = build.cte("procedure", query, key=f"procedure|{node.procedure}|{node.within}")
     build.explain(path, "procedure", [("latest_start", col("latest_start", name))])
     found = not_(col("person_id", name).is_(exp.null()))
-    return case([(found, exp.true())], none_recorded(build))
+    since = None if node.within is None else minus(build.index, node.within)
+    return case([(found, exp.true())], none_recorded(build, History.PROCEDURES, since))

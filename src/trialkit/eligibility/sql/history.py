@@ -1,0 +1,130 @@
+"""What nothing recorded means in SQL: a history stated complete, and unrecognised rows.
+
+As the evaluator's ``_none_recorded``: a drug, procedure, diagnosis or drug
+allergy that is not recorded is FALSE only where the latest statement closing
+its history (a statement of absence, or ``attestation.treatment_history_reviewed``
+for drugs and procedures) at or before the index is Yes, and no row of that
+history with a concept trialkit does not know may fall in the window; otherwise
+NULL. Unrecognised rows are those whose concept is not a vocabulary concept of
+the table's kind nor a descendant of one (``concept_id`` 0, "No matching
+concept", included): ``drug_exposure`` for medications, ``procedure_occurrence``
+for procedures, and ``condition_occurrence`` for both the problem list and the
+drug-allergy history (OMOP keeps allergies among conditions or observations, so
+an unmapped condition may be either; the evaluator counts both alike).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlglot import exp
+
+from trialkit.eligibility.sql.build import (
+    Build,
+    and_,
+    at_or_before,
+    case,
+    col,
+    count_if,
+    in_concepts,
+    not_,
+    or_,
+    timestamp_of,
+)
+from trialkit.eligibility.sql.events import diagnosis_cte
+from trialkit.vocab import History, Kind, vocabulary
+
+__all__ = ["none_recorded", "unrecognised_kinds"]
+
+# table, alias, concept column, start (datetime, date), end (datetime, date) or None, vocabulary kind
+_TABLES: dict[History, tuple[str, str, str, tuple[str, str], tuple[str, str] | None, Kind]] = {
+    History.MEDICATIONS: (
+        "drug_exposure",
+        "d",
+        "drug_concept_id",
+        ("drug_exposure_start_datetime", "drug_exposure_start_date"),
+        ("drug_exposure_end_datetime", "drug_exposure_end_date"),
+        Kind.DRUG,
+    ),
+    History.PROCEDURES: (
+        "procedure_occurrence",
+        "p",
+        "procedure_concept_id",
+        ("procedure_datetime", "procedure_date"),
+        ("procedure_end_datetime", "procedure_end_date"),
+        Kind.PROCEDURE,
+    ),
+    History.PROBLEMS: (
+        "condition_occurrence",
+        "c",
+        "condition_concept_id",
+        ("condition_start_datetime", "condition_start_date"),
+        None,
+        Kind.CONDITION,
+    ),
+}
+_TABLES[History.ALLERGIES] = _TABLES[History.PROBLEMS]
+
+
+def unrecognised_kinds(history: History) -> str:
+    """The OMOP table whose unrecognised rows may belong to ``history``."""
+    return _TABLES[history][0]
+
+
+@cache
+def _known(kind: Kind) -> tuple[str, ...]:
+    return tuple(key for key, item in vocabulary().items() if item.kind is kind)
+
+
+def _unrecognised(build: Build, history: History) -> str:
+    """Per person: unrecognised rows of the history's table at or before the index.
+
+    Columns ``unread`` (how many) and ``unread_until`` (the latest end, the index
+    for a row still going on, so that a window's start can be compared).
+    """
+    table, alias, column, start_cols, end_cols, kind = _TABLES[history]
+    start = timestamp_of(alias, *start_cols)
+    if end_cols is None:
+        until: exp.Expr = build.index.copy()
+    elif table == "drug_exposure":
+        # An ongoing exposure has no verbatim end (the end date is the extract time).
+        until = case(
+            [(col("verbatim_end_date", alias).is_(exp.null()), build.index.copy())],
+            timestamp_of(alias, *end_cols),
+        )
+    else:
+        until = exp.func("COALESCE", timestamp_of(alias, *end_cols), build.index.copy())
+    query = (
+        exp.select(
+            col("person_id", alias),
+            count_if(exp.true()).as_("unread", copy=False),
+            exp.Max(this=until).as_("unread_until", copy=False),
+        )
+        .from_(exp.table_(table, alias=alias), copy=False)
+        .where(
+            and_(
+                not_(in_concepts(col(column, alias), _known(kind))),
+                at_or_before(start, build.index),
+            ),
+            copy=False,
+        )
+        .group_by(col("person_id", alias), copy=False)
+    )
+    return build.cte("unrecognised", query, key=f"unrecognised|{table}")
+
+
+def none_recorded(build: Build, history: History, since: exp.Expr | None = None) -> exp.Expr:
+    """FALSE where ``history`` is stated complete and no unrecognised row may be in it; else NULL.
+
+    ``since`` is the start of the window the node asks about (None: any time).
+    """
+    statements = [col("answer", diagnosis_cte(build, key)) for key in vocabulary().closing(history)]
+    closed = or_(*statements) if len(statements) > 1 else statements[0]
+    name = _unrecognised(build, history)
+    unread: exp.Expr = exp.GT(
+        this=exp.func("COALESCE", col("unread", name), exp.Literal.number(0)),
+        expression=exp.Literal.number(0),
+    )
+    if since is not None:
+        unread = and_(unread, exp.GTE(this=col("unread_until", name), expression=since))
+    return case([(and_(closed, not_(unread)), exp.false())])

@@ -6,7 +6,7 @@ import pytest
 
 from trialkit.errors import DefinitionError, VocabularyError
 from trialkit.units import conversion
-from trialkit.vocab import Kind, ValueType, concept, vocabulary
+from trialkit.vocab import Concept, Kind, ValueType, concept, vocabulary
 from trialkit.vocab.table import _parse
 
 IPS_ABSENT = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
@@ -243,4 +243,52 @@ def test_a_symbol_given_to_two_genes_is_refused() -> None:
 - {key: gene.b, display: B, kind: gene, value_type: none, source: s, symbols: [AB]}
 """
     with pytest.raises(DefinitionError, match="symbol"):
+        _parse(text, "test")
+
+
+# Issue 12 defect 3: a patient on posaconazole coded ATC J02AC04 must meet the strong-CYP3A4
+# exclusion, so the class members need the codes hospitals send.
+@pytest.mark.parametrize(
+    ("system", "code", "key"),
+    [
+        ("http://www.whocc.no/atc", "J02AC04", "drug.posaconazole"),
+        ("http://www.whocc.no/atc", "J02AC02", "drug.itraconazole"),
+        ("http://www.whocc.no/atc", "N03AA02", "drug.phenobarbital"),
+        ("http://www.whocc.no/atc", "N06AX25", "drug.st_johns_wort"),
+        ("http://www.nlm.nih.gov/research/umls/rxnorm", "282446", "drug.posaconazole"),
+        ("http://www.nlm.nih.gov/research/umls/rxnorm", "85762", "drug.ritonavir"),
+        ("http://www.nlm.nih.gov/research/umls/rxnorm", "21212", "drug.clarithromycin"),
+    ],
+)
+def test_class_member_drugs_are_reachable_by_atc_and_rxnorm(
+    system: str, code: str, key: str
+) -> None:
+    found = vocabulary().by_code(system, code)
+    assert found is not None and found.key == key
+
+
+def _missing(item: Concept, system: str) -> bool:
+    has = any(code.system == system for code in item.codes)
+    return not has and all(gap.system != system for gap in item.missing_codes)
+
+
+def test_every_drug_of_every_class_has_atc_and_rxnorm_or_says_why_not() -> None:
+    vocab = vocabulary()
+    members = {m for item in vocab.values() if item.kind is Kind.DRUG_CLASS for m in item.members}
+    lacking = sorted(
+        f"{key}: {system}"
+        for key in members
+        for system in ("atc", "rxnorm")
+        if _missing(vocab[key], system)
+    )
+    assert not lacking, lacking
+
+
+def test_a_documented_gap_cannot_hide_a_code() -> None:
+    text = """
+- {key: drug.a, display: A, kind: drug, value_type: none, source: s,
+   codes: [{system: atc, code: X01, display: x, source: s}],
+   missing_codes: [{system: atc, reason: none}]}
+"""
+    with pytest.raises(DefinitionError, match="not missing"):
         _parse(text, "test")

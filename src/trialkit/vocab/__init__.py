@@ -27,6 +27,7 @@ from trialkit.vocab.model import (
     Concept,
     HalfLife,
     Kind,
+    MissingCode,
     PlausibleRange,
     ValueType,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "HalfLife",
     "Kind",
     "Limit",
+    "MissingCode",
     "PlausibleRange",
     "ReferenceInterval",
     "ValueType",

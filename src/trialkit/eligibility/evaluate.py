@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
 from trialkit.errors import NegativeAgeError
 from trialkit.protocol.criteria import (
+    CHILDBEARING_POTENTIAL,
     Age,
     AllOf,
     AnyOf,
@@ -600,10 +601,6 @@ def _sex(node: SexNode, context: Context) -> Outcome:
             Truth.UNKNOWN, f"sex recorded as {sex.value}", missing=(Missing("sex", "sex"),)
         )
     return Outcome(Truth.of(sex.value == node.sex), f"sex {sex.value}")
-
-
-CHILDBEARING_POTENTIAL = "finding.childbearing_potential"
-"""The investigator's assessment that a woman is of childbearing potential (CTFG 2020)."""
 
 
 def _childbearing_potential(node: ChildbearingPotential, context: Context) -> Outcome:

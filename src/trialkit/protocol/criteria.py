@@ -33,6 +33,7 @@ from trialkit.units import check_unit
 from trialkit.vocab import Kind, ValueType, vocabulary
 
 __all__ = [
+    "CHILDBEARING_POTENTIAL",
     "NODE_TYPES",
     "SCORE_NAMES",
     "TAG_PREFIX",
@@ -231,6 +232,10 @@ class SexNode(_Node):
     """Administrative sex (``unknown`` or absent is unknown)."""
 
     sex: Literal["female", "male"]
+
+
+CHILDBEARING_POTENTIAL = "finding.childbearing_potential"
+"""The investigator's assessment of childbearing potential that the node reads (CTFG 2020)."""
 
 
 class ChildbearingPotential(_Node):

@@ -28,6 +28,7 @@ from trialkit.vocab.model import (
     HalfLife,
     History,
     Kind,
+    MissingCode,
     PlausibleRange,
     ValueType,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "History",
     "Kind",
     "Limit",
+    "MissingCode",
     "PlausibleRange",
     "ReferenceInterval",
     "ValueType",

@@ -21,6 +21,7 @@ __all__ = [
     "HalfLife",
     "History",
     "Kind",
+    "MissingCode",
     "PlausibleRange",
     "ValueType",
 ]
@@ -117,6 +118,23 @@ class Code(_Row):
         return SYSTEMS[self.system]
 
 
+class MissingCode(_Row):
+    """A standard code system a concept has no code in, and why.
+
+    Either none exists (grapefruit juice is a food: no ATC code) or none could
+    be verified; the reason says which, and docs/vocabulary-sources.md lists them.
+    """
+
+    system: str = Field(description="Short system name, a key of SYSTEMS.")
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_system(self) -> MissingCode:
+        if self.system not in SYSTEMS:
+            raise ValueError(f"unknown code system {self.system!r}; known: {sorted(SYSTEMS)}")
+        return self
+
+
 class PlausibleRange(_Row):
     """Values outside [low, high] (canonical unit) are refused as implausible."""
 
@@ -196,6 +214,10 @@ class Concept(_Row):
         description="For a statement of absence or an attestation: the histories it states "
         "complete.",
     )
+    missing_codes: tuple[MissingCode, ...] = Field(
+        default=(),
+        description="Standard code systems this concept has no code in, each with why.",
+    )
     source: str = Field(description="Where the concept and its definition come from.")
     notes: str | None = None
 
@@ -224,6 +246,9 @@ class Concept(_Row):
             raise ValueError(f"{self.key}: only a statement of absence has sections")
         if self.closes and self.kind not in (Kind.ABSENCE, Kind.ATTESTATION):
             raise ValueError(f"{self.key}: only a statement of absence or attestation closes")
+        for missing in self.missing_codes:
+            if any(code.system == missing.system for code in self.codes):
+                raise ValueError(f"{self.key}: has a {missing.system} code, so it is not missing")
         if (self.symbols or self.aliases) and self.kind is not Kind.GENE:
             raise ValueError(f"{self.key}: only a gene has symbols and aliases")
         return self

@@ -14,10 +14,9 @@ import math
 
 from sqlglot import exp
 
-from trialkit.eligibility.evaluate import CHILDBEARING_POTENTIAL
 from trialkit.eligibility.sql.build import PERSON, Build, case, cast, col, minus, not_
 from trialkit.eligibility.sql.events import diagnosis_cte
-from trialkit.protocol.criteria import Age, ChildbearingPotential, SexNode
+from trialkit.protocol.criteria import CHILDBEARING_POTENTIAL, Age, ChildbearingPotential, SexNode
 
 __all__ = ["compile_age", "compile_sex"]
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from trialkit._wording import plural
 from trialkit.cli import app
 from trialkit.cli.common import console, print_json
 from trialkit.errors import TrialkitInputError
@@ -89,9 +90,11 @@ def check_command(
         console.print(f"[{style}]{problem}[/{style}]")
     errors = sum(1 for p in problems if p.level == "error")
     if errors:
-        raise TrialkitInputError(f"{file}: {errors} error(s) found by protocol check")
+        raise TrialkitInputError(f"{file}: {plural(errors, 'error')} found by protocol check")
     warnings = len(problems) - errors
-    console.print(f"{file}: protocol {protocol.id!r} passes its checks ({warnings} warning(s))")
+    console.print(
+        f"{file}: protocol {protocol.id!r} passes its checks ({plural(warnings, 'warning')})"
+    )
 
 
 @protocol_app.command("show")

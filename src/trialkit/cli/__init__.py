@@ -98,7 +98,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _register(_invoked(args))
     try:
-        app(args=args, prog_name="trialkit", standalone_mode=False)
+        # Without standalone mode click returns a raised typer.Exit's code instead.
+        code = app(args=args, prog_name="trialkit", standalone_mode=False)
     except TrialkitInputError as error:
         print(f"trialkit: error: {error}", file=sys.stderr)
         return 2
@@ -116,7 +117,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except typer.Abort:
         print("trialkit: aborted", file=sys.stderr)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def main() -> None:

@@ -38,7 +38,14 @@ _VERDICT_STYLE = {
 
 @app.command("screen")
 def screen_command(
-    bundle: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (JSON) of one patient.")],
+    bundles: Annotated[
+        list[Path],
+        typer.Argument(
+            help="FHIR R4 Bundle (JSON) of one patient; several bundles, or folders of *.json, "
+            "screen a batch: one line per patient (see --out).",
+            show_default=False,
+        ),
+    ],
     protocol: Annotated[
         str | None,
         typer.Option("--protocol", help="A shipped protocol id (see `protocol list`) or a file."),
@@ -55,12 +62,54 @@ def screen_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the documented JSON.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Batch: write one line per patient to this file, JSON lines (.jsonl) or CSV "
+            "(.csv), instead of stdout.",
+        ),
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Batch: jsonl or csv (default: from the --out suffix, else jsonl).",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="Batch: no progress display and no summary.")
+    ] = False,
 ) -> None:
-    """Is the patient eligible? Every criterion met / not met / unknown, with evidence and gaps."""
+    """Is the patient eligible? Every criterion met / not met / unknown, with evidence and gaps.
+
+    Several bundles (or a folder) are screened in one process, one line per
+    patient (docs/screen-json.md, "Batch screening"); a bundle that cannot be
+    read is named on stderr with the reason, the others are screened, and the
+    exit code is 1.
+    """
     if (protocol is None) == (not all_protocols):
         raise TrialkitInputError("give either --protocol ID or --all")
     protocols = builtin_protocols() if all_protocols else (resolve(str(protocol)),)
-    record = read_bundle(bundle)
+    batch = (
+        len(bundles) > 1
+        or any(path.is_dir() for path in bundles)
+        or out is not None
+        or output_format is not None
+    )
+    if batch:
+        from trialkit.cli.screen_batch import screen_batch
+
+        if as_json:
+            raise TrialkitInputError(
+                "--json prints one patient's document; a batch writes JSON lines "
+                "(--format jsonl or --out FILE.jsonl)"
+            )
+        failed = screen_batch(bundles, protocols, at, out, output_format, quiet=quiet)
+        if failed:
+            raise typer.Exit(1)
+        return
+    record = read_bundle(bundles[0])
     when = index_time(at, record)
     if all_protocols:
         ranked = screen_all(protocols, record, when)

@@ -85,6 +85,13 @@ def test_a_folder_gives_one_line_per_bundle_and_names_each_failure(
         assert screening["next_checks"] == [c["item"] for c in single["next_checks"]]
 
 
+def test_the_output_file_has_the_usual_permissions(ward: Path, tmp_path: Path) -> None:
+    out, plain = tmp_path / "screened.jsonl", tmp_path / "plain.txt"
+    plain.write_text("", encoding="utf-8")
+    assert run(["screen", str(ward / "r-hlh-eligible.json"), "--out", str(out), "--all"]) == 0
+    assert out.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
 def test_all_protocols_as_csv_with_prefixed_columns(
     ward: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -90,10 +90,17 @@ def _destination(out: Path | None) -> Iterator[IO[str]]:
     try:
         with open(descriptor, "w", encoding="utf-8", newline="") as handle:
             yield handle
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp's file is private; the output is not
         os.replace(name, out)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _screened(path: Path, protocols: Sequence[Protocol], at: str | None) -> dict[str, Any]:

@@ -10,10 +10,19 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from trialkit._wording import plural
 from trialkit.errors import TrialkitInputError
 from trialkit.record import PatientRecord
 
-__all__ = ["console", "index_time", "latest_entry_time", "parse_time", "print_json"]
+__all__ = [
+    "console",
+    "index_time",
+    "latest_entry_time",
+    "parse_time",
+    "patient_line",
+    "print_json",
+    "shown_time",
+]
 
 console = Console(highlight=False)
 
@@ -47,6 +56,27 @@ def latest_entry_time(record: PatientRecord) -> datetime:
     if not times:
         raise TrialkitInputError("the bundle has no dated entries: give --at")
     return max(times)
+
+
+def shown_time(at: datetime) -> str:
+    """An index time for people: ``2025-06-15 (end of day)``, ``2025-06-14 08:00``.
+
+    The end of a day (``--at`` given as a date) is said in words; seconds only when
+    not zero; never microseconds.
+    """
+    if at.time() == time.max:
+        return f"{at:%Y-%m-%d} (end of day)"
+    return f"{at:%Y-%m-%d %H:%M}" if at.second == 0 else f"{at:%Y-%m-%d %H:%M:%S}"
+
+
+def patient_line(record: PatientRecord, at: datetime) -> str:
+    """``Patient p1 · sex female · age 1 year · index time 2025-06-15 (end of day)``."""
+    age = record.age_years(at)
+    shown = "unknown" if age is None else plural(age, "year")
+    return (
+        f"Patient {record.patient_id} · sex {record.sex.value} · age {shown} · "
+        f"index time {shown_time(at)}"
+    )
 
 
 def print_json(data: Any) -> None:

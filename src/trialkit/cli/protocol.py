@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
+from trialkit._wording import plural
 from trialkit.cli import app
 from trialkit.cli.common import console, print_json
-from trialkit.design.protocol_check import check_design
 from trialkit.errors import TrialkitInputError
 from trialkit.protocol import Protocol, builtin_protocol, builtin_protocols, load_protocol
 from trialkit.protocol.check import check_protocol
@@ -82,6 +81,8 @@ def check_command(
     file: Annotated[str, typer.Argument(help="A protocol file (YAML), or a shipped protocol id.")],
 ) -> None:
     """Static checks: thresholds without a source, contradictory ranges, impossible windows, design."""
+    from trialkit.design.protocol_check import check_design  # numpy: only for this command
+
     protocol = resolve(file)
     problems = check_protocol(protocol, extra=(check_design,))
     for problem in problems:
@@ -89,9 +90,11 @@ def check_command(
         console.print(f"[{style}]{problem}[/{style}]")
     errors = sum(1 for p in problems if p.level == "error")
     if errors:
-        raise TrialkitInputError(f"{file}: {errors} error(s) found by protocol check")
+        raise TrialkitInputError(f"{file}: {plural(errors, 'error')} found by protocol check")
     warnings = len(problems) - errors
-    console.print(f"{file}: protocol {protocol.id!r} passes its checks ({warnings} warning(s))")
+    console.print(
+        f"{file}: protocol {protocol.id!r} passes its checks ({plural(warnings, 'warning')})"
+    )
 
 
 @protocol_app.command("show")
@@ -102,6 +105,8 @@ def show_command(
     ] = False,
 ) -> None:
     """The protocol as readable text, generated from the model."""
+    from rich.markdown import Markdown  # markdown-it: only for this command
+
     text = protocol_text(resolve(protocol_id))
     if markdown:
         typer.echo(text, nl=False)

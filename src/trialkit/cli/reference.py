@@ -51,7 +51,10 @@ def reference() -> str:
         "",
         "Generated from the code by `uv run python -m trialkit.cli.reference > docs/cli.md`;",
         "a test fails when this file and the commands disagree. Exit codes: 0 success,",
-        "2 bad input (one line on stderr), never a traceback for user error.",
+        "2 bad input (one line on stderr), never a traceback for user error; 1 when a",
+        "batch `trialkit screen` (several bundles or a folder) could not screen some",
+        "bundles (each named on stderr with the reason; the others are in the output,",
+        "docs/screen-json.md).",
         "",
     ]
     return "\n".join(head + _lines(root, "trialkit")).rstrip() + "\n"

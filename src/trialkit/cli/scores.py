@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from trialkit.cli import app
-from trialkit.cli.common import console, index_time, print_json
+from trialkit.cli.common import console, index_time, patient_line, print_json
 from trialkit.record import PatientRecord, read_bundle
 from trialkit.scores import Scored, assess_all
 from trialkit.scores.export import entry_json, report_json
@@ -67,11 +68,7 @@ def _unit(unit: str | None) -> str:
 
 def render(record: PatientRecord, at: datetime, results: tuple[Scored, ...]) -> None:
     """Human output: one table per score."""
-    age = record.age_years(at)
-    console.print(
-        f"[bold]Patient[/bold] {record.patient_id} · sex {record.sex.value} · "
-        f"age {age if age is not None else 'unknown'} y · index time {at}"
-    )
+    console.print(Text(patient_line(record, at)), soft_wrap=True)
     if not results:
         console.print("No score can be computed from this bundle.")
     for scored in results:

@@ -20,8 +20,12 @@ only when stage 1 went well), so the final analysis uses:
   reduces to when a two-stage trial stops after stage 1.
 
 Conventions: the p-value is one-sided for ``H0: p <= p0``; the interval is two-sided and
-equal-tailed, each limit excluding ``(1 - level) / 2`` (clinfun's ``twostage.inference``
-reports the one-sided limits of a ``1 - 2 alpha`` interval: use ``level = 1 - 2 alpha``).
+equal-tailed, each limit excluding ``(1 - level) / 2`` with the observed outcome inside
+(lower: ``P_p(T >= t) = a``; upper: ``P_p(T <= t) = a``, the Clopper-Pearson form; Jennison
+C, Turnbull BW, Technometrics 1983;25:49-58). clinfun's ``twostage.inference(alpha = a)``
+has the same lower limit at ``level = 1 - 2a`` but a lower upper limit,
+``P_p(T >= t) = 1 - a`` (the p-value-function interval it attributes to Koyama & Chen),
+which covers less than its level: docs/design.md compares them (``scripts/ci_coverage.py``).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from trialkit.protocol.criteria import (
     Score,
     SexNode,
 )
-from trialkit.protocol.render import AGE_UNITS, SYMBOLS
+from trialkit.protocol.render import SYMBOLS, age_span
 from trialkit.protocol.window import before, describe
 from trialkit.record import (
     Condition,
@@ -542,8 +542,8 @@ def _performance_without_age(found: Scored, context: Context) -> Scored:
 # -- demographics ---------------------------------------------------------------------------------
 def _age(node: Age, context: Context) -> Outcome:
     record = context.record
-    op, unit = SYMBOLS[node.age], AGE_UNITS[node.unit]
-    threshold = f"{op} {node.value:g} {unit}"
+    op = SYMBOLS[node.age]
+    threshold = f"{op} {age_span(node.value, node.unit)}"
     when, what = context.at, "at the index date"
     evidence: tuple[Evidence, ...] = ()
     if node.at_first is not None:
@@ -587,7 +587,7 @@ def _age(node: Age, context: Context) -> Outcome:
     holds = _COMPARE[node.age](age, node.value)
     return Outcome(
         Truth.of(holds),
-        f"age {age} {unit} {what} ({'' if holds else 'not '}{threshold})",
+        f"age {age_span(age, node.unit)} {what} ({'' if holds else 'not '}{threshold})",
         evidence,
         threshold=threshold,
         source=node.source,

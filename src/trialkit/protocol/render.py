@@ -8,6 +8,7 @@ each criterion.
 
 from __future__ import annotations
 
+from trialkit._wording import plural
 from trialkit.protocol.criteria import (
     Age,
     AllOf,
@@ -31,7 +32,15 @@ from trialkit.protocol.model import Protocol, SimonDesignSpec
 from trialkit.protocol.window import describe
 from trialkit.vocab import concept
 
-__all__ = ["AGE_UNITS", "SYMBOLS", "node_text", "protocol_text", "rule_text"]
+__all__ = [
+    "AGE_UNITS",
+    "AGE_WORDS",
+    "SYMBOLS",
+    "age_span",
+    "node_text",
+    "protocol_text",
+    "rule_text",
+]
 
 SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 _SCORES = {
@@ -44,7 +53,14 @@ _SCORES = {
     "qtc_fridericia": "QTc Fridericia (ms)",
     "performance": "Karnofsky / Lansky performance status",
 }
-AGE_UNITS = {"a": "years", "mo": "months", "d": "days"}
+AGE_WORDS = {"a": "year", "mo": "month", "d": "day"}
+"""The protocol's age units as words (singular; :func:`age_span` agrees them)."""
+AGE_UNITS = {unit: f"{word}s" for unit, word in AGE_WORDS.items()}
+
+
+def age_span(value: float, unit: str) -> str:
+    """An age in a protocol unit as words: ``1 year``, ``18 years``, ``6 months``."""
+    return plural(value, AGE_WORDS[unit])
 
 
 def _name(key: str) -> str:
@@ -96,7 +112,7 @@ def node_text(node: Node) -> str:
             if node.at_first is None
             else f"at the first diagnosis of {_name(node.at_first)}"
         )
-        return f"age {when} {SYMBOLS[node.age]} {node.value:g} {AGE_UNITS[node.unit]}"
+        return f"age {when} {SYMBOLS[node.age]} {age_span(node.value, node.unit)}"
     if isinstance(node, SexNode):
         return f"sex is {node.sex}"
     if isinstance(node, ChildbearingPotential):

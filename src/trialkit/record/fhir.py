@@ -39,7 +39,7 @@ from trialkit.units import (
     check_unit,
     commensurable,
     conversion,
-    parse_unit,
+    dimension,
     to_canonical,
 )
 from trialkit.vocab import Code, Concept, Kind, ValueType, answer_truth, concept, vocabulary
@@ -967,7 +967,7 @@ def _drug_quantity(where: str, field: str, raw: JSON, item: Concept) -> Quantity
     value = _number(where, field, raw)
     unit = _unit_code(where, field, raw)
     try:
-        parse_unit(unit)
+        dimension(unit)  # valid UCUM (pint only for a unit outside the usual ones)
     except UnitError as error:
         raise UnitError(f"{where}: {field}: {error}") from None
     if value < 0:

@@ -102,6 +102,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from trialkit._wording import plural
 from trialkit.errors import NegativeAgeError, TrialkitInputError
 from trialkit.record import Observation, PatientRecord
 from trialkit.scores.inputs import Inputs
@@ -449,7 +450,8 @@ def assess(
     if variants and molecular is None:
         shown = ", ".join(f"{'/'.join(g.genes)} ({g.resource})" for g in variants)
         note = (
-            f"genomic finding(s) in primary-HLH genes: {shown}; without an ACMG classification "
+            f"{plural(len(variants), 'genomic finding')} in primary-HLH genes: {shown}; "
+            "without an ACMG classification "
             "and zygosity they do not establish the molecular route (record condition.hlh_primary)"
         )
         result = _with_note(result, note)
@@ -559,7 +561,7 @@ def _cytopenias(
         name,
         0,
         1,
-        f"not evaluated: {shown or 'no counts'}; {len(unknown)} lineage(s) undecided",
+        f"not evaluated: {shown or 'no counts'}; {plural(len(unknown), 'lineage')} undecided",
         inputs,
         tuple(missing),
     )

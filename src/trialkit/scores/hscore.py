@@ -68,6 +68,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from trialkit._wording import plural
 from trialkit.errors import TrialkitInputError
 from trialkit.record import Observation, PatientRecord
 from trialkit.scores.inputs import Inputs
@@ -400,7 +401,7 @@ def _cytopenias(lineages: Mapping[str, Quantity | None]) -> Item:
     shown = ", ".join(
         f"{k} {lineages[k]} {'low' if s else 'not low'}" for k, s in states.items() if s is not None
     )
-    reason = f"{low_count} lineage(s) low" + (f": {shown}" if shown else "")
+    reason = f"{plural(low_count, 'lineage')} low" + (f": {shown}" if shown else "")
     missing = tuple(k for k, s in states.items() if s is None)
     if not missing:
         return Item.decided(name, low, reason, inputs)

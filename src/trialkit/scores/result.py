@@ -3,7 +3,7 @@
 A score never treats a missing input as normal. Each item reports the points it
 contributes when its inputs are known, and otherwise the lowest and highest
 points still possible; the score's ``low``/``high`` are the sums, so an
-incomplete HScore reads "HScore 150–215; missing: fibrinogen, marrow aspirate".
+incomplete HScore reads "HScore 272–337; missing: fibrinogen, marrow_haemophagocytosis".
 Categorical outcomes (HLH-2004 met / not met, CR / PR / NR, a CTCAE grade) use
 ``category`` when decided and ``possible`` for the categories still open.
 
@@ -104,7 +104,7 @@ class ScoreResult:
         return self.low if self.low is not None and self.low == self.high else None
 
     def summary(self) -> str:
-        """One line: ``HScore 150–215; missing: fibrinogen, marrow aspirate``."""
+        """One line: ``HScore 272–337; missing: fibrinogen, marrow_haemophagocytosis``."""
         unit = f" {self.unit}" if self.unit else ""
         if self.low is None or self.high is None:
             shown = "not computable"

@@ -1,0 +1,5 @@
+"""``python -m trialkit.units``: regenerate ``precomputed.json`` from pint."""
+
+from trialkit.units.precomputed import main
+
+main()

@@ -1,0 +1,69 @@
+"""Start-up: a command imports only what it runs (issue 12; timings in bench/bench_startup.py).
+
+Wall-clock targets are measured by the benchmark; these tests pin their cause, which
+does not depend on the machine's load: the modules a command loads.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from trialkit.cli import _COMMANDS, _register, app
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "r-hlh-eligible.json"
+
+# Loaded for none of the commands below: the unit registry (pint, ucumvert, lark: most of
+# a second), the SQL back-end, the synthetic data generator, the plots.
+_NEVER = ("pint", "ucumvert", "lark", "duckdb", "sqlglot", "matplotlib", "scipy", "trialkit.synth")
+
+
+def _modules(*argv: str) -> set[str]:
+    """The modules loaded by ``trialkit argv`` run in a fresh interpreter."""
+    code = (
+        "import json, sys\n"
+        "from trialkit.cli import run\n"
+        f"code = run({list(argv)!r})\n"
+        "sys.stderr.write(json.dumps(sorted(sys.modules)))\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(json.loads(done.stderr.splitlines()[-1]))
+
+
+def _loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(p for p in packages if any(m == p or m.startswith(p + ".") for m in modules))
+
+
+def test_help_loads_no_layer() -> None:
+    modules = _modules("--help")
+    layers = ("numpy", "pydantic", "trialkit.record", "trialkit.scores", "trialkit.eligibility")
+    assert _loaded(modules, _NEVER + layers) == []
+
+
+def test_design_loads_no_screening_layer() -> None:
+    modules = _modules("design", "simon", "--p0", "0.1", "--p1", "0.3", "--beta", "0.2")
+    assert _loaded(modules, (*_NEVER, "trialkit.record", "trialkit.eligibility")) == []
+
+
+def test_screen_of_a_bundle_loads_no_unit_registry_nor_numpy() -> None:
+    modules = _modules("screen", str(EXAMPLE), "--protocol", "r-hlh")
+    assert "trialkit.eligibility" in modules
+    assert _loaded(modules, (*_NEVER, "numpy")) == []
+
+
+@pytest.mark.parametrize("name", list(_COMMANDS))
+def test_help_summaries_are_the_commands_own(name: str) -> None:
+    _register()
+    root = typer.main.get_command(app)
+    real = root.commands[name]  # type: ignore[attr-defined]
+    assert real.help is not None
+    first = " ".join(real.help.strip().split("\n\n")[0].split())
+    assert _COMMANDS[name][1] == first, f"cli/__init__.py _COMMANDS[{name!r}] is stale"

@@ -114,7 +114,7 @@ def test_one_year_is_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_next_checks_say_criterion_for_one(capsys: pytest.CaptureFixture[str]) -> None:
     bundle = EXAMPLES / "rux-hlh-salvage-missing.json"
     out = _screen(capsys, str(bundle), "--protocol", "rux-hlh-salvage")
-    assert "(criterion I2; decides I2)" in out
+    assert "(criterion I5; decides I5)" in out
     assert "(criteria I3, I4; decides I3, I4)" in out
 
 

@@ -327,6 +327,12 @@ class BundleBuilder:
             }
         )
 
+    def resource(self, resource: JSONObject) -> str:
+        """Any resource as a hospital sends it (the caller writes its codes); gets an id if none."""
+        resource = dict(resource)
+        resource.setdefault("id", self._id(str(resource.get("resourceType", "r")).lower()))
+        return self._add(resource)
+
     def build(self) -> JSONObject:
         """The Bundle as a JSON-ready dict."""
         return {

@@ -25,6 +25,7 @@ def _four_hlh_criteria(b: BundleBuilder) -> None:
     b.flag("finding.splenomegaly", True, "2025-06-14")
     b.quantity("lab.ferritin", 4200, "ug/L", "2025-06-14")
     b.flag("finding.nk_activity_low", True, "2025-06-10")
+    b.quantity("lab.nk_cell_activity", 4.0, "%", "2025-06-10")  # C-HLH: < 10 % of the standard
 
 
 @pytest.mark.parametrize("protocol", ["r-hlh", "c-hlh"])

@@ -69,7 +69,10 @@ def _workup(
     if haemophagocytosis is not None:
         b.flag("finding.haemophagocytosis", haemophagocytosis, DAY)
     if nk_low is not None:
+        # The laboratory's reading and its number: 4 % or 45 % of the laboratory standard
+        # (the registry's criterion is < 10 %).
         b.flag("finding.nk_activity_low", nk_low, DAY)
+        b.quantity("lab.nk_cell_activity", 4.0 if nk_low else 45.0, "%", DAY)
     if ferritin is not None:
         b.quantity("lab.ferritin", ferritin, "ug/L", DAY)
     if scd25 is not None:

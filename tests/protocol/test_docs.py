@@ -45,7 +45,7 @@ def test_the_worked_example_loads_passes_its_checks_and_screens_as_documented() 
     assert statuses["E1"] is Truth.UNKNOWN
     assert result.next_checks[0].detail == (
         "the medication history stated complete "
-        "(attestation.treatment_history_reviewed or absence.medications)"
+        "(attestation.treatment_history_reviewed or absence.medications or absence.medication_list_complete)"
     )
 
 

@@ -406,3 +406,123 @@ def test_a_known_problem_list_statement_closes_a_known_diagnosis() -> None:
     assert evaluate(node, context).truth is Truth.FALSE
     # E14 also asks "any other uncontrolled infection", the investigator's judgement.
     assert _status("hem-ismart-c", "E14", b) is Truth.UNKNOWN
+
+
+# -- found by the blind cases (tests/independent) ---------------------------------------------------
+def test_a_diagnosis_observed_absent_is_read_not_refused() -> None:
+    """An Observation coded with a diagnosis and SNOMED CT 'Absent' rules the diagnosis out."""
+    b = BundleBuilder("child", "2014-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": _coding(SNOMED, "56717001", "Tuberculosis"),
+            "effectiveDateTime": "2025-06-10",
+            "valueCodeableConcept": _coding(SNOMED, "2667000", "Absent"),
+        }
+    )
+    assert _status("hem-ismart-c", "E26", b) is Truth.FALSE
+
+
+def test_a_urine_volume_over_24_hours_is_a_daily_output() -> None:
+    b = BundleBuilder("adult", "1970-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": _coding(LOINC, "9187-6", "Urine output"),
+            "effectivePeriod": {"start": "2025-06-14T06:00:00", "end": "2025-06-15T06:00:00"},
+            "valueQuantity": {"value": 450, "system": UCUM, "code": "mL"},
+        }
+    )
+    record = record_from_bundle(b.build())
+    (found,) = record.observations["vital.urine_output_24h"]
+    assert found.value == pytest.approx(450.0)
+
+
+def test_a_urine_volume_over_six_hours_is_refused_naming_the_field() -> None:
+    from trialkit.errors import TrialkitInputError
+
+    b = BundleBuilder("adult", "1970-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Observation",
+            "id": "uo-6h",
+            "status": "final",
+            "code": _coding(LOINC, "9187-6"),
+            "effectivePeriod": {"start": "2025-06-15T00:00:00", "end": "2025-06-15T06:00:00"},
+            "valueQuantity": {"value": 200, "system": UCUM, "code": "mL"},
+        }
+    )
+    with pytest.raises(TrialkitInputError, match="Observation/uo-6h: valueQuantity: a volume"):
+        record_from_bundle(b.build())
+
+
+def _list(b: BundleBuilder, code: str, *, entries: bool) -> None:
+    resource: dict[str, Any] = {
+        "resourceType": "List",
+        "status": "current",
+        "mode": "working" if entries else "snapshot",
+        "code": _coding(LOINC, code),
+        "date": "2025-06-14",
+    }
+    if entries:
+        resource["entry"] = [{"item": {"reference": "Condition/hlh"}}]
+    else:
+        resource["emptyReason"] = _coding(
+            "http://terminology.hl7.org/CodeSystem/list-empty-reason", "nilknown"
+        )
+    b.resource(resource)
+
+
+@pytest.mark.parametrize(
+    ("current", "past", "present", "ever"),
+    [
+        (True, False, Truth.FALSE, Truth.UNKNOWN),
+        (False, True, Truth.UNKNOWN, Truth.UNKNOWN),
+        (True, True, Truth.FALSE, Truth.FALSE),
+    ],
+    ids=["problem-list-only", "past-illness-only", "both"],
+)
+def test_a_current_problem_list_and_an_empty_past_illness_list_close_diagnoses(
+    current: bool, past: bool, present: Truth, ever: Truth
+) -> None:
+    """A current master problem List closes current problems; past illnesses need their own."""
+    from pydantic import TypeAdapter
+
+    from trialkit.eligibility import Context, evaluate
+    from trialkit.protocol.criteria import Node
+
+    b = BundleBuilder("child", "2014-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Condition",
+            "id": "hlh",
+            "code": _coding("http://hl7.org/fhir/sid/icd-10", "D76.1"),
+            "onsetDateTime": "2025-06-01",
+        }
+    )
+    if current:
+        _list(b, "11450-4", entries=True)
+    if past:
+        _list(b, "11348-0", entries=False)
+    context = Context(record_from_bundle(b.build()), AT)
+    node = TypeAdapter(Node)
+    now = node.validate_python({"condition": "condition.tuberculosis"})
+    before = node.validate_python({"condition": "condition.tuberculosis", "ever": True})
+    assert evaluate(now, context).truth is present
+    assert evaluate(before, context).truth is ever
+
+
+@pytest.mark.parametrize(
+    ("born", "expected"),
+    [("2019-01-01", Truth.FALSE), ("2013-01-01", Truth.UNKNOWN)],
+    ids=["girl-of-6", "girl-of-12"],
+)
+def test_childbearing_potential_before_the_age_of_puberty(born: str, expected: Truth) -> None:
+    """Unassessed: a girl of 6 is before puberty (8, Carel & Léger 2008), a girl of 12 unknown."""
+    b = BundleBuilder("girl", born, "female")
+    b.flag("finding.sexually_active", True, "2025-06-14")
+    b.flag("attestation.contraception", False, "2025-06-14")
+    # HEM-iSMART-C E8: of childbearing potential, sexually active and refusing contraception.
+    assert _status("hem-ismart-c", "E8", b) is expected

@@ -29,6 +29,7 @@ from trialkit.record import (
     Procedure,
     Sex,
 )
+from trialkit.record.model import UnknownCode
 from trialkit.record.patient import group_observations
 from trialkit.units import Quantity, conversion, convert
 from trialkit.vocab import concept
@@ -60,7 +61,11 @@ EXTRA_LEAVES: tuple[dict[str, object], ...] = (
     {"age": "<", "value": 2, "unit": "a", "at_first": "condition.acute_lymphoblastic_leukaemia"},
     {"sex": "male"},
     {"condition": "condition.tuberculosis", "ever": True},
-    {"condition": "condition.acute_lymphoblastic_leukaemia", "known": True},
+    {"condition": "condition.acute_lymphoblastic_leukaemia"},
+    {"condition": "condition.malignancy", "ever": True},
+    {"childbearing_potential": True},
+    {"drug": "drug_class.corticosteroids", "within": "7 d", "routes": ["route.oral"]},
+    {"procedure": "procedure.hsct_allogeneic"},
     {"finding": "finding.splenomegaly"},
     {"finding": "lab.hcg", "within": "7 d"},
     {"attestation": "attestation.informed_consent", "within": "7 d"},
@@ -253,6 +258,11 @@ _FLAGS = (
     "lab.hcg",
     "attestation.informed_consent",
     "attestation.treatment_history_reviewed",
+    "attestation.problem_list_reviewed",
+    "absence.problems",
+    "absence.medications",
+    "absence.past_illnesses",
+    "finding.childbearing_potential",
     "condition.tuberculosis",
 )
 _CONDITIONS = (
@@ -327,9 +337,34 @@ def exposures(draw: st.DrawFn, at: datetime) -> Exposure:
     else:
         end = None
     rate = draw(st.sampled_from(_RATES))
+    route = draw(st.sampled_from([None, "route.oral", "route.intravenous", "route.intrathecal"]))
     return Exposure(
-        key, f"MedicationStatement/{key}", "MedicationStatement", start, end, "active", None, rate
+        key,
+        f"MedicationStatement/{key}",
+        "MedicationStatement",
+        start,
+        end,
+        "active",
+        None,
+        rate,
+        route,
     )
+
+
+@st.composite
+def unrecognised(draw: st.DrawFn, at: datetime) -> UnknownCode:
+    """A dated medication, procedure, diagnosis or allergy coded with a code nobody knows."""
+    kind = draw(
+        st.sampled_from(["MedicationStatement", "Procedure", "Condition", "AllergyIntolerance"])
+    )
+    start = draw(times(at))
+    end = None
+    if kind == "Procedure":
+        end = start
+    elif kind == "MedicationStatement" and draw(st.booleans()):
+        end = start + timedelta(hours=draw(st.integers(0, 40 * 24)))
+    field = "medication" if kind.startswith("Medication") else "code"
+    return UnknownCode(f"{kind}/other", field, ("urn:local|x",), kind, start, end)
 
 
 _PROCEDURES = (
@@ -444,4 +479,5 @@ def records(draw: st.DrawFn, at: datetime) -> PatientRecord:
         exposures=tuple(draw(st.lists(exposures(at), **few))),
         procedures=tuple(draw(st.lists(procedures(at), max_size=3))),
         genomics=tuple(draw(st.lists(genomic_findings(at), max_size=2))),
+        unknown_codes=tuple(draw(st.lists(unrecognised(at), max_size=2))),
     )

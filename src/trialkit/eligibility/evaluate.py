@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
+from trialkit._wording import plural
 from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
 from trialkit.errors import NegativeAgeError
 from trialkit.protocol.criteria import (
     CHILDBEARING_POTENTIAL,
+    PUBERTY_FROM,
     Age,
     AllOf,
     AnyOf,
@@ -71,6 +73,7 @@ __all__ = [
     "Evidence",
     "Missing",
     "Outcome",
+    "condition_histories",
     "evaluate",
 ]
 
@@ -605,7 +608,18 @@ def _sex(node: SexNode, context: Context) -> Outcome:
 
 def _childbearing_potential(node: ChildbearingPotential, context: Context) -> Outcome:
     """The recorded assessment of childbearing potential (CTFG 2020; the node's docstring)."""
-    observed = context.record.latest(CHILDBEARING_POTENTIAL, context.at)
+    record = context.record
+    observed = record.latest(CHILDBEARING_POTENTIAL, context.at)
+    puberty = PUBERTY_FROM.get(record.sex.value)
+    age = record.age_years(context.at)
+    if (observed is None or not isinstance(observed.value, bool)) and (
+        puberty is not None and age is not None and age < puberty
+    ):
+        return Outcome(
+            Truth.FALSE,
+            f"{record.sex.value}, {plural(age, 'year')} old: before the age of puberty "
+            f"({puberty} years), not of childbearing potential",
+        )
     if observed is None or not isinstance(observed.value, bool):
         return Outcome(
             Truth.UNKNOWN,
@@ -652,13 +666,11 @@ def _condition(node: ConditionNode, context: Context) -> Outcome:
         return Outcome(
             Truth.FALSE, f"{item.display} recorded but not present {when}", tuple(recorded)
         )
-    history = vocabulary().history_of(node.condition)
-    assert history is not None  # a condition concept (validated)
     return _none_recorded(
         f"no {item.display} recorded",
         (),
         context,
-        history,
+        condition_histories(node),
         datetime.min,
         gap=Missing(node.condition, f"{item.display}: present or ruled out"),
     )
@@ -780,30 +792,48 @@ def _drug_exposure(
 
 
 # -- what nothing recorded means -------------------------------------------------------------------
+_DIAGNOSES = frozenset({"Condition", "AllergyIntolerance"})
+
 _HISTORY_RESOURCES: dict[History, frozenset[str]] = {
     # OMOP keeps an unmapped allergy among conditions: either history may hold either.
-    History.PROBLEMS: frozenset({"Condition", "AllergyIntolerance"}),
+    History.PROBLEMS: _DIAGNOSES,
+    History.PAST_PROBLEMS: _DIAGNOSES,
     History.MEDICATIONS: frozenset(
         {"MedicationStatement", "MedicationRequest", "MedicationAdministration"}
     ),
     History.PROCEDURES: frozenset({"Procedure"}),
-    History.ALLERGIES: frozenset({"Condition", "AllergyIntolerance"}),
+    History.ALLERGIES: _DIAGNOSES,
 }
 """The resource types that record each history (an unrecognised one may be what is asked)."""
 
 _HISTORY_NAMES = {
     History.PROBLEMS: "problem list",
+    History.PAST_PROBLEMS: "history of past illness",
     History.MEDICATIONS: "medication history",
     History.PROCEDURES: "procedure history",
     History.ALLERGIES: "drug allergy history",
 }
 
 
+def condition_histories(node: ConditionNode) -> tuple[History, ...]:
+    """The histories that must be stated complete for a diagnosis not recorded to be absent.
+
+    A diagnosis present at the index time is one of the current problems (or, for a
+    hypersensitivity, of the drug allergies); one at any time before it (``ever``) may
+    also be a past illness, so the history of past illness must be complete too.
+    """
+    history = vocabulary().history_of(node.condition)
+    assert history is not None  # a condition concept (validated)
+    if node.ever and history is History.PROBLEMS:
+        return (History.PROBLEMS, History.PAST_PROBLEMS)
+    return (history,)
+
+
 def _none_recorded(
     reason: str,
     evidence: tuple[Evidence, ...],
     context: Context,
-    history: History,
+    histories: History | tuple[History, ...],
     since: datetime,
     *,
     gap: Missing | None = None,
@@ -820,35 +850,48 @@ def _none_recorded(
     on or after ``since``, or undated) might be what is asked: the answer stays
     unknown and names it.
     """
-    name = _HISTORY_NAMES[history]
-    statement = _statement_of(history, context)
-    if statement is None:
-        keys = vocabulary().closing(history)
-        missing = Missing(
-            f"history.{history.value}",
-            f"the {name} stated complete ({' or '.join(keys)})",
-        )
+    if isinstance(histories, History):
+        histories = (histories,)
+    statements: list[Observation] = []
+    gaps: list[Missing] = []
+    for history in histories:
+        statement = _statement_of(history, context)
+        if statement is None:
+            keys = vocabulary().closing(history)
+            gaps.append(
+                Missing(
+                    f"history.{history.value}",
+                    f"the {_HISTORY_NAMES[history]} stated complete ({' or '.join(keys)})",
+                )
+            )
+        elif statement not in statements:
+            statements.append(statement)
+    if gaps:
+        names = " and ".join(_HISTORY_NAMES[h] for h in histories)
         return Outcome(
             Truth.UNKNOWN,
-            f"{reason}; the {name} is not stated complete",
+            f"{reason}; the {names} {'is' if len(histories) == 1 else 'are'} not stated complete",
             evidence,
-            (missing,) if gap is None else (gap, missing),
+            tuple(gaps) if gap is None else (gap, *gaps),
             source=source,
         )
-    unread = _unrecognised(history, since, context)
+    name = " and ".join(_HISTORY_NAMES[h] for h in histories)
+    unread = tuple(
+        dict.fromkeys(u for history in histories for u in _unrecognised(history, since, context))
+    )
     if unread:
         return Outcome(
             Truth.UNKNOWN,
             f"{reason}; {len(unread)} unrecognised {'entry' if len(unread) == 1 else 'entries'} "
             f"of the {name} might be one",
-            (*evidence, statement),
+            (*evidence, *statements),
             tuple(
                 Missing(u.resource, f"{u.resource} ({', '.join(u.codings)}): not recognised")
                 for u in unread
             ),
             source=source,
         )
-    return Outcome(Truth.FALSE, reason, (*evidence, statement), source=source)
+    return Outcome(Truth.FALSE, reason, (*evidence, *statements), source=source)
 
 
 def _statement_of(history: History, context: Context) -> Observation | None:

@@ -35,6 +35,7 @@ from trialkit.vocab import Kind, ValueType, vocabulary
 __all__ = [
     "CHILDBEARING_POTENTIAL",
     "NODE_TYPES",
+    "PUBERTY_FROM",
     "SCORE_NAMES",
     "TAG_PREFIX",
     "Age",
@@ -237,6 +238,15 @@ class SexNode(_Node):
 CHILDBEARING_POTENTIAL = "finding.childbearing_potential"
 """The investigator's assessment of childbearing potential that the node reads (CTFG 2020)."""
 
+PUBERTY_FROM: dict[str, int] = {"female": 8, "male": 9}
+"""Completed years before which a child is not of childbearing potential unless assessed so.
+
+Puberty that begins before 8 years in a girl or 9 years in a boy is by definition
+precocious (Carel JC, Léger J. Precocious puberty. N Engl J Med 2008;358:2366-77), and
+menarche, which CTFG 2020 takes as the start of childbearing potential, follows the
+onset of puberty; a child with precocious puberty is assessed by the investigator.
+"""
+
 
 class ChildbearingPotential(_Node):
     """Of childbearing potential: the one definition every pregnancy, lactation and
@@ -247,8 +257,10 @@ class ChildbearingPotential(_Node):
     of childbearing potential "following menarche and until becoming post-menopausal unless
     permanently sterile"; a man is fertile after puberty unless permanently sterile. It is
     the investigator's assessment, recorded as ``finding.childbearing_potential`` (the latest
-    at or before the index time; a prepubertal child is recorded false); without it, unknown.
-    A rule about pregnancy or lactation adds ``sex: female``.
+    at or before the index time). Without it, a girl under 8 or a boy under 9 years of age
+    (the ages before which puberty is precocious, :data:`PUBERTY_FROM`) is not of
+    childbearing potential; anyone else is unknown. A rule about pregnancy or lactation adds
+    ``sex: female``.
     """
 
     childbearing_potential: Literal[True]

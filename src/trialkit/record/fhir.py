@@ -465,7 +465,8 @@ class _Reader:
                     f"{where}: valueQuantity given for {item.display} ({item.key}), "
                     f"which takes a {kind.value} value"
                 )
-            quantity, value = _quantity(where, "valueQuantity", holder["valueQuantity"], item)
+            raw = _daily_total(where, holder["valueQuantity"], item, time, end)
+            quantity, value = _quantity(where, "valueQuantity", raw, item)
             if (
                 code is not None
                 and code.unit is not None
@@ -478,13 +479,17 @@ class _Reader:
             low, high = _reference_range(where, holder, item)
         elif "valueBoolean" in holder:
             flag = holder["valueBoolean"]
-            if kind is not ValueType.BOOLEAN or not isinstance(flag, bool):
+            if not _yes_no(item) or not isinstance(flag, bool):
                 raise BundleError(
                     f"{where}: valueBoolean {flag!r} does not fit {item.key} ({kind.value})"
                 )
             value = flag
         elif "valueCodeableConcept" in holder:
-            coded = _coded(where, holder["valueCodeableConcept"], kind)
+            coded = _coded(
+                where,
+                holder["valueCodeableConcept"],
+                ValueType.BOOLEAN if _yes_no(item) else kind,
+            )
             if coded is None:
                 # An answer that is neither present nor absent (equivocal, or a code
                 # trialkit does not know): the value stays unknown, and is reported.
@@ -697,12 +702,26 @@ class _Reader:
             )
 
     def _list(self, where: str, resource: JSON) -> None:
-        """An empty record section: ``emptyReason`` nil known states its history empty."""
-        reasons = codes(where, "emptyReason", resource.get("emptyReason"))
-        if _LIST_EMPTY not in reasons:
+        """A record section as a List: empty (``emptyReason`` nil known) or complete.
+
+        FHIR R4 List: an empty list with emptyReason ``nilknown`` states its
+        history empty; a list with entries whose status is ``current`` and mode
+        ``working`` is "the master list, maintained in an ongoing fashion", which
+        states its history complete. Any other list (a snapshot, retired, or empty
+        for another reason: not asked, withheld) states nothing.
+        """
+        if _LIST_EMPTY in codes(where, "emptyReason", resource.get("emptyReason")):
+            complete = False
+        elif (
+            resource.get("status") == "current"
+            and resource.get("mode") == "working"
+            and objects(where, "entry", resource.get("entry"))
+        ):
+            complete = True
+        else:
             return
         for system, code in codes(where, "code", resource.get("code")):
-            item = self.vocab.section_absence(str(system), str(code))
+            item = self.vocab.section_absence(str(system), str(code), complete)
             if item is not None:
                 self._statement(where, item, resource)
                 return
@@ -739,6 +758,48 @@ def _dosage(where: str, kind: str, resource: JSON) -> tuple[dict[str, JSON] | No
         return optional_object(where, "dosage", resource.get("dosage")), "dosage"
     dosages = objects(where, "dosage", resource.get("dosage"))
     return (dosages[0] if dosages else None), "dosage[0]"
+
+
+def _yes_no(item: Concept) -> bool:
+    """Whether an Observation of ``item`` says yes or no: a finding, or a diagnosis observed
+    present or absent (an Observation coded with a condition's code)."""
+    return item.value_type is ValueType.BOOLEAN or (
+        item.value_type is ValueType.NONE and item.kind is Kind.CONDITION
+    )
+
+
+# A volume over a collection period read as a daily total: the periods mimic-code's SOFA
+# accepts for a 24-hour urine output (22 to 30 hours, scaled to 24; MIT-LCP/mimic-code,
+# mimic-iv/concepts/measurement/urine_output_rate.sql).
+_DAILY_PERIOD_HOURS = (22.0, 30.0)
+
+
+def _daily_total(
+    where: str, raw: JSON, item: Concept, start: datetime, end: datetime | None
+) -> JSON:
+    """``raw`` as given, or a volume over ``effectivePeriod`` as a per-day rate (mL -> mL/d)."""
+    if not isinstance(raw, dict) or item.unit is None or not item.unit.endswith("/d"):
+        return raw
+    unit = raw["code"] if "code" in raw else raw.get("unit")
+    value = raw.get("value")
+    if not isinstance(unit, str) or isinstance(value, bool) or not isinstance(value, int | float):
+        return raw
+    try:
+        volume = commensurable(f"{unit}/d", item.unit) and not commensurable(unit, item.unit)
+    except TrialkitInputError:
+        return raw
+    if not volume:
+        return raw
+    hours = None if end is None else (end - start).total_seconds() / 3600
+    low, high = _DAILY_PERIOD_HOURS
+    if hours is None or not low <= hours <= high:
+        span = "no effectivePeriod end" if hours is None else f"a period of {hours:g} h"
+        raise BundleError(
+            f"{where}: valueQuantity: a volume in {unit!r} with {span} cannot be read as "
+            f"{item.display}: give the total of a {low:g}-{high:g} h period (effectivePeriod) "
+            f"or a rate in {item.unit}"
+        )
+    return {**raw, "value": value * 24.0 / hours, "code": f"{unit}/d", "unit": f"{unit}/d"}
 
 
 def _resource_type(where: str) -> str:

@@ -75,6 +75,9 @@ class History(StrEnum):
     """
 
     PROBLEMS = "problems"
+    """Current problems (the problem list)."""
+    PAST_PROBLEMS = "past_problems"
+    """Past illnesses, resolved (the history of past illness)."""
     MEDICATIONS = "medications"
     PROCEDURES = "procedures"
     ALLERGIES = "allergies"
@@ -207,7 +210,13 @@ class Concept(_Row):
     sections: tuple[Code, ...] = Field(
         default=(),
         description="For a statement of absence: the codes of a record section (FHIR List.code) "
-        "whose emptyReason 'nilknown' states it.",
+        "whose emptyReason 'nilknown' states it (or, with ``complete``, whose current master "
+        "List states it).",
+    )
+    complete: bool = Field(
+        default=False,
+        description="For a statement of absence: it is a complete list (a FHIR List with status "
+        "current and mode working, with entries), not an empty one.",
     )
     closes: tuple[History, ...] = Field(
         default=(),

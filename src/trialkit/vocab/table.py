@@ -55,8 +55,10 @@ class Vocabulary(Mapping[str, Concept]):
                         f"concepts.yaml: {item.key!r} refers to unknown {ref_key!r}"
                     )
 
-        self._sections: dict[tuple[str, str], Concept] = {
-            (code.uri, code.code): item for item in concepts for code in item.sections
+        self._sections: dict[tuple[str, str, bool], Concept] = {
+            (code.uri, code.code, item.complete): item
+            for item in concepts
+            for code in item.sections
         }
         closing: dict[History, list[str]] = {}
         allergies: dict[str, list[str]] = {}
@@ -132,9 +134,9 @@ class Vocabulary(Mapping[str, Concept]):
         """The statements (absences, attestations) that state ``history`` complete."""
         return self._closing.get(history, ())
 
-    def section_absence(self, system: str, code: str) -> Concept | None:
-        """The statement of absence an empty record section (a List's code) makes, or None."""
-        return self._sections.get((system, code))
+    def section_absence(self, system: str, code: str, complete: bool = False) -> Concept | None:
+        """The statement a record section (a List's code) makes: empty, or ``complete``."""
+        return self._sections.get((system, code, complete))
 
     def allergy_conditions(self, drug: str) -> tuple[str, ...]:
         """The hypersensitivity conditions an allergy to ``drug`` (a drug key) is."""

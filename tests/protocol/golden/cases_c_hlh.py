@@ -229,14 +229,16 @@ def ineligible_age_18() -> Case:
 
 
 def undetermined_awaiting_genetics() -> Case:
-    b = BundleBuilder("c-hlh-pending", "2025-01-05", "female")
+    b = BundleBuilder("c-hlh-pending", "2016-01-05", "female")
     b.quantity("vital.temperature", 38.7, "Cel", DAY)
     b.quantity("lab.ferritin", 1200, "ug/L", DAY)
     return _case(
         "undetermined-awaiting-genetics",
-        "Five-month-old girl with suspected familial HLH: fever 38.7 and ferritin 1200 ≥ 500 "
+        "Nine-year-old girl with suspected familial HLH: fever 38.7 and ferritin 1200 ≥ 500 "
         "(2 criteria), the rest of the work-up, genetics, NK function, treatment history and "
-        "consent pending. I1 met (0 y); I2 to I6 unknown. Undetermined.",
+        "consent pending. I1 met (9 y); her childbearing potential is not assessed and she is "
+        "past the age (8) before which puberty is precocious, so I6 is unknown; I2 to I5 "
+        "unknown. Undetermined.",
         "undetermined",
         {**dict.fromkeys(CRITERIA, "unknown"), "I1": "met"},
         b,

@@ -261,7 +261,7 @@ def ineligible_prior_etoposide() -> Case:
 
 
 def undetermined_workup_pending() -> Case:
-    b = BundleBuilder("r-hlh-pending", "2022-03-18", "male")
+    b = BundleBuilder("r-hlh-pending", "2013-03-18", "male")
     b.quantity("vital.temperature", 39.1, "Cel", DAY)
     b.flag("finding.splenomegaly", True, DAY)
     b.quantity("lab.haemoglobin", 84, "g/L", DAY)
@@ -269,11 +269,13 @@ def undetermined_workup_pending() -> Case:
     b.quantity("lab.ferritin", 2650, "ug/L", DAY)
     return _case(
         "undetermined-workup-pending",
-        "Three-year-old boy on the day of referral: fever 39.1, splenomegaly, Hb 84 < 90 g/L "
+        "Twelve-year-old boy on the day of referral: fever 39.1, splenomegaly, Hb 84 < 90 g/L "
         "and platelets 92 < 100 (cytopenias), ferritin 2650 ≥ 500 → 4 criteria met, lipids, "
         "haemophagocytosis, NK and sCD25 not done → I2 unknown (route 1 not recorded either). "
         "Nothing else recorded: every statement of the team unknown, no creatinine (E7 "
-        "unknown), no treatment history (E1, E2, I3 unknown); I1 met (3 y). Undetermined.",
+        "unknown), no treatment history (E1, E2, I3 unknown); I1 met (12 y); a boy of 12 is past "
+        "the age (9) before which puberty is precocious and is not assessed: I4 unknown. "
+        "Undetermined.",
         "undetermined",
         {
             **dict.fromkeys(INCLUSIONS, "unknown"),

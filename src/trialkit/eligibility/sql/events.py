@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from trialkit.eligibility.evaluate import condition_histories
 from trialkit.eligibility.sql.build import (
     Build,
     and_,
@@ -33,7 +34,6 @@ from trialkit.eligibility.sql.build import (
 )
 from trialkit.omop.concepts import NO, PRELIMINARY_DIAGNOSIS, YES
 from trialkit.protocol.criteria import Attestation, ConditionNode, Finding
-from trialkit.vocab import vocabulary
 
 __all__ = [
     "REFUTED",
@@ -152,7 +152,7 @@ def diagnosis_cte(build: Build, key: str, within: str | None = None) -> str:
             _positive(and_(begun.copy(), not_(tentative.copy()))).as_("ever", copy=False),
             _positive(and_(begun.copy(), tentative.copy())).as_("ever_tentative", copy=False),
             _positive(or_(diagnosis.copy(), ruled.copy())).as_("recorded", copy=False),
-            exp.Min(this=case([(diagnosis.copy(), time.copy())])).as_("first_onset", copy=False),
+            exp.Min(this=case([(begun.copy(), time.copy())])).as_("first_onset", copy=False),
             exp.Max(this=case([(present.copy(), time.copy())])).as_("present_since", copy=False),
             exp.Max(this=case([(begun.copy(), time.copy())])).as_("ever_since", copy=False),
             exp.Max(this=case([(latest, col("answer"))])).eq(1).as_("answer", copy=False),
@@ -204,9 +204,7 @@ def compile_condition(node: ConditionNode, build: Build, path: str) -> exp.Expr:
     # history.py reads diagnosis_cte from this module: imported here, not at the top.
     from trialkit.eligibility.sql.history import none_recorded
 
-    history = vocabulary().history_of(node.condition)
-    assert history is not None  # a condition concept (validated)
-    return case(whens, none_recorded(build, history))
+    return case(whens, none_recorded(build, condition_histories(node)))
 
 
 def _flag(key: str, within: str | None, build: Build, path: str, node: str) -> exp.Expr:

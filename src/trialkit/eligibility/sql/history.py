@@ -64,6 +64,7 @@ _TABLES: dict[History, tuple[str, str, str, tuple[str, str], tuple[str, str] | N
     ),
 }
 _TABLES[History.ALLERGIES] = _TABLES[History.PROBLEMS]
+_TABLES[History.PAST_PROBLEMS] = _TABLES[History.PROBLEMS]
 
 
 def unrecognised_kinds(history: History) -> str:
@@ -113,14 +114,20 @@ def _unrecognised(build: Build, history: History) -> str:
     return build.cte("unrecognised", query, key=f"unrecognised|{table}")
 
 
-def none_recorded(build: Build, history: History, since: exp.Expr | None = None) -> exp.Expr:
-    """FALSE where ``history`` is stated complete and no unrecognised row may be in it; else NULL.
+def none_recorded(
+    build: Build,
+    histories: History | tuple[History, ...],
+    since: exp.Expr | None = None,
+) -> exp.Expr:
+    """FALSE where each history is stated complete and no unrecognised row may be in it; else NULL.
 
     ``since`` is the start of the window the node asks about (None: any time).
     """
-    statements = [col("answer", diagnosis_cte(build, key)) for key in vocabulary().closing(history)]
-    closed = or_(*statements) if len(statements) > 1 else statements[0]
-    name = _unrecognised(build, history)
+    if isinstance(histories, History):
+        histories = (histories,)
+    closed = and_(*(_closed(build, history) for history in histories))
+    # The histories of one node read one table (diagnoses: condition_occurrence).
+    name = _unrecognised(build, histories[0])
     unread: exp.Expr = exp.GT(
         this=exp.func("COALESCE", col("unread", name), exp.Literal.number(0)),
         expression=exp.Literal.number(0),
@@ -128,3 +135,9 @@ def none_recorded(build: Build, history: History, since: exp.Expr | None = None)
     if since is not None:
         unread = and_(unread, exp.GTE(this=col("unread_until", name), expression=since))
     return case([(and_(closed, not_(unread)), exp.false())])
+
+
+def _closed(build: Build, history: History) -> exp.Expr:
+    """TRUE when the latest of any statement closing ``history`` is Yes."""
+    statements = [col("answer", diagnosis_cte(build, key)) for key in vocabulary().closing(history)]
+    return or_(*statements) if len(statements) > 1 else statements[0]

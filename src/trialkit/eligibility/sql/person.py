@@ -14,9 +14,15 @@ import math
 
 from sqlglot import exp
 
-from trialkit.eligibility.sql.build import PERSON, Build, case, cast, col, minus, not_
+from trialkit.eligibility.sql.build import PERSON, Build, and_, case, cast, col, minus, not_
 from trialkit.eligibility.sql.events import diagnosis_cte
-from trialkit.protocol.criteria import CHILDBEARING_POTENTIAL, Age, ChildbearingPotential, SexNode
+from trialkit.protocol.criteria import (
+    CHILDBEARING_POTENTIAL,
+    PUBERTY_FROM,
+    Age,
+    ChildbearingPotential,
+    SexNode,
+)
 
 __all__ = ["compile_age", "compile_sex"]
 
@@ -50,8 +56,18 @@ def compile_age(node: Age, build: Build, path: str) -> exp.Expr:
 def compile_childbearing_potential(
     node: ChildbearingPotential, build: Build, path: str
 ) -> exp.Expr:
-    """As ``_childbearing_potential``: the latest recorded assessment, else NULL."""
-    return col("answer", diagnosis_cte(build, CHILDBEARING_POTENTIAL))
+    """As ``_childbearing_potential``: the latest assessment; else a child before puberty FALSE."""
+    sex = col("sex", PERSON)
+    whens: list[tuple[exp.Expr, exp.Expr]] = [
+        (
+            not_(col("answer", diagnosis_cte(build, CHILDBEARING_POTENTIAL)).is_(exp.null())),
+            col("answer", diagnosis_cte(build, CHILDBEARING_POTENTIAL)),
+        )
+    ]
+    for value, years in PUBERTY_FROM.items():
+        younger = compile_age(Age(age="<", value=years, unit="a"), build, path)
+        whens.append((and_(sex.copy().eq(exp.Literal.string(value)), younger), exp.false()))
+    return case(whens)
 
 
 def compile_sex(node: SexNode, build: Build, path: str) -> exp.Expr:

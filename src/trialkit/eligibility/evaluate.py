@@ -19,6 +19,7 @@ from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
 from trialkit.errors import NegativeAgeError
 from trialkit.protocol.criteria import (
     CHILDBEARING_POTENTIAL,
+    PREGNANCY,
     PUBERTY_FROM,
     Age,
     AllOf,
@@ -607,36 +608,37 @@ def _sex(node: SexNode, context: Context) -> Outcome:
 
 
 def _childbearing_potential(node: ChildbearingPotential, context: Context) -> Outcome:
-    """The recorded assessment of childbearing potential (CTFG 2020; the node's docstring)."""
+    """Childbearing potential (CTFG 2020; the node's docstring): assessed, pregnant, or by age."""
     record = context.record
     observed = record.latest(CHILDBEARING_POTENTIAL, context.at)
+    if observed is not None and isinstance(observed.value, bool):
+        what = "of" if observed.value else "not of"
+        return Outcome(
+            Truth.of(observed.value),
+            f"{what} childbearing potential (assessed {observed.time.date().isoformat()})",
+            (observed,),
+        )
+    pregnant = _flag(PREGNANCY, None, context, "finding")
+    if pregnant.truth is Truth.TRUE:
+        return Outcome(Truth.TRUE, "pregnant, so of childbearing potential", pregnant.evidence)
     puberty = PUBERTY_FROM.get(record.sex.value)
     age = record.age_years(context.at)
-    if (observed is None or not isinstance(observed.value, bool)) and (
-        puberty is not None and age is not None and age < puberty
-    ):
+    if puberty is not None and age is not None and age < puberty:
         return Outcome(
             Truth.FALSE,
             f"{record.sex.value}, {plural(age, 'year')} old: before the age of puberty "
             f"({puberty} years), not of childbearing potential",
         )
-    if observed is None or not isinstance(observed.value, bool):
-        return Outcome(
-            Truth.UNKNOWN,
-            "childbearing potential not assessed",
-            missing=(
-                Missing(
-                    CHILDBEARING_POTENTIAL,
-                    "childbearing potential (CTFG 2020: a woman after menarche and before "
-                    "menopause, a man after puberty, unless permanently sterile)",
-                ),
-            ),
-        )
-    what = "of" if observed.value else "not of"
     return Outcome(
-        Truth.of(observed.value),
-        f"{what} childbearing potential (assessed {observed.time.date().isoformat()})",
-        (observed,),
+        Truth.UNKNOWN,
+        "childbearing potential not assessed",
+        missing=(
+            Missing(
+                CHILDBEARING_POTENTIAL,
+                "childbearing potential (CTFG 2020: a woman after menarche and before "
+                "menopause, a man after puberty, unless permanently sterile)",
+            ),
+        ),
     )
 
 

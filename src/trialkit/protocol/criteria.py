@@ -35,6 +35,7 @@ from trialkit.vocab import Kind, ValueType, vocabulary
 __all__ = [
     "CHILDBEARING_POTENTIAL",
     "NODE_TYPES",
+    "PREGNANCY",
     "PUBERTY_FROM",
     "SCORE_NAMES",
     "TAG_PREFIX",
@@ -238,6 +239,9 @@ class SexNode(_Node):
 CHILDBEARING_POTENTIAL = "finding.childbearing_potential"
 """The investigator's assessment of childbearing potential that the node reads (CTFG 2020)."""
 
+PREGNANCY = "condition.pregnancy"
+"""A pregnancy: a woman found pregnant is of childbearing potential whatever was assessed."""
+
 PUBERTY_FROM: dict[str, int] = {"female": 8, "male": 9}
 """Completed years before which a child is not of childbearing potential unless assessed so.
 
@@ -257,7 +261,8 @@ class ChildbearingPotential(_Node):
     of childbearing potential "following menarche and until becoming post-menopausal unless
     permanently sterile"; a man is fertile after puberty unless permanently sterile. It is
     the investigator's assessment, recorded as ``finding.childbearing_potential`` (the latest
-    at or before the index time). Without it, a girl under 8 or a boy under 9 years of age
+    at or before the index time). Without it, a pregnancy present (recorded, or observed yes)
+    makes her of childbearing potential; a girl under 8 or a boy under 9 years of age
     (the ages before which puberty is precocious, :data:`PUBERTY_FROM`) is not of
     childbearing potential; anyone else is unknown. A rule about pregnancy or lactation adds
     ``sex: female``.

@@ -15,12 +15,14 @@ import math
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import PERSON, Build, and_, case, cast, col, minus, not_
-from trialkit.eligibility.sql.events import diagnosis_cte
+from trialkit.eligibility.sql.events import compile_finding, diagnosis_cte
 from trialkit.protocol.criteria import (
     CHILDBEARING_POTENTIAL,
+    PREGNANCY,
     PUBERTY_FROM,
     Age,
     ChildbearingPotential,
+    Finding,
     SexNode,
 )
 
@@ -56,7 +58,8 @@ def compile_age(node: Age, build: Build, path: str) -> exp.Expr:
 def compile_childbearing_potential(
     node: ChildbearingPotential, build: Build, path: str
 ) -> exp.Expr:
-    """As ``_childbearing_potential``: the latest assessment; else a child before puberty FALSE."""
+    """As ``_childbearing_potential``: the latest assessment; else pregnant TRUE; else a child
+    before puberty FALSE."""
     sex = col("sex", PERSON)
     whens: list[tuple[exp.Expr, exp.Expr]] = [
         (
@@ -64,6 +67,8 @@ def compile_childbearing_potential(
             col("answer", diagnosis_cte(build, CHILDBEARING_POTENTIAL)),
         )
     ]
+    pregnant = compile_finding(Finding(finding=PREGNANCY), build, path)
+    whens.append((pregnant, exp.true()))
     for value, years in PUBERTY_FROM.items():
         younger = compile_age(Age(age="<", value=years, unit="a"), build, path)
         whens.append((and_(sex.copy().eq(exp.Literal.string(value)), younger), exp.false()))

@@ -1,0 +1,206 @@
+"""Hostile OMOP files: zip bombs, damaged zips and bytes that are not UTF-8.
+
+Each case runs ``trialkit prescreen`` (a subprocess, under a memory limit for
+the bombs) and must end with exit code 2 and one line on stderr naming the
+file, the table or the member, never a traceback, and within seconds.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from trialkit.errors import OmopError
+from trialkit.omop import load as omop_load
+from trialkit.omop import load_folder, row_counts
+
+PERSON = (
+    "person_id,gender_concept_id,year_of_birth,month_of_birth,day_of_birth,"
+    "race_concept_id,ethnicity_concept_id,person_source_value\n"
+    "1,8532,2014,10,22,0,0,p1\n"
+    "2,8507,2010,3,4,0,0,p2\n"
+)
+PERIOD = (
+    "observation_period_id,person_id,observation_period_start_date,"
+    "observation_period_end_date,period_type_concept_id\n"
+    "1,1,2020-01-01,2025-06-30,32817\n"
+    "2,2,2020-01-01,2025-06-30,32817\n"
+)
+MEMORY_LIMIT = 1000 * 2**20
+"""Address space of the memory-limited runs: the CLI screens a small folder within it."""
+BOMB_SIZE = 2**30
+"""The expanded size of the bomb's member: more than the memory limit."""
+SECONDS = 60.0
+"""Each refusal must come well within this (the bomb is refused before it is expanded)."""
+
+_LIMITED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+from trialkit.cli import run
+sys.exit(run(sys.argv[1:]))
+"""
+
+
+def _prescreen(
+    omop: Path, out: Path, *, limit: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``trialkit prescreen --omop omop`` in a subprocess (under an address-space limit)."""
+    args = ["prescreen", "--omop", str(omop), "--protocol", "rux-hlh-salvage", "--out", str(out)]
+    code = _LIMITED.format(limit=limit or resource.RLIM_INFINITY)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args, "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS * 2,
+        check=False,
+    )
+
+
+def _refused(result: subprocess.CompletedProcess[str], *phrases: str) -> str:
+    err = result.stderr
+    assert result.returncode == 2, (result.returncode, err[-2000:])
+    assert err.count("\n") == 1 and err.startswith("trialkit: error: "), err[-2000:]
+    for phrase in phrases:
+        assert phrase in err, (phrase, err)
+    return err
+
+
+def _zip(path: Path, members: dict[str, bytes | str]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in members.items():
+            bundle.writestr(name, data)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A zip of a CDM folder whose measurement.csv expands 1 GiB of zeros (ratio about 230)."""
+    path = tmp_path_factory.mktemp("bomb") / "cdm.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
+        bundle.writestr("person.csv", PERSON)
+        bundle.writestr("observation_period.csv", PERIOD)
+        with bundle.open("measurement.csv", "w", force_zip64=True) as member:
+            chunk = bytes(2**24)
+            for _ in range(BOMB_SIZE // len(chunk)):
+                member.write(chunk)
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_expanded(bomb: Path, tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = _prescreen(bomb, tmp_path / "out.csv", limit=MEMORY_LIMIT)
+    _refused(result, "cdm.zip", "measurement.csv", "compression ratio")
+    assert time.monotonic() - started < SECONDS
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_members_are_streamed_to_disk_not_read_whole(tmp_path: Path) -> None:
+    """Python never holds a member whole: its peak allocation stays far below the member's size."""
+    header = "measurement_id,person_id,measurement_concept_id,measurement_date,"
+    header += "measurement_type_concept_id,value_as_number\n"
+    text = header + "".join(
+        f"{n},{1 + n % 2},3020416,2025-06-01,32817,{n % 997}\n" for n in range(1, 1_000_001)
+    )
+    archive = _zip(
+        tmp_path / "cdm.zip",
+        {"person.csv": PERSON, "observation_period.csv": PERIOD, "measurement.csv": text},
+    )
+    assert len(text) / archive.stat().st_size < omop_load.MAX_COMPRESSION_RATIO
+    small = _zip(tmp_path / "small.zip", {"person.csv": PERSON, "observation_period.csv": PERIOD})
+    load_folder(small).close()  # the modules a load imports are not counted below
+    tracemalloc.start()
+    try:
+        con = load_folder(archive)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    try:
+        assert row_counts(con)["measurement"] == 1_000_000
+    finally:
+        con.close()
+    assert peak < len(text) / 4, (peak, len(text))
+
+
+def test_the_expanded_total_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = _zip(tmp_path / "cdm.zip", {"person.csv": PERSON, "observation_period.csv": PERIOD})
+    monkeypatch.setattr(omop_load, "_room", lambda folder: 100)
+    with pytest.raises(OmopError, match=r"^cdm\.zip: its CDM members expand to 3\d\d bytes"):
+        load_folder(archive)
+
+
+def _flip_crc(archive: Path, member: str) -> None:
+    """Damage ``member``'s data in place (its CRC then no longer matches)."""
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as bundle:
+        info = bundle.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    archive.write_bytes(bytes(data))
+
+
+def test_damaged_zips_are_refused_with_one_line(tmp_path: Path) -> None:
+    members = {"person.csv": PERSON * 50, "observation_period.csv": PERIOD}
+    good = _zip(tmp_path / "good.zip", members)
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    _refused(_prescreen(truncated, tmp_path / "a.csv"), "truncated.zip", "not a readable zip")
+    bad_crc = _zip(tmp_path / "crc.zip", members)
+    _flip_crc(bad_crc, "person.csv")
+    _refused(_prescreen(bad_crc, tmp_path / "b.csv"), "crc.zip", "person.csv", "damaged")
+    # An encrypted member: the flag bit of ZipCrypto, as `zip -e` writes it.
+    encrypted = _zip(tmp_path / "secret.zip", members)
+    data = bytearray(encrypted.read_bytes())
+    with zipfile.ZipFile(encrypted) as bundle:
+        infos = bundle.infolist()
+    central = data.find(b"PK\x01\x02")
+    for info in infos:
+        data[info.header_offset + 6] |= 0x01
+    while central != -1:
+        data[central + 8] |= 0x01
+        central = data.find(b"PK\x01\x02", central + 4)
+    encrypted.write_bytes(bytes(data))
+    _refused(_prescreen(encrypted, tmp_path / "c.csv"), "secret.zip", "encrypted")
+    assert not any(p.suffix == ".csv" for p in tmp_path.iterdir())
+
+
+def test_a_zip_whose_member_lies_about_its_size_is_refused(tmp_path: Path) -> None:
+    """The central directory says 10 bytes; the data expands to far more: damaged, not loaded."""
+    body = PERSON + "".join(f"{n},8532,2014,10,22,0,0,p{n}\n" for n in range(3, 20_000))
+    archive = _zip(tmp_path / "lies.zip", {"person.csv": body, "observation_period.csv": PERIOD})
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as bundle:
+        info = bundle.getinfo("person.csv")
+    size = len(body).to_bytes(4, "little")
+    small = (10).to_bytes(4, "little")
+    at = data.find(size)
+    while at != -1:
+        data[at : at + 4] = small
+        at = data.find(size, at + 4)
+    archive.write_bytes(bytes(data))
+    assert zlib.crc32(body.encode()) == info.CRC
+    _refused(_prescreen(archive, tmp_path / "out.csv"), "lies.zip", "person.csv")
+
+
+def test_a_byte_that_is_not_utf8_names_the_table_the_column_and_the_row(tmp_path: Path) -> None:
+    folder = tmp_path / "cdm"
+    folder.mkdir()
+    (folder / "observation_period.csv").write_text(PERIOD, encoding="utf-8")
+    person = PERSON.encode().replace(b",p2\n", b",p\xff\xfe2\n")
+    (folder / "person.csv").write_bytes(person)
+    err = _refused(_prescreen(folder, tmp_path / "out.csv"))
+    assert err == (
+        "trialkit: error: person.person_source_value: person.csv data row 2: "
+        "b'p\\xff\\xfe2' is not UTF-8 text\n"
+    )
+    # In the header line too.
+    (folder / "person.csv").write_bytes(b"person_id,gender\xe9\n1,2\n")
+    err = _refused(_prescreen(folder, tmp_path / "out.csv"))
+    assert err.startswith("trialkit: error: person: person.csv header line: not UTF-8 text"), err

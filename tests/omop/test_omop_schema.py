@@ -26,12 +26,24 @@ def test_tables_equal_the_raw_field_level_rows(spec_dir: Path) -> None:
     # Read here with the csv module alone, so the package's reader is not its own judge.
     with (spec_dir / "OMOP_CDMv5.4_Field_Level.csv").open(encoding="utf-8-sig") as handle:
         rows = [
-            (r["cdmTableName"], r["cdmFieldName"], r["cdmDatatype"].lower(), r["isRequired"])
+            (
+                r["cdmTableName"],
+                r["cdmFieldName"],
+                r["cdmDatatype"].lower(),
+                r["isRequired"],
+                r["isPrimaryKey"],
+            )
             for r in csv.DictReader(handle)
             if r["cdmTableName"] in TRIALKIT_TABLES
         ]
     ours = [
-        (t.name, c.name, c.datatype, "Yes" if c.required else "No")
+        (
+            t.name,
+            c.name,
+            c.datatype,
+            "Yes" if c.required else "No",
+            "Yes" if c.primary_key else "No",
+        )
         for t in TABLES
         for c in t.columns
     ]

@@ -1,11 +1,13 @@
-"""Checks of OMOP CDM data beyond its types: concept ids, and DuckDB database files.
+"""Checks of OMOP CDM data beyond its types: keys, birth dates, concept ids, DuckDB files.
 
-:func:`check_concepts` finds concept ids in the columns the SQL compiler reads
-that the CONCEPT table does not hold; it runs on any engine (a query
-function). :func:`open_database` opens a DuckDB database file read-only after
-checking that every CDM table and column trialkit reads is there with a type
-it can be read as. ``docs/omop.md`` ("Checks") says why a missing concept is
-a warning unless asked to be an error.
+:func:`check_rows` refuses a key on two rows of its table and a birth date
+that is no date, and :func:`check_concepts` finds concept ids in the columns
+the SQL compiler reads that the CONCEPT table does not hold; both run on any
+engine (a query function). :func:`open_database` opens a DuckDB database file
+read-only after checking that every CDM table and column trialkit reads is
+there with a type it can be read as, and its rows. ``docs/omop.md``
+("Checks") says why a missing concept is a warning unless asked to be an
+error.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from trialkit.omop.schema import TABLES, sql_type, table
 
 __all__ = [
     "CONCEPT_COLUMNS",
+    "UNIQUE_KEYS",
     "ConceptCheck",
     "Query",
     "UnknownConcepts",
     "check_concepts",
+    "check_rows",
     "duckdb_query",
     "open_database",
 ]
@@ -192,6 +196,133 @@ def check_concepts(query: Query) -> ConceptCheck:
     return ConceptCheck(int(total), tuple(found))
 
 
+UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
+    *((t.name, c.name) for t in TABLES for c in t.columns if c.primary_key),
+    ("death", "person_id"),
+)
+"""(table, column) of each column whose value identifies one row of its table.
+
+The CDM 5.4 primary keys (``isPrimaryKey`` of ``OMOP_CDMv5.4_Field_Level.csv``),
+and ``death.person_id``: the specification's DEATH table holds "up to one
+record" per person (``OMOP_CDMv5.4_Table_Level.csv``). A key on two rows
+would count a person twice, or leave "the latest measurement" to chance.
+"""
+
+
+def check_rows(query: Query) -> None:
+    """Refuse data whose rows trialkit cannot read as one CDM: a repeated key, an impossible birth.
+
+    :data:`UNIQUE_KEYS` must be unique, and the birth date's parts
+    (``year_of_birth`` 1 to 9999, ``month_of_birth`` 1 to 12, ``day_of_birth`` a
+    day of that month) must make a date, as the compiler builds one from them.
+    The first problem found is an :class:`OmopError` naming the table, the
+    column and a value. Two queries on any engine (``engine.query``).
+    """
+    _check_keys(query)
+    _check_birth(query)
+
+
+def _check_keys(query: Query) -> None:
+    parts: list[exp.Query] = []
+    for name, column in UNIQUE_KEYS:
+        key = exp.column(column)
+        repeated = (
+            exp.select(key.as_("value"))
+            .from_(name)
+            .group_by(key.copy())
+            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+        )
+        parts.append(
+            exp.select(
+                exp.Literal.string(name).as_("table_name"),
+                exp.Literal.string(column).as_("column_name"),
+                exp.Min(this=exp.column("value")).as_("first"),
+                exp.Count(this=exp.Star()).as_("repeated"),
+            ).from_(repeated.subquery("repeated"))
+        )
+    union: exp.Query = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    found = {(str(t), str(c)): (v, int(n)) for t, c, v, n in query(union)[1]}
+    for name, column in UNIQUE_KEYS:
+        first, count = found.get((name, column), (None, 0))
+        if first is not None:
+            others = f"; {count - 1:,} other values too" if count > 1 else ""
+            raise OmopError(
+                f"{name}.{column}: {first} is on more than one row{others} "
+                f"({column} identifies one {name} row)"
+            )
+
+
+def _month_days(year: exp.Expr, month: exp.Expr) -> exp.Expr:
+    """The number of days in ``month`` of ``year`` (Gregorian leap years)."""
+
+    def divides(n: int) -> exp.Expr:
+        return exp.Mod(this=year.copy(), expression=exp.Literal.number(n)).eq(0)
+
+    leap = exp.or_(exp.and_(divides(4), exp.not_(divides(100))), divides(400))
+    short = [exp.Literal.number(m) for m in (4, 6, 9, 11)]
+    return (
+        exp.Case()
+        .when(
+            month.copy().eq(2),
+            exp.Case().when(leap, exp.Literal.number(29)).else_(exp.Literal.number(28)),
+        )
+        .when(exp.In(this=month.copy(), expressions=short), exp.Literal.number(30))
+        .else_(exp.Literal.number(31))
+    )
+
+
+def _check_birth(query: Query) -> None:
+    year, month, day = (exp.column(c) for c in ("year_of_birth", "month_of_birth", "day_of_birth"))
+
+    def outside(value: exp.Expr, low: int, high: int) -> exp.Expr:
+        inside = exp.Between(
+            this=value.copy(), low=exp.Literal.number(low), high=exp.Literal.number(high)
+        )
+        return exp.and_(exp.not_(value.copy().is_(exp.null())), exp.not_(inside))
+
+    bad_year = outside(year, 1, 9999)
+    bad_month = outside(month, 1, 12)
+    whole_date = exp.and_(exp.not_(bad_year.copy()), exp.not_(month.copy().is_(exp.null())))
+    bad_day = exp.or_(
+        outside(day, 1, 31),
+        exp.and_(
+            whole_date,
+            exp.not_(bad_month.copy()),
+            exp.GT(this=day.copy(), expression=_month_days(year, month)),
+        ),
+    )
+    problem = (
+        exp.Case()
+        .when(bad_year, exp.Literal.string("year_of_birth"))
+        .when(bad_month, exp.Literal.string("month_of_birth"))
+        .when(bad_day, exp.Literal.string("day_of_birth"))
+    )
+    checked = exp.select(
+        exp.column("person_id"), year.copy(), month.copy(), day.copy(), problem.as_("problem")
+    ).from_("person")
+    first = (
+        exp.select("*")
+        .from_(checked.subquery("checked"))
+        .where(exp.not_(exp.column("problem").is_(exp.null())))
+        .order_by(exp.column("person_id"))
+        .limit(1)
+    )
+    rows = query(first)[1]
+    if not rows:
+        return
+    person, y, m, d, column = rows[0]
+    where = f"person.{column}"
+    if column == "year_of_birth":
+        raise OmopError(f"{where}: {y} (person_id {person}) is not a year (1 to 9999)")
+    if column == "month_of_birth":
+        raise OmopError(f"{where}: {m} (person_id {person}) is not a month (1 to 12)")
+    if m is None or not 1 <= d <= 31:
+        raise OmopError(f"{where}: {d} (person_id {person}) is not a day (1 to 31)")
+    raise OmopError(f"{where}: {d} (person_id {person}) is not a day of {y:04d}-{m:02d}")
+
+
 def duckdb_query(con: duckdb.DuckDBPyConnection) -> Query:
     """A :data:`Query` over a DuckDB connection."""
 
@@ -241,6 +372,7 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
         ) from None
     try:
         _check_columns(con, file.name)
+        check_rows(duckdb_query(con))
     except BaseException:
         con.close()
         raise

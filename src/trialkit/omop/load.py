@@ -29,7 +29,7 @@ import duckdb
 from sqlglot import exp
 
 from trialkit.errors import OmopError
-from trialkit.omop.checks import UnknownConcepts, check_concepts, duckdb_query
+from trialkit.omop.checks import UnknownConcepts, check_concepts, check_rows, duckdb_query
 from trialkit.omop.model import Column, Table
 from trialkit.omop.schema import TABLES, create_table, sql_type, table
 
@@ -209,6 +209,7 @@ def _load(
         for spec in TABLES:
             if spec.name in files:
                 _load_table(con, spec, files[spec.name])
+        check_rows(duckdb_query(con))
         if strict_concepts:
             found = check_concepts(duckdb_query(con)).unknown
             if found:

@@ -13,11 +13,14 @@ class Column:
 
     ``datatype`` is the specification's ``cdmDatatype`` in lower case: ``integer``,
     ``float``, ``date``, ``datetime``, ``varchar(n)`` or ``varchar(max)``.
+    ``primary_key`` is the specification's ``isPrimaryKey``: the column's value
+    identifies one row of the table.
     """
 
     name: str
     datatype: str
     required: bool
+    primary_key: bool = False
 
     @property
     def length(self) -> int | None:

@@ -50,6 +50,7 @@ def tables_from_spec(
                     row["cdmFieldName"].lower(),
                     row["cdmDatatype"].lower(),
                     row["isRequired"] == "Yes",
+                    row["isPrimaryKey"] == "Yes",
                 )
             )
     tables = []

@@ -32,6 +32,7 @@ from sqlglot import exp
 from trialkit.eligibility.sql.dialects import render
 from trialkit.eligibility.sql.engine import Rows, drop_table, plain, temporary_table
 from trialkit.errors import OmopError, TrialkitInputError
+from trialkit.omop.checks import check_rows
 from trialkit.omop.load import load_folder
 from trialkit.omop.model import Table
 from trialkit.omop.schema import TABLES, create_table
@@ -81,7 +82,8 @@ class PostgresEngine:
         ``url`` is a libpq URL or connection string. A server that cannot be
         reached raises :class:`~trialkit.errors.TrialkitInputError`; a schema,
         table or column trialkit needs that is missing raises
-        :class:`~trialkit.errors.OmopError` naming it.
+        :class:`~trialkit.errors.OmopError` naming it, and so do a repeated
+        key or an impossible birth date (:func:`trialkit.omop.checks.check_rows`).
         """
         connection = _open(url)
         try:
@@ -94,10 +96,12 @@ class PostgresEngine:
             _require_schema(connection, found, _where(url))
             _set_search_path(connection, found)
             _require_tables(connection, found)
+            engine = cls(connection, found)
+            check_rows(engine.query)
         except BaseException:
             connection.close()
             raise
-        return cls(connection, found)
+        return engine
 
     @classmethod
     def from_duckdb(cls, con: duckdb.DuckDBPyConnection, url: str) -> PostgresEngine:

@@ -32,6 +32,7 @@ from sqlglot import exp
 from trialkit.eligibility.sql.dialects import render
 from trialkit.eligibility.sql.engine import Rows, plain
 from trialkit.errors import OmopError, TrialkitInputError
+from trialkit.omop.checks import check_rows
 from trialkit.omop.load import find_tables, load_folder
 from trialkit.omop.model import Column, Table
 from trialkit.omop.schema import TABLES, sql_type
@@ -193,9 +194,17 @@ class SparkEngine:
 
         Every CDM table trialkit uses becomes a view cast to the CDM types; a
         missing required table or column, or a column of another type, is an
-        :class:`OmopError` naming it; a missing optional table is empty.
+        :class:`OmopError` naming it, and so are a repeated key and an
+        impossible birth date (:func:`trialkit.omop.checks.check_rows`); a
+        missing optional table is empty.
         """
-        return cls._over_parquet(Path(folder), session, None)
+        engine = cls._over_parquet(Path(folder), session, None)
+        try:
+            check_rows(engine.query)
+        except BaseException:
+            engine.close()
+            raise
+        return engine
 
     @classmethod
     def from_duckdb(cls, con: duckdb.DuckDBPyConnection, session: SparkSession) -> SparkEngine:

@@ -357,9 +357,11 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB database file of OMOP CDM tables, opened read-only, checked for what trialkit reads.
 
     Every CDM table and column of :mod:`trialkit.omop.schema` must exist in
-    the default schema, with a type its CDM datatype can be read from (an
-    integer where a float is expected is accepted); otherwise
-    :class:`OmopError` names the table and the column.
+    the default schema as a base table (not a view), with a type its CDM
+    datatype can be read from (an integer where a float is expected is
+    accepted); the file must hold no macro; its rows must pass
+    :func:`check_rows`. Otherwise :class:`OmopError` names the table and the
+    column (or the macro).
     """
     file = Path(path)
     if not file.is_file():
@@ -371,12 +373,51 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
             f"{file.name}: cannot be opened as a DuckDB database: {str(error).strip().splitlines()[0]}"
         ) from None
     try:
+        _check_code(con, file.name)
         _check_columns(con, file.name)
         check_rows(duckdb_query(con))
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _check_code(con: duckdb.DuckDBPyConnection, origin: str) -> None:
+    """Refuse a CDM table that is a view, and any macro: code the file would run on a read.
+
+    A view's SQL runs on every read (a cross join of millions of rows, a
+    read of a local file); a macro in the file shadows the built-in function
+    of its name (``make_date``) in every query. Only the catalogs are read.
+    """
+    here = exp.and_(
+        exp.not_(exp.column("internal")),
+        exp.column("database_name").eq(exp.func("current_database")),
+    )
+    views = (
+        exp.select("view_name")
+        .from_(exp.Anonymous(this="duckdb_views"))
+        .where(exp.and_(here, exp.column("schema_name").eq(exp.func("current_schema"))))
+    )
+    names = {spec.name for spec in TABLES}
+    for (view,) in con.execute(views.sql(dialect="duckdb")).fetchall():
+        if str(view).lower() in names:
+            raise OmopError(
+                f"{str(view).lower()}: a view in {origin}, not a table; trialkit reads CDM "
+                "tables only as base tables (a view's SQL would run on every read)"
+            )
+    kinds = [exp.Literal.string(k) for k in ("macro", "table_macro")]
+    macros = (
+        exp.select("function_name")
+        .from_(exp.Anonymous(this="duckdb_functions"))
+        .where(exp.and_(here.copy(), exp.In(this=exp.column("function_type"), expressions=kinds)))
+        .order_by("function_name")
+    )
+    found = con.execute(macros.sql(dialect="duckdb")).fetchall()
+    if found:
+        raise OmopError(
+            f"{origin}: holds the macro {found[0][0]}; trialkit opens only DuckDB files without "
+            "macros (a macro changes what the queries compute)"
+        )
 
 
 def _check_columns(con: duckdb.DuckDBPyConnection, origin: str) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,7 +37,7 @@ from trialkit.eligibility.sql.compiler import VERDICT
 from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop import connect, load_folder
 from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_query, open_database
-from trialkit.omop.load import find_tables
+from trialkit.omop.load import find_tables, load_database
 from trialkit.protocol import builtin_protocols
 from trialkit.protocol.model import Protocol
 
@@ -160,6 +162,8 @@ def prescreen_command(
     errors = Console(stderr=True, highlight=False)
     written: list[Written] = []
     with ExitStack() as stack, _progress(errors, quiet) as bar:
+        stack.enter_context(_interrupts())
+        partials = stack.enter_context(_all_or_none())
         loading = bar.add_task("loading the OMOP data", total=None)
         engine, concepts = _engine(
             engine_name, omop, schema, server, strict_concepts, stack, spark, database
@@ -171,7 +175,7 @@ def prescreen_command(
             bar.update(steps, description=f"{item.id}: compiling and running")
             with screening(engine, item, when) as held:
                 bar.update(steps, description=f"{item.id}: writing {file.name}")
-                _write(engine, held, item, file)
+                partials[file] = _write(engine, held, item, file)
             written.append(Written(item, held, file))
             bar.advance(steps)
     for unknown in concepts.unknown:
@@ -191,6 +195,61 @@ def prescreen_command(
 def _progress(errors: Console, quiet: bool) -> Iterator[Progress]:
     with progress_bar(errors, shown=not quiet and errors.is_terminal) as bar:
         yield bar
+
+
+@contextmanager
+def _all_or_none() -> Iterator[dict[Path, Path]]:
+    """Output files written under hidden names, renamed together only when every one is written.
+
+    The mapping (output file → its hidden partial file) is filled by the
+    caller; an error or an interrupt before the end removes every partial
+    file, so that no protocol's file of an unfinished run is left (``--all``
+    interrupted after one protocol wrote one file before).
+    """
+    partials: dict[Path, Path] = {}
+    try:
+        yield partials
+        for file, partial in partials.items():
+            partial.replace(file)
+    finally:
+        for partial in partials.values():
+            partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def _interrupts() -> Iterator[None]:
+    """SIGTERM and an interrupted DuckDB query raise KeyboardInterrupt, so that clean-up runs.
+
+    Python's default for SIGTERM ends the process at once, leaving hidden
+    partial files and a half-loaded database file behind: while the command
+    runs, SIGTERM raises KeyboardInterrupt, as Ctrl-C does (only in the main
+    thread, and when no handler is set already: the CLI's own, or a host
+    program's, is kept). DuckDB turns an interrupt during a query into
+    ``RuntimeError('Query interrupted')``; it is raised again as the
+    interrupt it was.
+    """
+    install = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    )
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if install:
+        signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    except RuntimeError as error:
+        if str(error) == _DUCKDB_INTERRUPTED:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        if install:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+_DUCKDB_INTERRUPTED = "Query interrupted"
 
 
 # Input ------------------------------------------------------------------------------------
@@ -257,23 +316,21 @@ def _duckdb(
 ) -> tuple[duckdb.DuckDBPyConnection, ConceptCheck]:
     """A DuckDB database file opened read-only, else a folder or zip loaded; concepts checked.
 
-    The folder is loaded into memory, or into the new file ``database``,
-    which is removed again if the load or the concept check fails.
+    The folder is loaded into memory, or into the new file ``database``
+    (:func:`trialkit.omop.load.load_database`: created atomically, never read
+    as complete unless its load finished, never overwriting another file).
     """
     if path.suffix.lower() in _DATABASE_SUFFIXES:
         con = open_database(path)
-    else:
+    elif database is not None:
         # Strict, the loader names the file's data row of an unknown concept id.
-        try:
-            con = load_folder(path, database or ":memory:", strict_concepts=strict)
-        except BaseException:
-            _remove(database)
-            raise
+        con = load_database(path, database, strict_concepts=strict)
+    else:
+        con = load_folder(path, strict_concepts=strict)
     try:
         return con, _checked(duckdb_query(con), strict)
     except BaseException:
         con.close()
-        _remove(database)
         raise
 
 
@@ -294,13 +351,6 @@ def _check_database(database: Path | None, engine: str, omop: str) -> None:
             f"--database {database}: exists; pass it as --omop, or give a new file name"
         )
     _writable_folder(f"--database {database}", database)
-
-
-def _remove(database: Path | None) -> None:
-    """Remove a database file this run created (and DuckDB's write-ahead log beside it)."""
-    if database is not None:
-        database.unlink(missing_ok=True)
-        database.with_name(database.name + ".wal").unlink(missing_ok=True)
 
 
 def _checked(query: Query, strict: bool) -> ConceptCheck:
@@ -408,12 +458,14 @@ def _columns(held: Held, types: dict[str, exp.DataType]) -> list[str]:
     return [name for name in types if name in evidence or name in held.compiled.kinds]
 
 
-def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> None:
+def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> Path:
     """The rows as ``trialkit.prescreen/1`` (``docs/prescreen.md``), written by DuckDB's COPY.
 
-    On DuckDB the COPY reads the engine's result table itself; the rows of
-    another engine are fetched once, as columns, into a DuckDB relation
-    that the same COPY reads, so that every engine writes the same bytes.
+    Written to a hidden partial file beside ``file``, which is returned (the
+    caller renames it, :func:`_all_or_none`). On DuckDB the COPY reads the
+    engine's result table itself; the rows of another engine are fetched
+    once, as columns, into a DuckDB relation that the same COPY reads, so
+    that every engine writes the same bytes.
     """
     types = _types(held)
     columns = _columns(held, types)
@@ -445,13 +497,16 @@ def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> None:
             con.register(source.name, _fetched(engine, held))
         query = exp.select(*selected).from_(source).order_by("person_id")
         con.execute(_copy(query, partial, _FORMATS[file.suffix.lower()]))
-        partial.replace(file)
     except (duckdb.IOException, OSError) as error:
+        partial.unlink(missing_ok=True)
         raise TrialkitInputError(f"--out {file}: cannot be written: {_first_line(error)}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         if own is not None:
             own.close()
-        partial.unlink(missing_ok=True)
+    return partial
 
 
 def _fetched(engine: Engine, held: Held) -> dict[str, Any]:

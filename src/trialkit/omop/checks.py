@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from trialkit.errors import OmopError
 from trialkit.omop.concepts import FIXED_CONCEPTS
+from trialkit.omop.marker import check_marker
 from trialkit.omop.model import Table
 from trialkit.omop.schema import TABLES, sql_type, table
 
@@ -359,13 +360,19 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
     Every CDM table and column of :mod:`trialkit.omop.schema` must exist in
     the default schema as a base table (not a view), with a type its CDM
     datatype can be read from (an integer where a float is expected is
-    accepted); the file must hold no macro; its rows must pass
-    :func:`check_rows`. Otherwise :class:`OmopError` names the table and the
-    column (or the macro).
+    accepted); the file must hold no macro, and, when trialkit loaded it, its
+    mark must say the load is complete (:mod:`trialkit.omop.marker`); its rows
+    must pass :func:`check_rows`. Otherwise :class:`OmopError` names the table
+    and the column (or the macro, or the incomplete load).
     """
     file = Path(path)
     if not file.is_file():
         raise OmopError(f"{file}: no such DuckDB database file")
+    if file.stat().st_size == 0:
+        raise OmopError(
+            f"{file}: empty: the name a load into a new file takes first (a load still "
+            "running, or one that was killed); it holds no data"
+        )
     try:
         con = duckdb.connect(str(file), read_only=True)
     except duckdb.Error as error:
@@ -374,6 +381,7 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
         ) from None
     try:
         _check_code(con, file.name)
+        check_marker(con, file.name)
         _check_columns(con, file.name)
         check_rows(duckdb_query(con))
     except BaseException:

@@ -19,8 +19,10 @@ table is an error naming the file's data row (``docs/omop.md``, "Checks").
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
+import uuid
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -30,10 +32,11 @@ from sqlglot import exp
 
 from trialkit.errors import OmopError
 from trialkit.omop.checks import UnknownConcepts, check_concepts, check_rows, duckdb_query
+from trialkit.omop.marker import COMPLETE, LOADING, mark
 from trialkit.omop.model import Column, Table
 from trialkit.omop.schema import TABLES, create_table, sql_type, table
 
-__all__ = ["connect", "find_tables", "load_folder", "row_counts"]
+__all__ = ["connect", "find_tables", "load_database", "load_folder", "row_counts"]
 
 _SUFFIXES = (".csv", ".parquet")
 _Columns = dict[str, tuple[str, str]]
@@ -43,9 +46,13 @@ _ATHENA_DATE = r"^\d{8}$"
 def connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with every CDM table trialkit uses created (if absent)."""
     con = duckdb.connect(str(database))
+    _create_tables(con)
+    return con
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for spec in TABLES:
         con.execute(create_table(spec).sql(dialect="duckdb"))
-    return con
 
 
 def find_tables(folder: Path) -> dict[str, Path]:
@@ -72,7 +79,9 @@ def load_folder(
 ) -> duckdb.DuckDBPyConnection:
     """Load an OMOP CDM folder (or a zip of one) into DuckDB; returns the open connection.
 
-    ``database`` is a DuckDB file (created if needed) or ``:memory:``. Tables
+    ``database`` is a DuckDB file (created if needed; marked ``loading`` until
+    the load is complete, :mod:`trialkit.omop.marker`; :func:`load_database`
+    creates a new file atomically) or ``:memory:``. Tables
     that the specification requires (person, observation_period) must be
     present; the others are created empty when their file is missing. With
     ``strict_concepts``, a concept id that :func:`check_concepts` finds
@@ -88,6 +97,74 @@ def load_folder(
     if not path.is_dir():
         raise OmopError(f"{path}: expected a folder of CSV or Parquet files, or a zip of one")
     return _load(path, database, str(path), strict_concepts)
+
+
+def load_database(
+    source: str | Path, database: str | Path, *, strict_concepts: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Load a folder or zip into the new DuckDB file ``database``; returns it opened read-only.
+
+    The file appears complete or not at all:
+
+    - its name is taken first, by an exclusive create (an empty file): a file
+      of that name, another run's included, is never overwritten, and a second
+      run with the same name is refused at once (:class:`OmopError`);
+    - the load goes to a hidden file beside it (``.<name>.<random>.loading``),
+      marked ``loading`` first and ``complete`` last
+      (:mod:`trialkit.omop.marker`), then renamed over the empty file;
+    - a failure or an interrupt removes the hidden file and the empty file
+      this run created, and nothing else.
+
+    Killed outright (SIGKILL), a run leaves the empty file and the hidden
+    one; :func:`~trialkit.omop.checks.open_database` refuses both.
+    """
+    target = Path(database)
+    identity = _reserve(target)
+    loading = target.with_name(f".{target.name}.{uuid.uuid4().hex}.loading")
+    try:
+        load_folder(source, loading, strict_concepts=strict_concepts).close()
+        if _wal(loading).exists():  # none after the checkpoint; if any, it goes with its file
+            os.replace(_wal(loading), _wal(target))
+        os.replace(loading, target)
+    except BaseException:
+        loading.unlink(missing_ok=True)
+        _wal(loading).unlink(missing_ok=True)
+        _release(target, identity)
+        raise
+    return duckdb.connect(str(target), read_only=True)
+
+
+def _wal(database: Path) -> Path:
+    """DuckDB's write-ahead log of a database file."""
+    return database.with_name(database.name + ".wal")
+
+
+def _reserve(target: Path) -> tuple[int, int]:
+    """Create ``target`` empty, exclusively; its (device, inode), to remove only this file."""
+    try:
+        handle = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        raise OmopError(
+            f"{target}: exists (a finished load, or another run loading it); a database file "
+            "is never overwritten: give a new file name"
+        ) from None
+    except OSError as error:
+        raise OmopError(f"{target}: cannot be created: {error.strerror}") from None
+    try:
+        found = os.fstat(handle)
+    finally:
+        os.close(handle)
+    return found.st_dev, found.st_ino
+
+
+def _release(target: Path, identity: tuple[int, int]) -> None:
+    """Remove ``target`` if it is still the empty file :func:`_reserve` created."""
+    try:
+        found = target.stat()
+    except FileNotFoundError:
+        return
+    if (found.st_dev, found.st_ino) == identity and found.st_size == 0:
+        target.unlink(missing_ok=True)
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -204,8 +281,14 @@ def _load(
                 f"{spec.name}: required table missing: no {spec.name}.csv or "
                 f"{spec.name}.parquet in {origin}"
             )
-    con = connect(database)
+    in_file = str(database) != ":memory:"
+    con = duckdb.connect(str(database))
     try:
+        if in_file:
+            # Marked first, before any table exists: a file stopped at any later
+            # point says it is incomplete (trialkit.omop.marker).
+            mark(con, LOADING, origin)
+        _create_tables(con)
         for spec in TABLES:
             if spec.name in files:
                 _load_table(con, spec, files[spec.name])
@@ -214,6 +297,8 @@ def _load(
             found = check_concepts(duckdb_query(con)).unknown
             if found:
                 raise OmopError(found[0].message(_file_row(con, found[0], files)))
+        if in_file:
+            mark(con, COMPLETE, origin)
     except BaseException:
         con.close()
         raise

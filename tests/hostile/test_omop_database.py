@@ -124,3 +124,39 @@ def test_a_macro_that_shadows_a_built_in_function_is_refused(tmp_path: Path) -> 
     con.execute("CREATE MACRO make_date(y, m, d) AS DATE '1900-01-01'")
     con.close()
     _refused(_prescreen(path, tmp_path / "out.csv"), "cdm.duckdb", "macro make_date")
+
+
+_SETTINGS = """
+import sys
+from pathlib import Path
+from trialkit.omop import connect, load_folder
+from trialkit.omop.checks import open_database
+from trialkit.omop.load import load_database
+folder, path, new = (Path(a) for a in sys.argv[1:])
+for con in (connect(), load_folder(folder), load_database(folder, new), open_database(path)):
+    print(con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0])
+"""
+
+
+def test_no_connection_trialkit_opens_draws_duckdbs_progress_bar(tmp_path: Path) -> None:
+    """DuckDB drew its bar on stdout for a query over 2 s: `prescreen --json` printed it first.
+
+    Run in a subprocess: under pytest, DuckDB starts with the bar off.
+    """
+    folder = tmp_path / "cdm"
+    folder.mkdir()
+    (folder / "person.csv").write_text(
+        "person_id,gender_concept_id,year_of_birth,race_concept_id,ethnicity_concept_id\n"
+        "1,8532,2014,0,0\n"
+    )
+    (folder / "observation_period.csv").write_text(
+        "observation_period_id,person_id,observation_period_start_date,"
+        "observation_period_end_date,period_type_concept_id\n1,1,2020-01-01,2025-06-30,32817\n"
+    )
+    path = tmp_path / "cdm.duckdb"
+    _cdm(path)
+    args = [str(folder), str(path), str(tmp_path / "new.duckdb")]
+    result = subprocess.run(
+        [sys.executable, "-c", _SETTINGS, *args], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False"] * 4

@@ -38,6 +38,7 @@ from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop import connect, load_folder
 from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_query, open_database
 from trialkit.omop.load import find_tables, load_database
+from trialkit.omop.quiet import quiet_connect
 from trialkit.protocol import builtin_protocols
 from trialkit.protocol.model import Protocol
 
@@ -492,7 +493,7 @@ def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> Path:
         if isinstance(engine, DuckDBEngine):
             con, source = engine.con, held.table.copy()
         else:
-            own = con = duckdb.connect()
+            own = con = quiet_connect()
             source = exp.to_table(f"trialkit_rows_{uuid.uuid4().hex}")
             con.register(source.name, _fetched(engine, held))
         query = exp.select(*selected).from_(source).order_by("person_id")

@@ -24,6 +24,7 @@ from trialkit.errors import OmopError
 from trialkit.omop.concepts import FIXED_CONCEPTS
 from trialkit.omop.marker import check_marker
 from trialkit.omop.model import Table
+from trialkit.omop.quiet import quiet_connect
 from trialkit.omop.schema import TABLES, sql_type, table
 
 __all__ = [
@@ -374,7 +375,7 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
             "running, or one that was killed); it holds no data"
         )
     try:
-        con = duckdb.connect(str(file), read_only=True)
+        con = quiet_connect(file, read_only=True)
     except duckdb.Error as error:
         raise OmopError(
             f"{file.name}: cannot be opened as a DuckDB database: {str(error).strip().splitlines()[0]}"

@@ -34,6 +34,7 @@ from trialkit.errors import OmopError
 from trialkit.omop.checks import UnknownConcepts, check_concepts, check_rows, duckdb_query
 from trialkit.omop.marker import COMPLETE, LOADING, mark
 from trialkit.omop.model import Column, Table
+from trialkit.omop.quiet import quiet_connect
 from trialkit.omop.schema import TABLES, create_table, sql_type, table
 
 __all__ = ["connect", "find_tables", "load_database", "load_folder", "row_counts"]
@@ -45,7 +46,7 @@ _ATHENA_DATE = r"^\d{8}$"
 
 def connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with every CDM table trialkit uses created (if absent)."""
-    con = duckdb.connect(str(database))
+    con = quiet_connect(database)
     _create_tables(con)
     return con
 
@@ -131,7 +132,7 @@ def load_database(
         _wal(loading).unlink(missing_ok=True)
         _release(target, identity)
         raise
-    return duckdb.connect(str(target), read_only=True)
+    return quiet_connect(target, read_only=True)
 
 
 def _wal(database: Path) -> Path:
@@ -282,7 +283,7 @@ def _load(
                 f"{spec.name}.parquet in {origin}"
             )
     in_file = str(database) != ":memory:"
-    con = duckdb.connect(str(database))
+    con = quiet_connect(database)
     try:
         if in_file:
             # Marked first, before any table exists: a file stopped at any later

@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from trialkit.errors import TrialkitInputError
 from trialkit.omop.model import Table
+from trialkit.omop.quiet import quiet
 from trialkit.omop.rows import ConceptAncestorRow, ConceptRow
 from trialkit.omop.schema import TABLES, create_table, sql_type
 from trialkit.synth.tables import Columns, derived, lookups
@@ -53,13 +54,15 @@ class Sink:
         self.path = folder / f".trialkit-synth-{os.getpid()}.duckdb"
         self._remove_files()
         try:
-            self.con = duckdb.connect(
-                str(self.path),
-                config={
-                    "preserve_insertion_order": True,
-                    "memory_limit": MEMORY_LIMIT,
-                    "threads": THREADS,
-                },
+            self.con = quiet(
+                duckdb.connect(
+                    str(self.path),
+                    config={
+                        "preserve_insertion_order": True,
+                        "memory_limit": MEMORY_LIMIT,
+                        "threads": THREADS,
+                    },
+                )
             )
         except duckdb.Error as error:
             raise TrialkitInputError(

@@ -35,6 +35,7 @@ from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop.checks import check_rows
 from trialkit.omop.load import load_folder
 from trialkit.omop.model import Table
+from trialkit.omop.quiet import quiet
 from trialkit.omop.schema import TABLES, create_table
 
 try:
@@ -111,7 +112,7 @@ class PostgresEngine:
         5.4 DDL of :mod:`trialkit.omop.schema` and dropped by :meth:`close`.
         Every CDM table trialkit uses must exist in ``con``.
         """
-        source = con.cursor()  # its own results: whatever ``con`` has open stays open
+        source = quiet(con.cursor())  # its own results: whatever ``con`` has open stays open
         try:
             return cls._copy(source, url)
         finally:

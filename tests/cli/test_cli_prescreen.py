@@ -134,17 +134,18 @@ def test_the_file_equals_the_sql_prescreening_and_the_evaluator(
     criteria = list(expected.compiled.criteria)
     evidence = [c.name for c in expected.compiled.evidence]
     columns = list(rows[0])
-    assert columns[:4] == ["person_id", "protocol", "index_time", "verdict"]
-    assert set(columns[4:]) == {*criteria, *evidence}
+    assert columns[:5] == ["person_id", "protocol", "index_time", "verdict", "deceased"]
+    assert set(columns[5:]) == {*criteria, *evidence}
     assert [c for c in columns if c in criteria] == criteria  # protocol order
     owner = {c.name: c.criterion for c in expected.compiled.evidence}
     current = None
-    for column in columns[4:]:
+    for column in columns[5:]:
         current = column if column in criteria else current
         assert column in criteria or owner[column] == current, column  # after its criterion
     for row in rows:
         person = by_person[row["person_id"]]
         assert person.verdict is not None and row["verdict"] == person.verdict.value
+        assert row["deceased"] == person.deceased
         for criterion in criteria:
             assert Truth.of(row[criterion]) is person.criteria[criterion], (row, criterion)
         for name in evidence:
@@ -258,9 +259,9 @@ def test_docs_prescreen_md_describes_the_real_output(
     sql_doc = (DOCS / "sql.md").read_text(encoding="utf-8")
     for path in folder.iterdir():
         columns = list(_types(path))
-        for column in columns[:4]:
+        for column in columns[:5]:
             assert f"| `{column}` |" in text, column
-        for column in columns[4:]:
+        for column in columns[5:]:
             if ":" in column:
                 assert f"`{column.rsplit(':', 1)[1]}`" in sql_doc, (path.name, column)
 

@@ -480,4 +480,5 @@ def records(draw: st.DrawFn, at: datetime) -> PatientRecord:
         procedures=tuple(draw(st.lists(procedures(at), max_size=3))),
         genomics=tuple(draw(st.lists(genomic_findings(at), max_size=2))),
         unknown_codes=tuple(draw(st.lists(unrecognised(at), max_size=2))),
+        deceased=draw(st.one_of(st.none(), st.none(), times(at))),
     )

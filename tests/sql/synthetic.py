@@ -6,8 +6,8 @@ person); :class:`PendingEvaluation` splits the persons over up to two spawned
 processes, started before the SQL engines run so that both proceed at once.
 Each worker opens the Parquet folder itself (``load_folder``), so that no
 record crosses a process boundary: it returns per person and protocol one
-character per criterion and one for the verdict (:data:`TRUTH_CODES`,
-:data:`VERDICT_CODES`).
+character for the verdict, one for the death by the index time (``d``, else
+``a``) and one per criterion (:data:`VERDICT_CODES`, :data:`TRUTH_CODES`).
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ class Evaluated:
     criteria: tuple[str, ...]
     statuses: dict[int, tuple[Truth, ...]]
     verdicts: dict[int, Verdict]
+    deceased: dict[int, bool]
+
+    def deaths(self) -> Iterator[bool]:
+        """Per person, in person order, whether they had died by the index time."""
+        for person_id in sorted(self.deceased):
+            yield self.deceased[person_id]
 
     def status_maps(self) -> Iterator[dict[str, Truth]]:
         """Per person, in person order, the statuses by criterion id."""
@@ -84,8 +90,11 @@ def screen_codes(
     codes = []
     for protocol in protocols:
         result = screen(protocol, record, at, context)
+        died = "a" if result.death is None else "d"
         codes.append(
-            VERDICT_CODES[result.verdict] + "".join(TRUTH_CODES[c.status] for c in result.criteria)
+            VERDICT_CODES[result.verdict]
+            + died
+            + "".join(TRUTH_CODES[c.status] for c in result.criteria)
         )
     return tuple(codes)
 
@@ -159,7 +168,8 @@ def _decoded(coded: Mapping[int, tuple[str, ...]]) -> dict[str, Evaluated]:
         protocol = builtin_protocol(protocol_id)
         results[protocol_id] = Evaluated(
             tuple(c.id for c in protocol.criteria),
-            {p: tuple(_TRUTHS[c] for c in codes[index][1:]) for p, codes in coded.items()},
+            {p: tuple(_TRUTHS[c] for c in codes[index][2:]) for p, codes in coded.items()},
             {p: _VERDICTS[codes[index][0]] for p, codes in coded.items()},
+            {p: codes[index][1] == "d" for p, codes in coded.items()},
         )
     return results

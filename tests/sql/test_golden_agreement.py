@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -72,10 +72,32 @@ def _cases() -> Iterator[Golden]:
         yield Golden(person_id, case["protocol"], case["case"], _at(case["at"]), record)
 
 
-CASES = tuple(_cases())
+GOLDEN_CASES = tuple(_cases())
+AT = GOLDEN_CASES[0].at
 
 
-AT = CASES[0].at
+def _died(cases: tuple[Golden, ...]) -> Iterator[Golden]:
+    """Each eligible golden patient again, dead before, at and just after the index time.
+
+    Death makes any patient ineligible (:class:`trialkit.eligibility.Death`):
+    the evaluator reads ``PatientRecord.deceased``, the SQL the DEATH row the
+    bridge writes from it.
+    """
+    person_id = len(cases)
+    for case in cases:
+        if screen(builtin_protocol(case.protocol), case.record, AT).verdict.value != "eligible":
+            continue
+        for label, when in (
+            ("died-before", AT - timedelta(days=2)),
+            ("died-at", AT),
+            ("died-after", AT + timedelta(microseconds=1)),
+        ):
+            person_id += 1
+            record = replace(case.record, deceased=when)
+            yield Golden(person_id, case.protocol, f"{case.case}+{label}", AT, record)
+
+
+CASES = GOLDEN_CASES + tuple(_died(GOLDEN_CASES))
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +133,9 @@ def expected() -> dict[str, list[Screening]]:
 
 
 def test_every_golden_case_is_a_person_screened_at_one_index_time() -> None:
-    assert len(CASES) >= 50
+    assert len(GOLDEN_CASES) >= 50
+    assert [c.person_id for c in CASES] == list(range(1, len(CASES) + 1))
+    assert sum(c.record.died_by(AT) for c in CASES) >= 10
     assert {c.protocol for c in CASES} == set(builtin_ids())
     assert any(c.record.birth_date is None for c in CASES)
     assert {c.at for c in CASES} == {AT}, "group the cases by index time"
@@ -151,6 +175,9 @@ def test_sql_agrees_with_the_evaluator_on_every_golden_patient(
                 )
         if result.compiled.has_verdict and got.verdict is not bedside.verdict:
             wrong.append(f"{case.protocol}/{case.case}: verdict {bedside.verdict} vs {got.verdict}")
+        died = None if bedside.death is None else bedside.death.time
+        if got.deceased != died:
+            wrong.append(f"{case.protocol}/{case.case}: deceased {died} vs {got.deceased}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -162,8 +189,10 @@ def test_attrition_in_sql_equals_the_evaluators(
 ) -> None:
     result = screened[protocol_id]
     statuses = [{r.criterion.id: r.status for r in e.criteria} for e in expected[protocol_id]]
+    deaths = [e.death is not None for e in expected[protocol_id]]
     table = result.attrition
-    assert table.rows == attrition_of(result.compiled.kinds, statuses).rows
+    assert table == attrition_of(result.compiled.kinds, statuses, deaths)
+    assert table.deceased == sum(deaths) > 0
     assert table.persons == len(CASES)
     assert [r.criterion for r in table.rows] == list(result.compiled.criteria)
     if result.compiled.has_verdict:

@@ -2,9 +2,11 @@
 
 Each example draws a criteria tree (``sql.records.criteria_trees``), an index
 time (one on 29 February among them) and a few records whose dates sit on
-window boundaries and birthdays (29 February births included). The records go
-through the FHIR → OMOP bridge into DuckDB; the tree, compiled as a single
-inclusion criterion, must give every person exactly the evaluator's status.
+window boundaries and birthdays (29 February births included), some of them
+dead before, at or after the index time. The records go through the FHIR →
+OMOP bridge into DuckDB; the tree, compiled as a single inclusion criterion,
+must give every person exactly the evaluator's status, and the verdict of
+that criterion and the death (:func:`trialkit.eligibility.screening.verdict_of`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from pydantic import TypeAdapter
 
 from sql.population import database, reset
 from sql.records import INDEX_TIMES, LEAVES, criteria_trees, records
-from trialkit.eligibility import Context, evaluate
+from trialkit.eligibility import Context, CriterionResult, Death, evaluate
+from trialkit.eligibility.screening import verdict_of
 from trialkit.eligibility.sql import compile_criteria, run
 from trialkit.protocol.criteria import Node
 from trialkit.protocol.model import Criterion, CriterionKind
@@ -58,6 +61,10 @@ def _agree(
         # as unknown (test_evaluator_findings.py).
         outcome = evaluate(node, Context(record, at))
         assert row.criteria["C"] is outcome.truth, (tree, record, outcome.reason)
+        death = Death.of(record, at)
+        verdict = verdict_of([CriterionResult(criterion, outcome)], death)
+        assert row.verdict is verdict, (tree, record, death)
+        assert row.deceased == (None if death is None else death.time), (record, at)
 
 
 @settings(

@@ -88,7 +88,9 @@ def expected_attrition(evaluated: dict[str, Evaluated]) -> dict[str, Attrition]:
     """The evaluator's attrition table per protocol (``attrition_of`` its statuses)."""
     return {
         pid: attrition_of(
-            {c.id: c.kind for c in builtin_protocol(pid).criteria}, result.status_maps()
+            {c.id: c.kind for c in builtin_protocol(pid).criteria},
+            result.status_maps(),
+            result.deaths(),
         )
         for pid, result in evaluated.items()
     }
@@ -116,7 +118,8 @@ def prescreened(engine: Engine, pending: PendingEvaluation) -> dict[str, Prescre
 
 
 def _reasons(
-    con: duckdb.DuckDBPyConnection, wrong: list[tuple[int, str, str, Truth | Verdict, object]]
+    con: duckdb.DuckDBPyConnection,
+    wrong: list[tuple[int, str, str, Truth | Verdict | bool, object]],
 ) -> list[str]:
     """Readable lines for the first disagreements, the evaluator's reason re-computed for each."""
     shown = wrong[:MAX_LINES]
@@ -130,7 +133,8 @@ def _reasons(
             "criteria " + "".join(TRUTH_CODES[c.status] for c in result.criteria) + " (T/F/U)",
         )
         lines.append(
-            f"person {person_id} {protocol_id} {criterion}: evaluator {expected.value}, "
+            f"person {person_id} {protocol_id} {criterion}: "
+            f"evaluator {getattr(expected, 'value', expected)}, "
             f"SQL {getattr(got, 'value', got)} ({reason})"
         )
     return lines
@@ -142,7 +146,7 @@ def test_every_criterion_and_verdict_agree_person_by_person(
     synthetic_db: duckdb.DuckDBPyConnection,
     person_ids: tuple[int, ...],
 ) -> None:
-    wrong: list[tuple[int, str, str, Truth | Verdict, object]] = []
+    wrong: list[tuple[int, str, str, Truth | Verdict | bool, object]] = []
     for protocol_id, result in prescreened.items():
         expected = evaluated[protocol_id]
         assert result.compiled.criteria == expected.criteria
@@ -159,6 +163,10 @@ def test_every_criterion_and_verdict_agree_person_by_person(
                 wrong.append(
                     (person_id, protocol_id, "verdict", expected.verdicts[person_id], row.verdict)
                 )
+            if (row.deceased is not None) is not expected.deceased[person_id]:
+                wrong.append(
+                    (person_id, protocol_id, "deceased", expected.deceased[person_id], row.deceased)
+                )
     if wrong:
         per = Counter(f"{w[1]}/{w[2]}" for w in wrong)
         head = f"{len(wrong)} disagreements ({', '.join(f'{k}: {n}' for k, n in per.items())})"
@@ -174,6 +182,7 @@ def test_attrition_equals_the_evaluators(
         table = result.attrition
         assert table.persons == PERSONS
         assert table == expected_attrition[protocol_id], protocol_id
+        assert table.deceased == sum(evaluated[protocol_id].deceased.values()) > 0
         verdicts = Counter(evaluated[protocol_id].verdicts.values())
         assert (table.eligible, table.undetermined, table.ineligible) == (
             verdicts[Verdict.ELIGIBLE],

@@ -53,6 +53,8 @@ def latest_entry_time(record: PatientRecord) -> datetime:
     times += [e.start for e in record.exposures]
     times += [p.start for p in record.procedures]
     times += [g.time for g in record.genomics]
+    if record.deceased is not None:
+        times.append(record.deceased)
     if not times:
         raise TrialkitInputError("the bundle has no dated entries: give --at")
     return max(times)

@@ -2,7 +2,7 @@
 
 The criteria compile to SQL (:mod:`trialkit.eligibility.sql`) and run on
 DuckDB, PostgreSQL or Spark; each protocol's rows are written to a CSV or
-Parquet file whose columns are the public contract ``trialkit.prescreen/1``
+Parquet file whose columns are the public contract ``trialkit.prescreen/2``
 and its attrition table is printed (``docs/prescreen.md``).
 """
 
@@ -33,7 +33,7 @@ from trialkit.cli import app
 from trialkit.cli.common import console, parse_time, print_json, progress_bar
 from trialkit.cli.protocol import resolve
 from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Held, screening
-from trialkit.eligibility.sql.compiler import VERDICT
+from trialkit.eligibility.sql.compiler import DECEASED, VERDICT
 from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop import connect, load_folder
 from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_query, open_database
@@ -44,12 +44,12 @@ from trialkit.protocol.model import Protocol
 
 __all__ = ["FILE_SCHEMA", "SUMMARY_SCHEMA", "prescreen_command", "summary_json"]
 
-FILE_SCHEMA = "trialkit.prescreen/1"
-"""The version of the output file's columns (``docs/prescreen.md``)."""
+FILE_SCHEMA = "trialkit.prescreen/2"
+"""The version of the output file's columns (``docs/prescreen.md``; 2 added ``deceased``)."""
 SUMMARY_SCHEMA = "trialkit.prescreen-summary/1"
 """The version of ``--json``'s summary (``docs/prescreen.md``)."""
 
-_FIRST = ("person_id", "protocol", "index_time", VERDICT)
+_FIRST = ("person_id", "protocol", "index_time", VERDICT, DECEASED)
 _FORMATS = {".csv": "CSV", ".parquet": "PARQUET"}
 _DATABASE_SUFFIXES = (".duckdb", ".db")
 _URL_PREFIXES = ("postgresql://", "postgres://")
@@ -460,7 +460,7 @@ def _columns(held: Held, types: dict[str, exp.DataType]) -> list[str]:
 
 
 def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> Path:
-    """The rows as ``trialkit.prescreen/1`` (``docs/prescreen.md``), written by DuckDB's COPY.
+    """The rows as ``trialkit.prescreen/2`` (``docs/prescreen.md``), written by DuckDB's COPY.
 
     Written to a hidden partial file beside ``file``, which is returned (the
     caller renames it, :func:`_all_or_none`). On DuckDB the COPY reads the
@@ -480,6 +480,7 @@ def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> Path:
         exp.Literal.string(protocol.id).as_("protocol"),
         exp.cast(exp.Literal.string(held.at.isoformat(sep=" ")), "TIMESTAMP").as_("index_time"),
         exp.cast(exp.column(VERDICT), "VARCHAR").as_(VERDICT),
+        exp.cast(exp.column(DECEASED), "TIMESTAMP").as_(DECEASED),
     ]
     selected += [
         exp.cast(exp.column(name, quoted=True), types[name]).as_(
@@ -578,6 +579,7 @@ def summary_json(
                 "title": w.protocol.title,
                 "file": str(w.file),
                 "persons": w.result.attrition.persons,
+                "deceased": w.result.attrition.deceased,
                 "eligible": w.result.attrition.eligible,
                 "undetermined": w.result.attrition.undetermined,
                 "ineligible": w.result.attrition.ineligible,
@@ -614,6 +616,15 @@ def _show(item: Written) -> None:
     table.add_column("kind")
     for column in ("excluded", "unknown", "remaining", "passing"):
         table.add_column(column, justify="right")
+    if table_of.deceased:
+        table.add_row(
+            "(deceased)",
+            "died by the index time",
+            f"{table_of.deceased:,}",
+            "0",
+            f"{table_of.alive:,}",
+            f"{table_of.alive:,}",
+        )
     for row in table_of.rows:
         table.add_row(
             row.criterion,

@@ -217,6 +217,8 @@ def render(result: Screening) -> None:
         ),
         soft_wrap=True,
     )
+    if result.death is not None:
+        console.print(f"[bold red]Deceased:[/] {result.death.reason}")
     table = Table(show_lines=True)
     for column in ("id", "status", "criterion (verbatim)", "why", "missing"):
         table.add_column(column, overflow="fold")

@@ -6,6 +6,7 @@ from trialkit.eligibility.evaluate import Context, Missing, Outcome, evaluate
 from trialkit.eligibility.logic import Truth
 from trialkit.eligibility.screening import (
     CriterionResult,
+    Death,
     NextCheck,
     Screening,
     Verdict,
@@ -17,6 +18,7 @@ from trialkit.eligibility.screening import (
 __all__ = [
     "Context",
     "CriterionResult",
+    "Death",
     "Missing",
     "NextCheck",
     "Outcome",

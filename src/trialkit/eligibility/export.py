@@ -75,6 +75,7 @@ def _protocol_part(screening: Screening) -> JSONObject:
             "registry": [r.model_dump() for r in protocol.registry],
         },
         "verdict": screening.verdict.value,
+        "deceased": _deceased(screening),
         "counts": {status.value: screening.count(status) for status in Truth},
         "criteria": [criterion_json(r) for r in screening.criteria],
         "next_checks": [
@@ -86,6 +87,17 @@ def _protocol_part(screening: Screening) -> JSONObject:
             }
             for check in screening.next_checks
         ],
+    }
+
+
+def _deceased(screening: Screening) -> JSONObject | None:
+    """The death that makes the verdict ineligible (``time`` null when undated), or None."""
+    death = screening.death
+    if death is None:
+        return None
+    return {
+        "time": None if death.time is None else death.time.isoformat(),
+        "reason": death.reason,
     }
 
 

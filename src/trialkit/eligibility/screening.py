@@ -1,11 +1,14 @@
 """Screening one patient against a protocol: every criterion, the verdict, the next checks.
 
-The verdict follows from the criteria in Kleene logic: *ineligible* when an
-inclusion criterion is not met or an exclusion criterion is met; *eligible*
-when every inclusion criterion is met and every exclusion criterion is not;
-otherwise *undetermined*. The next checks are the missing data of the unknown
-criteria, most decisive first; when the patient is already ineligible no
-missing datum can change the verdict, and the list is empty.
+A patient who had died at or before the index time is *ineligible*, whatever
+the criteria say (:class:`Death`: trialkit's rule for every protocol, the same
+in the SQL compiler). Otherwise the verdict follows from the criteria in
+Kleene logic: *ineligible* when an inclusion criterion is not met or an
+exclusion criterion is met; *eligible* when every inclusion criterion is met
+and every exclusion criterion is not; otherwise *undetermined*. The next
+checks are the missing data of the unknown criteria, most decisive first;
+when the patient is already ineligible no missing datum can change the
+verdict, and the list is empty.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from trialkit.record import PatientRecord
 
 __all__ = [
     "CriterionResult",
+    "Death",
     "NextCheck",
     "Screening",
     "Verdict",
     "rank",
     "screen",
     "screen_all",
+    "verdict_of",
 ]
 
 
@@ -72,6 +77,33 @@ class NextCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class Death:
+    """The patient's death at or before the index time: never eligible, for any protocol.
+
+    A protocol screens the living; no trial enrols a patient who has died,
+    and no criterion needs to say so. ``time`` is None when the record says
+    the patient died without a date (FHIR ``deceasedBoolean``), which counts
+    at any index time.
+    """
+
+    time: datetime | None
+
+    @property
+    def reason(self) -> str:
+        """One line: why the verdict is ineligible."""
+        if self.time is None:
+            return "recorded as deceased (no date): never eligible"
+        return f"died {self.time.isoformat()}, at or before the index time: never eligible"
+
+    @staticmethod
+    def of(record: PatientRecord, at: datetime) -> Death | None:
+        """The record's death if it happened at or before ``at``, else None."""
+        if not record.died_by(at):
+            return None
+        return Death(None if record.deceased_undated else record.deceased)
+
+
+@dataclass(frozen=True, slots=True)
 class Screening:
     """A patient screened against one protocol at one index time."""
 
@@ -81,6 +113,8 @@ class Screening:
     verdict: Verdict
     criteria: tuple[CriterionResult, ...]
     next_checks: tuple[NextCheck, ...]
+    death: Death | None = None
+    """The death that makes the verdict ineligible, if the patient had died by ``at``."""
 
     def count(self, status: Truth) -> int:
         """How many criteria have ``status``."""
@@ -100,9 +134,10 @@ def screen(
     elif context.origin is not record or context.at != at:
         raise ValueError("the context belongs to another record or index time")
     results = tuple(CriterionResult(c, evaluate(c.rule, context)) for c in protocol.criteria)
-    verdict = _verdict(results)
+    death = Death.of(record, at)
+    verdict = verdict_of(results, death)
     checks = () if verdict is Verdict.INELIGIBLE else next_checks(results)
-    return Screening(protocol, record, at, verdict, results, checks)
+    return Screening(protocol, record, at, verdict, results, checks, death)
 
 
 def screen_all(
@@ -113,7 +148,10 @@ def screen_all(
     return rank(screen(p, record, at, context) for p in protocols)
 
 
-def _verdict(results: Iterable[CriterionResult]) -> Verdict:
+def verdict_of(results: Iterable[CriterionResult], death: Death | None = None) -> Verdict:
+    """The verdict of the criteria's results, for a patient alive at the index time or not."""
+    if death is not None:
+        return Verdict.INELIGIBLE
     passes = [r.passes for r in results]
     if False in passes:
         return Verdict.INELIGIBLE

@@ -42,7 +42,8 @@ Conventions (each one a choice where OMOP leaves room):
   NULL, ``qualifier_source_value`` the alteration type (``mutation``,
   ``fusion``, ...), ``value_source_value`` the finding's genes joined by
   ``::`` (5' partner first, as HGVS writes fusions).
-- DEATH from ``Patient.deceasedDateTime``.
+- DEATH from ``Patient.deceasedDateTime``; a record deceased without a date
+  (``deceasedBoolean`` true) cannot be written (``death_date`` is required).
 """
 
 from __future__ import annotations
@@ -226,6 +227,11 @@ class _Builder:
 
     def _death(self) -> tuple[DeathRow, ...]:
         when = self.record.deceased
+        if self.record.deceased_undated:
+            raise OmopError(
+                f"death.death_date: patient {self.record.patient_id!r} is recorded as deceased "
+                "without a date, which OMOP requires"
+            )
         if when is None:
             return ()
         self.times.append(when)

@@ -244,6 +244,11 @@ class _Reader:
                 f"{where}: gender {gender!r} is not one of female, male, other, unknown"
             ) from None
         deceased = patient.get("deceasedDateTime")
+        died = patient.get("deceasedBoolean", False)
+        if type(died) is not bool:
+            raise BundleError(f"{where}: deceasedBoolean must be true or false, got {died!r}")
+        if died and deceased is not None:
+            raise BundleError(f"{where}: give deceasedBoolean or deceasedDateTime, not both")
         return PatientRecord(
             patient_id=str(patient.get("id", "")),
             birth_date=birth,
@@ -255,6 +260,7 @@ class _Reader:
             genomics=tuple(self.genomics),
             unknown_codes=tuple(self.unknown),
             deceased=parse_datetime(deceased, f"{where}: deceasedDateTime") if deceased else None,
+            deceased_undated=died,
         )
 
     # -- codes ----------------------------------------------------------------------------------

@@ -43,6 +43,14 @@ class PatientRecord:
     genomics: tuple[GenomicFinding, ...] = ()
     unknown_codes: tuple[UnknownCode, ...] = ()
     deceased: datetime | None = None
+    """The time of death, when the record gives one (FHIR ``deceasedDateTime``, OMOP DEATH)."""
+    deceased_undated: bool = False
+    """The record says the patient died without saying when (FHIR ``deceasedBoolean`` true)."""
+
+    # -- vital status -------------------------------------------------------------------------
+    def died_by(self, at: datetime) -> bool:
+        """True when the patient had died at or before ``at`` (always, for an undated death)."""
+        return self.deceased_undated or (self.deceased is not None and self.deceased <= at)
 
     # -- time ---------------------------------------------------------------------------------
     def as_of(self, at: datetime) -> PatientRecord:

@@ -15,6 +15,11 @@ as unknown there. Per criterion:
 
 After the last criterion, ``passing`` are the eligible persons and
 ``remaining - passing`` the undetermined ones.
+
+Persons who had died by the index time (``deceased``) are excluded before the
+first criterion, as the verdict excludes them
+(:class:`~trialkit.eligibility.Death`): every count of the criteria, the
+``_alone`` ones too, is of the persons alive at the index time.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from sqlglot import exp
 
 from trialkit.eligibility.logic import Truth
 from trialkit.eligibility.sql.build import and_, case, col, count_if, not_, or_
-from trialkit.eligibility.sql.compiler import Compiled
+from trialkit.eligibility.sql.compiler import DECEASED, Compiled
 from trialkit.eligibility.sql.engine import Engine, as_engine
 from trialkit.protocol.model import CriterionKind
 
@@ -57,21 +62,28 @@ class Attrition:
     persons: int
     rows: tuple[AttritionRow, ...]
     not_compiled: tuple[str, ...] = ()
+    deceased: int = 0
+    """Persons who had died by the index time: excluded before the first criterion."""
+
+    @property
+    def alive(self) -> int:
+        """Persons alive at the index time, whom the criteria screen."""
+        return self.persons - self.deceased
 
     @property
     def eligible(self) -> int:
-        """Persons passing every criterion (0 rows: everyone)."""
-        return self.rows[-1].passing if self.rows else self.persons
+        """Persons passing every criterion (0 rows: everyone alive)."""
+        return self.rows[-1].passing if self.rows else self.alive
 
     @property
     def undetermined(self) -> int:
         """Persons excluded by none, but not passing every criterion for certain."""
-        return (self.rows[-1].remaining if self.rows else self.persons) - self.eligible
+        return (self.rows[-1].remaining if self.rows else self.alive) - self.eligible
 
     @property
     def ineligible(self) -> int:
-        """Persons excluded by some criterion."""
-        return self.persons - (self.rows[-1].remaining if self.rows else self.persons)
+        """Persons deceased, or excluded by some criterion."""
+        return self.persons - (self.rows[-1].remaining if self.rows else self.alive)
 
 
 def _passes(criterion: str, kind: CriterionKind) -> exp.Expr:
@@ -92,14 +104,20 @@ def attrition_query(compiled: Compiled, source: exp.Expr | None = None) -> exp.S
     """
     passes = [_passes(c, k) for c, k in compiled.kinds.items()]
     rows = compiled.query.subquery("screened", copy=False) if source is None else source
+    dead = exp.not_(col(DECEASED).is_(exp.null()))
     per_person = exp.select(
+        case([(dead, exp.true())], exp.false()).as_("dead", copy=False),
         _first([p.copy().eq(exp.false()) for p in passes]).as_("first_excluded", copy=False),
         _first([not_(exp.func("COALESCE", p.copy(), exp.false())) for p in passes]).as_(
             "first_open", copy=False
         ),
         *(p.as_(f"pass_{i}", copy=False) for i, p in enumerate(passes, 1)),
     ).from_(rows, copy=False)
-    selected: list[exp.Expr] = [exp.Count(this=exp.Star()).as_("persons", copy=False)]
+    alive = exp.not_(col("dead"))
+    selected: list[exp.Expr] = [
+        exp.Count(this=exp.Star()).as_("persons", copy=False),
+        count_if(col("dead")).as_(DECEASED, copy=False),
+    ]
     first_excluded, first_open = col("first_excluded"), col("first_open")
     for i, criterion in enumerate(compiled.kinds, 1):
         number = exp.Literal.number(i)
@@ -120,7 +138,7 @@ def attrition_query(compiled: Compiled, source: exp.Expr | None = None) -> exp.S
             "unknown_alone": passing.copy().is_(exp.null()),
         }
         selected += [
-            count_if(counts[name]).as_(
+            count_if(and_(alive.copy(), counts[name])).as_(
                 exp.to_identifier(f"{criterion}:{name}", quoted=True), copy=False
             )
             for name in _FIELDS
@@ -133,13 +151,14 @@ def _table(
     persons: int,
     counts: Mapping[str, int],
     skipped: Iterable[str],
+    deceased: int,
 ) -> Attrition:
-    rows, remaining = [], persons
+    rows, remaining = [], persons - deceased
     for criterion, kind in kinds.items():
         found = {name: int(counts[f"{criterion}:{name}"] or 0) for name in _FIELDS}
         remaining -= found["excluded"]
         rows.append(AttritionRow(criterion, kind, remaining=remaining, **found))
-    return Attrition(persons, tuple(rows), tuple(skipped))
+    return Attrition(persons, tuple(rows), tuple(skipped), deceased)
 
 
 def attrition(
@@ -151,17 +170,28 @@ def attrition(
     names, rows = as_engine(target).query(attrition_query(compiled, source))
     (row,) = rows  # an aggregate without GROUP BY returns one row
     counts = dict(zip(names, row, strict=True))
-    return _table(compiled.kinds, int(counts["persons"]), counts, compiled.not_compiled)
+    deceased = int(counts[DECEASED] or 0)
+    return _table(compiled.kinds, int(counts["persons"]), counts, compiled.not_compiled, deceased)
 
 
 def attrition_of(
-    kinds: Mapping[str, CriterionKind], statuses: Iterable[Mapping[str, Truth]]
+    kinds: Mapping[str, CriterionKind],
+    statuses: Iterable[Mapping[str, Truth]],
+    deceased: Iterable[bool] | None = None,
 ) -> Attrition:
-    """The same table from per-person criterion statuses (e.g. the bedside evaluator's)."""
+    """The same table from per-person criterion statuses (e.g. the bedside evaluator's).
+
+    ``deceased`` says, person by person, who had died by the index time
+    (default: nobody).
+    """
     counts = dict.fromkeys((f"{c}:{name}" for c in kinds for name in _FIELDS), 0)
-    persons = 0
+    persons = dead = 0
+    died = iter(deceased) if deceased is not None else None
     for status in statuses:
         persons += 1
+        if died is not None and next(died):
+            dead += 1
+            continue
         excluded = opened = False
         for criterion, kind in kinds.items():
             truth = status[criterion]
@@ -178,4 +208,4 @@ def attrition_of(
             counts[f"{criterion}:excluded_alone"] += passes is False
             counts[f"{criterion}:unknown_alone"] += passes is None
             excluded = excluded or passes is False
-    return _table(kinds, persons, counts, ())
+    return _table(kinds, persons, counts, (), dead)

@@ -10,7 +10,9 @@ A protocol compiles to::
           FROM persons LEFT JOIN <leaf CTE> USING person_id ...)
 
 with one BOOLEAN column per criterion: TRUE (met), FALSE (not met) or NULL
-(unknown), and the verdict: ``ineligible`` when an inclusion is FALSE or an
+(unknown); ``deceased``, the time of the person's death when it is at or
+before the index time (else NULL); and the verdict: ``ineligible`` for a
+person deceased by the index time or when an inclusion is FALSE or an
 exclusion TRUE, ``eligible`` when every inclusion is TRUE and every exclusion
 FALSE, else ``undetermined`` (:mod:`trialkit.eligibility.screening`).
 """
@@ -30,12 +32,14 @@ from trialkit.eligibility.sql.build import (
     Build,
     EvidenceColumn,
     NotCompiledError,
+    at_or_before,
     case,
     cast,
     col,
     index_literal,
     or_,
     persons,
+    timestamp_of,
 )
 from trialkit.eligibility.sql.dialects import render
 from trialkit.eligibility.sql.events import compile_attestation, compile_condition, compile_finding
@@ -75,6 +79,7 @@ from trialkit.protocol.criteria import (
 from trialkit.protocol.model import Criterion, CriterionKind, Protocol
 
 __all__ = [
+    "DECEASED",
     "INDEX_PARAMETER",
     "RESERVED",
     "VERDICT",
@@ -89,8 +94,11 @@ __all__ = [
 INDEX_PARAMETER = "index_date"
 """The bind parameter of the index time when none is given (``$index_date`` in DuckDB)."""
 VERDICT = "verdict"
-RESERVED = frozenset({"person_id", "birth_date", "sex", VERDICT})
+DECEASED = "deceased"
+"""The column of the death at or before the index time (:class:`~trialkit.eligibility.Death`)."""
+RESERVED = frozenset({"person_id", "birth_date", "sex", VERDICT, DECEASED})
 """Output columns a criterion id may not take."""
+_DEATHS = "deaths"
 
 Walker = Callable[[Any, Build, str], exp.Expr]
 
@@ -167,8 +175,12 @@ class Compiled:
 
 
 def verdict_expression(kinds: Mapping[str, CriterionKind]) -> exp.Expr:
-    """``ineligible`` / ``undetermined`` / ``eligible`` from the criterion columns."""
-    fails: list[exp.Expr] = []
+    """``ineligible`` / ``undetermined`` / ``eligible`` from ``deceased`` and the criteria.
+
+    As :func:`trialkit.eligibility.screening.verdict_of`: a person deceased by
+    the index time is ineligible whatever the criteria say.
+    """
+    fails: list[exp.Expr] = [exp.not_(exp.column(DECEASED).is_(exp.null()))]
     unknown: list[exp.Expr] = []
     for criterion, kind in kinds.items():
         column = exp.column(_quoted(criterion))
@@ -283,19 +295,41 @@ def compile_criteria(
         outputs.append(col("truth", cte).as_(_quoted(criterion.id), copy=False))
         outputs += [exp.column(_quoted(c.name), table=cte) for c, _ in evidence]
         kinds[criterion.id] = criterion.kind
+    died = col("died", _DEATHS)
+    deceased = case([(at_or_before(died, build.index), died.copy())])
     inner = _joined(
-        [cte for cte, _ in ctes],
-        [col("person_id", PERSON), col("birth_date", PERSON), col("sex", PERSON), *outputs],
+        [_DEATHS, *(cte for cte, _ in ctes)],
+        [
+            col("person_id", PERSON),
+            col("birth_date", PERSON),
+            col("sex", PERSON),
+            deceased.as_(DECEASED, copy=False),
+            *outputs,
+        ],
     )
     outer = exp.select("*").from_(inner.subquery("screened", copy=False), copy=False)
     if not skipped:
         outer = outer.select(verdict_expression(kinds).as_(VERDICT, copy=False), copy=False)
     outer = outer.with_(PERSON, as_=persons(), copy=False)
-    for cte, query in [*build.ctes, *ctes]:
+    for cte, query in [(_DEATHS, _deaths()), *build.ctes, *ctes]:
         outer = outer.with_(cte, as_=query, copy=False)
     columns = tuple(c for c, _ in build.evidence)
     parameter = INDEX_PARAMETER if index is None else None
     return Compiled(name, outer, kinds, columns, skipped, parameter)
+
+
+def _deaths() -> exp.Select:
+    """Each person's time of death: ``death_datetime``, else midnight of ``death_date``.
+
+    One row per person (``death.person_id`` is checked unique,
+    :func:`trialkit.omop.checks.check_rows`; the earliest is kept all the same).
+    """
+    time = timestamp_of("d", "death_datetime", "death_date")
+    return (
+        exp.select(col("person_id", "d"), exp.Min(this=time).as_("died", copy=False))
+        .from_(exp.table_("death", alias="d"), copy=False)
+        .group_by(col("person_id", "d"), copy=False)
+    )
 
 
 def _quoted(name: str) -> exp.Identifier:

@@ -15,7 +15,7 @@ from sqlglot import exp
 from trialkit.eligibility.logic import Truth
 from trialkit.eligibility.screening import Verdict
 from trialkit.eligibility.sql.attrition import Attrition, attrition
-from trialkit.eligibility.sql.compiler import VERDICT, Compiled, compile_protocol
+from trialkit.eligibility.sql.compiler import DECEASED, VERDICT, Compiled, compile_protocol
 from trialkit.eligibility.sql.engine import Engine, Rows, as_engine, plain
 from trialkit.protocol.model import Protocol
 
@@ -24,12 +24,17 @@ __all__ = ["Held", "PersonScreening", "Prescreening", "prescreen", "run", "scree
 
 @dataclass(frozen=True, slots=True)
 class PersonScreening:
-    """One person's row: criterion statuses, verdict (None without one) and evidence by column."""
+    """One person's row: criterion statuses, verdict (None without one) and evidence by column.
+
+    ``deceased`` is the time of the person's death when it is at or before the
+    index time (the verdict is then ineligible), else None.
+    """
 
     person_id: int
     criteria: Mapping[str, Truth]
     verdict: Verdict | None
     evidence: Mapping[str, Any]
+    deceased: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +89,9 @@ def _rows(compiled: Compiled, result: Rows) -> tuple[PersonScreening, ...]:
         criteria = {c: Truth.of(row[c]) for c in compiled.criteria}
         verdict = Verdict(row[VERDICT]) if VERDICT in row else None
         evidence = {n: row[n] for n in names if n in evidence_names}
-        rows.append(PersonScreening(int(row["person_id"]), criteria, verdict, evidence))
+        rows.append(
+            PersonScreening(int(row["person_id"]), criteria, verdict, evidence, row[DECEASED])
+        )
     rows.sort(key=lambda p: p.person_id)
     return tuple(rows)
 

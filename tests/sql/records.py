@@ -8,11 +8,16 @@ residues), and draws records whose dates sit on the edges that matter: a
 birth date on 29 February, birthdays on and around the index date, values
 exactly on a window's boundary (and a microsecond either side), values on a
 threshold in the reported unit or in another unit, tentative, refuted and
-ended diagnoses, ongoing exposures, procedures in progress.
+ended diagnoses, ongoing exposures, procedures in progress. Measurements also
+take the values a hostile OMOP row may hold (NaN, infinities, negative and
+huge numbers, no value, no or a foreign unit), read as an OMOP reader reads
+them (:func:`trialkit.record.reported.reported_measurement`), and so do the
+values the drawn number makes implausible in another unit.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 
 from hypothesis import strategies as st
@@ -31,6 +36,7 @@ from trialkit.record import (
 )
 from trialkit.record.model import UnknownCode
 from trialkit.record.patient import group_observations
+from trialkit.record.reported import reported_measurement
 from trialkit.units import Quantity, conversion, convert
 from trialkit.vocab import concept
 
@@ -230,21 +236,42 @@ def measurements(
             st.just(canonical),  # the same number, read in the reported unit
         )
     )
+    when = at - timedelta(hours=draw(st.integers(0, 47))) if recent else draw(times(at))
+    hostile = draw(st.sampled_from(_HOSTILE))
+    if hostile is not None:
+        reported, unit = hostile if isinstance(hostile, tuple) else (hostile, unit)
+    resource = f"Observation/{key}"
+    # As an OMOP reader reads the row: a value that cannot be used (implausible, not
+    # finite, absent, in a unit the concept does not allow) is a result of unknown value.
+    read = reported_measurement(key, resource, when, reported, unit)
+    if read.unusable is not None:
+        return read
+    assert reported is not None and unit is not None
     value = convert(reported, unit, item.unit, key)
     high = draw(st.one_of(st.none(), st.sampled_from(_REFERENCE_HIGH.get(key, (None,)))))
-    when = at - timedelta(hours=draw(st.integers(0, 47))) if recent else draw(times(at))
     return Observation(
-        key,
-        f"Observation/{key}",
-        when,
-        None,
-        value,
-        Quantity(reported, unit, key),
-        (),
-        None,
-        high,
+        key, resource, when, None, value, Quantity(reported, unit, key), (), None, high
     )
 
+
+_HOSTILE: tuple[float | tuple[float | None, str | None] | None, ...] = (
+    *(None,) * 12,
+    math.nan,
+    math.inf,
+    -math.inf,
+    float("1e400"),
+    -5.0,
+    0.0,
+    1e308,
+    -1e-300,
+    (None, None),
+    (40.0, None),
+    (40.0, "furlong"),
+    (math.nan, "furlong"),
+)
+"""What an OMOP row may hold instead of the drawn value (None: the drawn value, most often):
+NaN, the infinities (1e400 is one), negative and huge numbers, no value, no unit, a unit
+the concept does not allow."""
 
 _FLAGS = (
     "finding.splenomegaly",

@@ -138,6 +138,7 @@ def test_the_index_time_can_be_a_bind_parameter() -> None:
         "C:value": 600.0,
         "C:unit": "ng/mL",
         "C:time": AT - timedelta(days=7),
+        "C:unusable": None,
     }
     with pytest.raises(ValueError, match="index time"):
         run(con, compiled)

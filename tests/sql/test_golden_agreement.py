@@ -1,7 +1,9 @@
 """SQL pre-screening agrees with bedside screening on every golden patient, criterion by criterion.
 
 Every golden bundle (``tests/protocol/golden``) is read into a record, written
-through the FHIR → OMOP bridge into one DuckDB database (one person each),
+through the FHIR → OMOP bridge into one DuckDB database (one person each;
+each patient also dead by the index time, or with impossible measurement
+values as an OMOP row may hold them, as further persons),
 and screened in SQL against every protocol at the case's index time, on every
 engine of ``ENGINES`` (each holding a copy of that database, see
 :func:`sql.engines.engine_of`); each criterion's status, the verdict and the
@@ -14,6 +16,7 @@ own cases. Criteria the compiler does not translate yet are listed exactly in
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -34,6 +37,7 @@ from trialkit.eligibility.sql import (
 )
 from trialkit.protocol.files import builtin_ids, builtin_protocol
 from trialkit.record import PatientRecord, record_from_bundle
+from trialkit.record.reported import reported_measurement
 
 GOLDEN = Path(__file__).parents[1] / "protocol" / "golden"
 
@@ -97,7 +101,63 @@ def _died(cases: tuple[Golden, ...]) -> Iterator[Golden]:
             yield Golden(person_id, case.protocol, f"{case.case}+{label}", AT, record)
 
 
-CASES = GOLDEN_CASES + tuple(_died(GOLDEN_CASES))
+HOSTILE: tuple[float | tuple[float | None, str | None] | None, ...] = (
+    math.nan,
+    math.inf,
+    -math.inf,
+    -5.0,
+    1e308,
+    None,
+    (40.0, "furlong"),
+    (40.0, None),
+)
+"""Values an OMOP row may hold that FHIR input refuses: NaN, the infinities, a negative count,
+1e308 (which overflows once converted: PostgreSQL raised where DuckDB gave infinity), no value,
+a unit the concept does not allow, no unit."""
+
+
+def _spoiled(record: PatientRecord, which: str, shift: int) -> PatientRecord | None:
+    """``record`` with the latest (or earliest) measurement of each concept replaced by a
+    :data:`HOSTILE` value, read as an OMOP reader reads it (None: nothing to replace)."""
+    observations = dict(record.observations)
+    count = shift
+    for key, series in record.observations.items():
+        numbers = [i for i, o in enumerate(series) if o.quantity is not None]
+        if not numbers or (which == "earliest" and len(numbers) < 2):
+            continue
+        index = numbers[-1] if which == "latest" else numbers[0]
+        found = series[index]
+        assert found.quantity is not None
+        hostile = HOSTILE[count % len(HOSTILE)]
+        count += 1
+        value, unit = hostile if isinstance(hostile, tuple) else (hostile, found.quantity.unit)
+        read = reported_measurement(key, found.resource, found.time, value, unit)
+        observations[key] = (*series[:index], read, *series[index + 1 :])
+    if count == shift:
+        return None
+    return replace(record, observations=observations)
+
+
+def _hostile(cases: tuple[Golden, ...]) -> Iterator[Golden]:
+    """Each golden patient again with impossible measurement values (:data:`HOSTILE`).
+
+    Once with the latest result of every measured concept replaced (a criterion
+    reading it is unknown, never decided by the value nor by an older one), once
+    with the earliest of those measured twice or more (the latest decides as
+    before; a score's window leaves the bad one out).
+    """
+    person_id = len(cases)
+    for which in ("latest", "earliest"):
+        for shift, case in enumerate(GOLDEN_CASES):
+            record = _spoiled(case.record, which, shift)
+            if record is None:
+                continue
+            person_id += 1
+            yield Golden(person_id, case.protocol, f"{case.case}+{which}-hostile", AT, record)
+
+
+_LIVING_AND_DEAD = GOLDEN_CASES + tuple(_died(GOLDEN_CASES))
+CASES = _LIVING_AND_DEAD + tuple(_hostile(_LIVING_AND_DEAD))
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +196,16 @@ def test_every_golden_case_is_a_person_screened_at_one_index_time() -> None:
     assert len(GOLDEN_CASES) >= 50
     assert [c.person_id for c in CASES] == list(range(1, len(CASES) + 1))
     assert sum(c.record.died_by(AT) for c in CASES) >= 10
+    unusable = [
+        o.unusable.reason
+        for c in CASES
+        for series in c.record.observations.values()
+        for o in series
+        if o.unusable is not None
+    ]
+    assert len(unusable) >= 200
+    for kind in ("implausible", "not a finite number", "no value", "cannot express"):
+        assert any(kind in reason for reason in unusable), kind
     assert {c.protocol for c in CASES} == set(builtin_ids())
     assert any(c.record.birth_date is None for c in CASES)
     assert {c.at for c in CASES} == {AT}, "group the cases by index time"

@@ -12,6 +12,7 @@ parse) give DuckDB's values there.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -184,6 +185,9 @@ def test_evidence_equals_duckdbs_value_for_value_and_type_for_type(
             assert pg.evidence.keys() == duck.evidence.keys()
             for name, value in duck.evidence.items():
                 got = pg.evidence[name]
+                if isinstance(value, float) and math.isnan(value):  # a hostile value, reported
+                    assert isinstance(got, float) and math.isnan(got), (duck.person_id, name)
+                    continue
                 assert (got, type(got)) == (value, type(value)), (duck.person_id, name)
                 kinds.add(type(value))
     assert {float, int, str, datetime} <= kinds

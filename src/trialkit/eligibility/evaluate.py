@@ -242,6 +242,17 @@ def _measure(node: Measure, context: Context) -> Outcome:
     window = describe(node.within)
     found = context.record.latest(node.measure, context.at, _lookback(context, node.within))
     threshold = _threshold_text(node)
+    if found is not None and found.unusable is not None:
+        # The latest result: its value is unknown, and no older one stands in for it.
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{item.display} on {found.time.date().isoformat()} ({found.resource}): "
+            f"{found.unusable.reason}",
+            (found,),
+            (Missing(node.measure, f"a usable {item.display} result ({threshold})"),),
+            threshold,
+            node.source,
+        )
     if found is None or found.quantity is None or isinstance(found.value, bool | str):
         return Outcome(
             Truth.UNKNOWN,
@@ -530,7 +541,7 @@ def _performance_without_age(found: Scored, context: Context) -> Scored:
         and isinstance(o.value, int | float)
         and not isinstance(o.value, bool)
     ]
-    levels = [float(o.value) for o in recorded]
+    levels = [float(o.value) for o in recorded if isinstance(o.value, int | float)]
     low, high = (min(levels), max(levels)) if len(levels) == 2 else (0.0, 100.0)
     result = ScoreResult(
         found.result.score,

@@ -154,6 +154,8 @@ class _Builder:
                     observations.append(self._flag(len(observations) + 1, item, item.value))
                 elif isinstance(item.value, float | int):
                     measurements.append(self._measurement(len(measurements) + 1, item))
+                elif item.value is None:
+                    measurements.append(self._unusable(len(measurements) + 1, item))
                 else:
                     observations.append(self._coded(len(observations) + 1, item, item.value))
         conditions: list[ConditionOccurrenceRow] = []
@@ -242,6 +244,7 @@ class _Builder:
         quantity = item.quantity
         canonical = vocabulary()[item.concept].unit or ""
         if quantity is None:
+            assert isinstance(item.value, float | int)
             quantity = Quantity(float(item.value), canonical, item.concept)
         unit = unit_row(quantity.unit)
         if unit is not None:
@@ -260,6 +263,30 @@ class _Builder:
             measurement_source_value=local_code(item.concept),
             unit_source_value=_fit("measurement.unit_source_value", quantity.unit),
             value_source_value=f"{quantity.value:g}",
+        )
+
+    def _unusable(self, n: int, item: Observation) -> MeasurementRow:
+        """A result whose value cannot be used, written as the source reported it."""
+        found = item.unusable
+        if found is None:
+            raise OmopError(f"{item.resource}: {item.concept} has no value and no reason")
+        unit = None if found.unit is None else unit_row(found.unit)
+        if unit is not None:
+            self.concepts.setdefault(unit.concept_id, unit)
+        return MeasurementRow(
+            measurement_id=self._id(n),
+            person_id=self.person_id,
+            measurement_concept_id=self._use(item.concept),
+            measurement_date=item.time.date(),
+            measurement_datetime=item.time,
+            measurement_type_concept_id=self._fixed(EHR),
+            value_as_number=found.value,
+            unit_concept_id=NO_MATCHING_CONCEPT if unit is None else unit.concept_id,
+            range_low=None,
+            range_high=None,
+            measurement_source_value=local_code(item.concept),
+            unit_source_value=found.unit,
+            value_source_value=None if found.value is None else f"{found.value:g}",
         )
 
     def _observation(

@@ -67,13 +67,13 @@ class MeasurementRow:
     measurement_date: date
     measurement_datetime: datetime
     measurement_type_concept_id: int
-    value_as_number: float
+    value_as_number: float | None
     unit_concept_id: int
     range_low: float | None
     range_high: float | None
     measurement_source_value: str
-    unit_source_value: str
-    value_source_value: str
+    unit_source_value: str | None
+    value_source_value: str | None
 
 
 @dataclass(frozen=True, slots=True)

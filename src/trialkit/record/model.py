@@ -24,6 +24,7 @@ __all__ = [
     "Procedure",
     "Sex",
     "UnknownCode",
+    "Unusable",
 ]
 
 
@@ -49,6 +50,23 @@ class AlterationType(StrEnum):
 
 @slot_init
 @dataclass(frozen=True, slots=True)
+class Unusable:
+    """Why a measured result has no value that can be used, and what the source reported.
+
+    A value that is not a finite number within the concept's plausible range
+    (NaN, infinity, -5 platelets), no value at all, or a unit the concept
+    does not allow. FHIR input refuses such a value outright
+    (:mod:`trialkit.record.fhir`); a row of an OMOP database is kept as a
+    result whose value is unknown (:func:`trialkit.record.reported.reported_measurement`).
+    """
+
+    value: float | None
+    unit: str | None
+    reason: str
+
+
+@slot_init
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One observed value of a concept (a lab, a vital sign, a finding, an attestation).
 
@@ -56,17 +74,23 @@ class Observation:
     value as reported), a bool for a finding or attestation, or ``system|code``
     for a coded value. ``reference_low``/``reference_high`` are the reporting
     laboratory's limits in the canonical unit, when given.
+
+    A measured result whose value cannot be used has ``value`` and
+    ``quantity`` None and says why in ``unusable``: it is still the concept's
+    result at its time (the latest result is unknown, never an older one),
+    but no window of values holds it (:meth:`PatientRecord.window`).
     """
 
     concept: str
     resource: str
     time: datetime
     end: datetime | None
-    value: float | bool | str
+    value: float | bool | str | None
     quantity: Quantity | None = None
     interpretation: tuple[str, ...] = ()
     reference_low: float | None = None
     reference_high: float | None = None
+    unusable: Unusable | None = None
 
 
 @slot_init

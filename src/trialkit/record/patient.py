@@ -105,20 +105,29 @@ class PatientRecord:
     def values(
         self, concept: str, start: datetime | None = None, end: datetime | None = None
     ) -> tuple[Observation, ...]:
-        """All observations of ``concept`` with ``start <= time <= end``, oldest first."""
+        """The observations of ``concept`` with ``start <= time <= end`` and a value, oldest first.
+
+        A result whose value cannot be used (``Observation.unusable``) is not a
+        value: scores that read every value of a span leave it out.
+        """
         series = self.observations.get(concept, ())
-        if start is None and end is None:
-            return series
         return tuple(
             o
             for o in series
-            if (start is None or o.time >= start) and (end is None or o.time <= end)
+            if o.value is not None
+            and (start is None or o.time >= start)
+            and (end is None or o.time <= end)
         )
 
     def latest(
         self, concept: str, at: datetime, within: timedelta | None = None
     ) -> Observation | None:
-        """The last observation of ``concept`` at or before ``at`` (and not older than ``within``)."""
+        """The last observation of ``concept`` at or before ``at`` (and not older than ``within``).
+
+        A result whose value cannot be used is returned too (``value`` None): it
+        is the latest result, and its value is unknown; an older one never
+        stands in for it.
+        """
         series = self.observations.get(concept, ())
         if not series:
             return None
@@ -131,11 +140,17 @@ class PatientRecord:
         return found
 
     def window(self, concept: str, at: datetime, within: timedelta) -> tuple[Observation, ...]:
-        """Observations of ``concept`` in the closed window [at - within, at]."""
+        """Observations of ``concept`` with a value in the closed window [at - within, at].
+
+        Results whose value cannot be used are left out, as :meth:`values` does.
+        """
         series = self.observations.get(concept, ())
         low = bisect_right(series, at - within - timedelta(microseconds=1), key=_time)
         high = bisect_right(series, at, key=_time)
-        return series[low:high]
+        found = series[low:high]
+        if all(o.value is not None for o in found):
+            return found
+        return tuple(o for o in found if o.value is not None)
 
     # -- conditions, drugs, procedures ---------------------------------------------------------
     def conditions_at(self, at: datetime, concept: str | None = None) -> tuple[Condition, ...]:

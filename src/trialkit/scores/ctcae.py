@@ -1108,6 +1108,13 @@ def _limits(
     )
 
 
+def _celsius(observation: Observation) -> float:
+    """A temperature's canonical value (the febrile window keeps quantities only)."""
+    value = observation.value
+    assert isinstance(value, int | float)
+    return float(value)
+
+
 def _assess_febrile(record: PatientRecord, at: datetime) -> Scored | None:
     anc = record.latest("lab.neutrophils", at, FEBRILE_WINDOW)
     if anc is None or anc.quantity is None:
@@ -1120,7 +1127,7 @@ def _assess_febrile(record: PatientRecord, at: datetime) -> Scored | None:
     sustained: bool | None = None
     if temperatures:
         evidence["temperature"] = temperatures
-        hottest = max(temperatures, key=lambda o: float(o.value))
+        hottest = max(temperatures, key=_celsius)
         peak = hottest.quantity
         readings: list[tuple[datetime, Quantity]] = []
         for o in temperatures:

@@ -6,6 +6,7 @@ The shape is documented in ``docs/scores-json.md`` and versioned by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,13 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _number(value: float | None) -> float | str | None:
+    """A number for JSON: NaN and the infinities as text (JSON has no such numbers)."""
+    if value is None or math.isfinite(value):
+        return value
+    return str(value)
+
+
 def entry_json(entry: RecordEntry) -> JSONObject:
     """One piece of evidence: resource id, concept, date, value as reported and converted."""
     data: JSONObject = {"resource": entry.resource, "concept": entry.concept}
@@ -35,6 +43,10 @@ def entry_json(entry: RecordEntry) -> JSONObject:
             data["unit"] = entry.quantity.unit
             data["converted"] = entry.value
             data["converted_unit"] = concept(entry.concept).unit
+        elif entry.unusable is not None:
+            data["value"] = _number(entry.unusable.value)
+            data["unit"] = entry.unusable.unit
+            data["unusable"] = entry.unusable.reason
         else:
             data["value"] = entry.value
     elif isinstance(entry, Condition):

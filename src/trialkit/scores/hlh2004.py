@@ -691,7 +691,8 @@ def _select(
         return None
 
     def key(o: Observation) -> tuple[bool, float, datetime]:
-        value = float(o.value)  # a number: the window keeps numbers only
+        value = _number(o)
+        assert value is not None  # the window keeps numbers only
         return (meets(o), value if high else -value, o.time)
 
     found = max(window, key=key)

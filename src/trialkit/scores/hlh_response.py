@@ -869,9 +869,9 @@ def _read_flag(
             return found
     if marker == "fever":
         temperatures = record.window("vital.temperature", inputs.at, _FEVER_WINDOW)
-        numbers = [t for t in temperatures if isinstance(t.value, int | float)]
+        numbers = [(float(t.value), t) for t in temperatures if isinstance(t.value, int | float)]
         if numbers:
-            hottest = max(numbers, key=lambda t: float(t.value))
+            highest, hottest = max(numbers, key=lambda pair: pair[0])
             inputs.evidence[name] = (hottest,)
-            return float(hottest.value) >= FEVER_CELSIUS
+            return highest >= FEVER_CELSIUS
     return None

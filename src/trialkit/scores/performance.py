@@ -251,8 +251,8 @@ def _other(scale: Scale) -> Scale:
 
 
 def _level(observation: Observation | None) -> float | None:
-    if observation is None:
-        return None
+    if observation is None or observation.unusable is not None:
+        return None  # none recorded, or a result whose value cannot be used
     if isinstance(observation.value, bool) or not isinstance(observation.value, int | float):
         raise TrialkitInputError(
             f"{observation.resource}: {observation.concept} must be a number, "

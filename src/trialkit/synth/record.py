@@ -7,7 +7,10 @@ compiler. Concepts are found by concept id (:func:`trialkit.omop.concept_key`),
 else by ``*_source_value`` (an unlisted gene's HGNC id).
 
 - MEASUREMENT: the value and unit as reported (``unit_source_value``), the
-  reference range converted to the canonical unit.
+  reference range converted to the canonical unit; a value that is absent,
+  not finite, implausible or in a unit the concept does not allow is a result
+  whose value is unknown (:mod:`trialkit.record.reported`), as the SQL
+  compiler reads it.
 - OBSERVATION: ``qualifier_source_value`` ``refuted`` is a refuted diagnosis;
   an alteration type is one gene of a genomic finding (the rows of one finding
   share time, genes, type and protein change and become one finding); a value
@@ -43,8 +46,8 @@ from trialkit.record import (
     Sex,
 )
 from trialkit.record.patient import group_observations
-from trialkit.units import Quantity, convert, to_canonical
-from trialkit.vocab import vocabulary
+from trialkit.record.reported import reported_measurement
+from trialkit.units import Quantity
 
 __all__ = ["records_from_omop"]
 
@@ -164,26 +167,17 @@ def _when(row: _Row, prefix: str) -> datetime:
 
 
 def _measurement(row: _Row) -> Observation:
+    """The row's result (:func:`~trialkit.record.reported.reported_measurement`: usable or not)."""
     key = _key(row["measurement_concept_id"], row.get("measurement_source_value"))
-    item = vocabulary()[key]
-    unit = row.get("unit_source_value") or item.unit or ""
-    reported = float(row["value_as_number"])
-    where = f"measurement/{row['measurement_id']}"
-    canonical = to_canonical(item, reported, unit, where)
-    low, high = (
-        None if row.get(limit) is None else convert(float(row[limit]), unit, item.unit or unit, key)
-        for limit in ("range_low", "range_high")
-    )
-    return Observation(
+    value = row["value_as_number"]
+    return reported_measurement(
         key,
-        where,
+        f"measurement/{row['measurement_id']}",
         _when(row, "measurement"),
-        None,
-        canonical,
-        Quantity(reported, unit, key),
-        (),
-        low,
-        high,
+        None if value is None else float(value),
+        row.get("unit_source_value"),
+        row.get("range_low"),
+        row.get("range_high"),
     )
 
 

@@ -349,15 +349,16 @@ def in_concepts(column: exp.Expr, keys: Sequence[str]) -> exp.Expr:
     return column.copy().isin(query=exp.union(own, descendants, distinct=False, copy=False))
 
 
-def measurement_columns(extra: dict[str, str]) -> list[exp.Expr]:
+def measurement_columns(extra: dict[str, str], value: exp.Expr | None = None) -> list[exp.Expr]:
     """The columns of ``measurement AS m`` that leaves read, under their names in the leaves.
 
-    ``person_id``, ``value``, ``unit``, ``time`` (the datetime, else the
-    date's midnight), ``row_id``, and ``extra`` (a column → its name).
+    ``person_id``, ``value`` (``value_as_number``, or the expression
+    ``value``: the plausible value), ``unit``, ``time`` (the datetime, else
+    the date's midnight), ``row_id``, and ``extra`` (a column → its name).
     """
     return [
         col("person_id", "m"),
-        col("value_as_number", "m").as_("value", copy=False),
+        (col("value_as_number", "m") if value is None else value).as_("value", copy=False),
         col("unit_source_value", "m").as_("unit", copy=False),
         *(col(column, "m").as_(name, copy=False) for column, name in extra.items()),
         timestamp_of("m", "measurement_datetime", "measurement_date").as_("time", copy=False),

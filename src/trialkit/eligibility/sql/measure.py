@@ -4,7 +4,10 @@ As :func:`trialkit.eligibility.evaluate._measure`:
 
 - the value is the person's latest measurement of the concept (or of a
   descendant) in ``[index - within, index]``, ties broken by the highest
-  ``measurement_id`` (the record's order); none → NULL;
+  ``measurement_id`` (the record's order); none → NULL; a latest value that
+  cannot be used (absent, not finite, implausible, a unit the concept does
+  not allow: :mod:`~trialkit.eligibility.sql.plausible`) → NULL, with the
+  reason in the ``unusable`` evidence and the reported value in ``value``;
 - it is compared in the reported unit when that is the threshold's unit,
   else converted to the canonical unit (:mod:`~trialkit.eligibility.sql.exact`);
 - age bands apply to the age at the sample, tried in order; when the sex or
@@ -38,6 +41,7 @@ from trialkit.eligibility.sql.build import (
     timestamp_of,
 )
 from trialkit.eligibility.sql.exact import affine, compare_reported, round12_sql
+from trialkit.eligibility.sql.plausible import plausible_value, unusable
 from trialkit.protocol.criteria import AgeBand, Measure
 from trialkit.units import convert
 from trialkit.vocab import concept, reference_intervals
@@ -60,8 +64,15 @@ def latest_measurement(build: Build, key: str, within: str | None) -> str:
     ]
     if within is not None:
         conditions.append(exp.GTE(this=time.copy(), expression=minus(build.index, within)))
+    reported, unit = col("value_as_number", "m"), col("unit_source_value", "m")
     query = (
-        exp.select(*measurement_columns({"range_high": "range_high"}))
+        exp.select(
+            *measurement_columns(
+                {"range_high": "range_high"}, value=plausible_value(key, reported, unit)
+            ),
+            reported.as_("reported", copy=False),
+            unusable(key, reported, unit).as_("unusable", copy=False),
+        )
         .from_(exp.table_("measurement", alias="m"), copy=False)
         .where(and_(*conditions), copy=False)
     )
@@ -73,7 +84,8 @@ def compile_measure(node: Measure, build: Build, path: str) -> exp.Expr:
     """The truth of a ``measure`` node over the joined row."""
     name = latest_measurement(build, node.measure, node.within)
     value, unit, time = col("value", name), col("unit", name), col("time", name)
-    build.explain(path, "measure", [("value", value), ("unit", unit), ("time", time)])
+    shown = [("value", col("reported", name)), ("unit", unit), ("time", time)]
+    build.explain(path, "measure", [*shown, ("unusable", col("unusable", name))])
     if node.uln is not None:
         build.explain(path, "measure", [("range_high", col("range_high", name))])
         return _uln(node, name, build)

@@ -37,6 +37,7 @@ from trialkit.eligibility.sql.build import (
     timestamp_of,
 )
 from trialkit.eligibility.sql.events import diagnosis_cte
+from trialkit.eligibility.sql.plausible import plausible
 
 __all__ = [
     "age_years",
@@ -75,7 +76,10 @@ def window_rows(
     ``row_id``; with ``birth``, the person's ``birth_date`` too (a join of
     every row to ``persons``, asked only by the scores with age limits per
     sample). ``concepts=False`` leaves the concept filter to the caller
-    (:func:`tagged_rows` joins the rows to their concepts instead).
+    (:func:`tagged_rows` joins the rows to their concepts instead), and the
+    plausibility filter too; with ``concepts``, a row whose value cannot be
+    used is left out, as :meth:`trialkit.record.PatientRecord.window` leaves
+    it out (:mod:`~trialkit.eligibility.sql.plausible`).
     """
     time = timestamp_of("m", "measurement_datetime", "measurement_date")
     selected = measurement_columns({"measurement_concept_id": "concept_id"})
@@ -92,7 +96,11 @@ def window_rows(
         exp.GTE(this=time.copy(), expression=minus(build.index, days(lookback))),
     ]
     if concepts:
+        if len(keys) != 1:
+            raise ValueError("window_rows reads the plausible values of one concept at a time")
+        value, unit = col("value_as_number", "m"), col("unit_source_value", "m")
         conditions.insert(0, in_concepts(col("measurement_concept_id", "m"), list(keys)))
+        conditions.append(plausible(keys[0], value, unit))
     return query.where(and_(*conditions), copy=False)
 
 
@@ -216,8 +224,23 @@ def tagged_rows(
             col("tag").isin(*[exp.Literal.string(name) for name in only]), copy=False
         )
     tags = tags_query.subquery("tags", copy=False)
-    return rows.select(col("tag", "tags").as_("kind", copy=False), copy=False).join(
-        tags, on=col("concept_id", "tags").eq(col("measurement_concept_id", "m")), copy=False
+    # A row whose value cannot be used is no value of the window (PatientRecord.window).
+    value, unit, tag = (
+        col("value_as_number", "m"),
+        col("unit_source_value", "m"),
+        col("tag", "tags"),
+    )
+    usable = case(
+        [
+            (tag.copy().eq(exp.Literal.string(name)), plausible(key, value, unit))
+            for name, key in names.items()
+        ],
+        exp.false(),
+    )
+    return (
+        rows.select(tag.as_("kind", copy=False), copy=False)
+        .join(tags, on=col("concept_id", "tags").eq(col("measurement_concept_id", "m")), copy=False)
+        .where(usable, copy=False)
     )
 
 

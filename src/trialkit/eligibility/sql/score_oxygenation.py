@@ -33,6 +33,7 @@ from trialkit.eligibility.sql.build import (
 )
 from trialkit.eligibility.sql.events import REFUTED
 from trialkit.eligibility.sql.exact import converted, holds_in_unit, significant_sql
+from trialkit.eligibility.sql.plausible import plausible_value
 from trialkit.eligibility.sql.score_inputs import window_rows
 from trialkit.omop.concepts import NO, YES
 from trialkit.scores import sofa as source
@@ -174,9 +175,12 @@ def oxygenation(
             "measurement",
             "f",
             "vital.fio2",
-            _fraction(col("value_as_number", "f"), col("unit_source_value", "f")).as_(
-                "fraction", copy=False
-            ),
+            _fraction(
+                plausible_value(
+                    "vital.fio2", col("value_as_number", "f"), col("unit_source_value", "f")
+                ),
+                col("unit_source_value", "f"),
+            ).as_("fraction", copy=False),
         ),
         key=f"score|oxygenation|{key}|fio2",
         join=False,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from sql.engines import postgres_url
 from trialkit.errors import OmopError
 from trialkit.omop import load as omop_load
 from trialkit.omop import load_folder, row_counts
@@ -204,3 +205,51 @@ def test_a_byte_that_is_not_utf8_names_the_table_the_column_and_the_row(tmp_path
     (folder / "person.csv").write_bytes(b"person_id,gender\xe9\n1,2\n")
     err = _refused(_prescreen(folder, tmp_path / "out.csv"))
     assert err.startswith("trialkit: error: person: person.csv header line: not UTF-8 text"), err
+
+
+def test_a_value_longer_than_its_column_is_refused_on_every_engine(tmp_path: Path) -> None:
+    """DuckDB ignores VARCHAR(50); PostgreSQL refused the copy with a traceback."""
+    long = "x" * 51
+    folder = tmp_path / "cdm"
+    folder.mkdir()
+    (folder / "person.csv").write_text(PERSON.replace(",p2\n", f",{long}\n"))
+    (folder / "observation_period.csv").write_text(PERIOD)
+    with pytest.raises(
+        OmopError,
+        match=r"^person\.person_source_value: person\.csv data row 2: 'x{51}' is longer than "
+        r"the column's 50 characters$",
+    ):
+        load_folder(folder)
+    err = _refused(_prescreen(folder, tmp_path / "out.csv"), "person.person_source_value")
+    assert "data row 2" in err
+    # A DuckDB file another tool wrote holds it: PostgreSQL's copy names the table.
+    url = postgres_url()
+    from trialkit.omop import connect
+
+    path = tmp_path / "cdm.duckdb"
+    con = connect(path)
+    con.execute(
+        "INSERT INTO person (person_id, gender_concept_id, year_of_birth, race_concept_id, "
+        f"ethnicity_concept_id, person_source_value) VALUES (1, 8532, 2014, 0, 0, '{long}')"
+    )
+    con.execute("INSERT INTO observation_period VALUES (1, 1, '2020-01-01', '2025-06-30', 32817)")
+    con.close()
+    args = ["prescreen", "--omop", str(path), "--engine", "postgres", "--postgres", url]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _LIMITED.format(limit=resource.RLIM_INFINITY),
+            *args,
+            "--protocol",
+            "rux-hlh-salvage",
+            "--out",
+            str(tmp_path / "pg.csv"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS * 2,
+        check=False,
+    )
+    _refused(result, "person: cannot be copied to PostgreSQL", "person_source_value")

@@ -416,10 +416,10 @@ def _value(column: Column, name: str, kind: str, *, strict: bool) -> exp.Expr:
 
     raw: exp.Expr = exp.column(name, quoted=True)
     if kind != "VARCHAR":
-        return cast(raw)
+        return _fitted(column, cast(raw), strict=strict)
     text = exp.func("nullif", raw, exp.Literal.string(""))
     if column.datatype != "date":
-        return cast(text)
+        return _fitted(column, cast(text), strict=strict)
     # Athena's vocabulary files write dates as 19700101.
     athena = exp.func("regexp_full_match", text.copy(), exp.Literal.string(_ATHENA_DATE))
     parse = "strptime" if strict else "try_strptime"
@@ -428,6 +428,25 @@ def _value(column: Column, name: str, kind: str, *, strict: bool) -> exp.Expr:
         ifs=[exp.If(this=athena, true=exp.Cast(this=compact, to=target.copy()))],
         default=cast(text.copy()),
     )
+
+
+def _fitted(column: Column, value: exp.Expr, *, strict: bool) -> exp.Expr:
+    """``value`` within a ``varchar(n)`` column's length (DuckDB does not enforce it).
+
+    PostgreSQL does: a longer value loaded here failed the copy to it. Too
+    long fails the statement (``strict``) or gives NULL (for :func:`_diagnose`).
+    """
+    if column.length is None:
+        return value
+    too_long = exp.GT(
+        this=exp.func("length", value.copy()), expression=exp.Literal.number(column.length)
+    )
+    refused = (
+        exp.func("error", exp.Literal.string(f"{column.name}: longer than {column.length}"))
+        if strict
+        else exp.null()
+    )
+    return exp.Case(ifs=[exp.If(this=too_long, true=refused)], default=value)
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, spec: Table, path: Path) -> None:
@@ -507,11 +526,20 @@ def _diagnose(
         where = f"{spec.name}.{column.name}: {path.name} data row {row[0]}"
         if row[1] is None or row[1] == "":
             return OmopError(f"{where}: a value is required (the column is NOT NULL)")
+        if column.length is not None and len(str(row[1])) > column.length:
+            return OmopError(
+                f"{where}: {_shortened(str(row[1]))!r} is longer than the column's "
+                f"{column.length} characters"
+            )
         return OmopError(
             f"{where}: {row[1]!r} is not a valid {column.datatype} "
             f"({sql_type(column).sql(dialect='duckdb')})"
         )
     return None
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _file_row(

@@ -331,13 +331,24 @@ def _copy_table(
         files=[exp.Var(this="STDIN")],
         params=[exp.CopyParameter(this=exp.Var(this="FORMAT"), expression=exp.Var(this="csv"))],
     )
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(copy.sql(dialect="postgres", identify=True)) as pipe,
-        path.open("rb") as rows,
-    ):
-        while chunk := rows.read(_COPY_CHUNK):
-            pipe.write(chunk)
+    try:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(copy.sql(dialect="postgres", identify=True)) as pipe,
+            path.open("rb") as rows,
+        ):
+            while chunk := rows.read(_COPY_CHUNK):
+                pipe.write(chunk)
+    except psycopg.errors.DataError as error:
+        # A value PostgreSQL's type refuses where DuckDB's did not (a DuckDB file not
+        # loaded by trialkit: a varchar longer than the CDM's length).
+        context = (error.diag.context or "").strip().splitlines()
+        where = context[0] if context else ""
+        first = str(error).strip().splitlines()[0]
+        raise OmopError(
+            f"{spec.name}: cannot be copied to PostgreSQL: {first}"
+            + (f" ({where[:200]})" if where else "")
+        ) from None
     path.unlink()
 
 

@@ -7,6 +7,7 @@ file, the table or the member, never a traceback, and within seconds.
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -253,3 +254,32 @@ def test_a_value_longer_than_its_column_is_refused_on_every_engine(tmp_path: Pat
         check=False,
     )
     _refused(result, "person: cannot be copied to PostgreSQL", "person_source_value")
+
+
+def test_files_that_are_not_what_their_names_say_give_one_line(tmp_path: Path) -> None:
+    """Garbage as Parquet, a header naming a column twice, a FIFO, a device: never a hang."""
+    cases: dict[str, tuple[str, str]] = {}
+    for name, make in {
+        "garbage": lambda f: (f / "measurement.parquet").write_bytes(b"not parquet"),
+        "twice": lambda f: (f / "measurement.csv").write_text(
+            "measurement_id,person_id,Measurement_ID\n1,1,1\n"
+        ),
+        "fifo": lambda f: os.mkfifo(f / "measurement.csv"),
+        "device": lambda f: (f / "measurement.csv").symlink_to("/dev/zero"),
+    }.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "person.csv").write_text(PERSON)
+        (folder / "observation_period.csv").write_text(PERIOD)
+        make(folder)
+        cases[name] = (str(folder), "")
+    expected = {
+        "garbage": "measurement: measurement.parquet cannot be read as Parquet",
+        "twice": "measurement: measurement.csv has two columns named 'Measurement_ID'",
+        "fifo": "measurement: measurement.csv in",
+        "device": "is not a regular file",
+    }
+    for name, (folder, _) in cases.items():
+        started = time.monotonic()
+        _refused(_prescreen(Path(folder), tmp_path / f"{name}.csv"), expected[name])
+        assert time.monotonic() - started < SECONDS

@@ -68,6 +68,8 @@ def find_tables(folder: Path) -> dict[str, Path]:
             raise OmopError(
                 f"{stem}: two files for one table in {folder}: {found[stem].name} and {path.name}"
             )
+        if not path.is_file():  # a FIFO would block the read, a device never end
+            raise OmopError(f"{stem}: {path.name} in {folder} is not a regular file")
         found[stem] = path
     return found
 
@@ -313,7 +315,14 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[exp.Table, _Col
             this=exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(str(path))])
         )
         query = exp.Describe(this=exp.select(exp.Star()).from_(reader.copy()))
-        rows = con.execute(query.sql(dialect="duckdb")).fetchall()
+        try:
+            rows = con.execute(query.sql(dialect="duckdb")).fetchall()
+        except duckdb.Error as error:
+            raise OmopError(
+                f"{path.stem.lower()}: {path.name} cannot be read as Parquet: {_one_line(error)}"
+            ) from None
+        found = [str(n) for n, *_ in rows]
+        _distinct(path, found)
         return reader, {str(n).lower(): (str(n), str(kind)) for n, kind, *_ in rows}
     # The dialect and the columns are given, not sniffed: sniffing costs more than
     # reading a small table, and DuckDB's sniffer takes a ragged row for the header.
@@ -323,6 +332,7 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[exp.Table, _Col
     delimiter, quote = _dialect(first)
     header = next(csv.reader([first], delimiter=delimiter, quotechar=quote or None), [])
     names = [name.strip() for name in header]
+    _distinct(path, names)
     columns = exp.Struct(
         expressions=[
             exp.PropertyEQ(
@@ -352,6 +362,15 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[exp.Table, _Col
 
 
 _HEADER_LIMIT = 2**16
+
+
+def _distinct(path: Path, names: list[str]) -> None:
+    """Refuse a file with two columns of one name (compared as the CDM compares: any case)."""
+    seen: set[str] = set()
+    for name in names:
+        if name.lower() in seen:
+            raise OmopError(f"{path.stem.lower()}: {path.name} has two columns named {name!r}")
+        seen.add(name.lower())
 
 
 def _header(path: Path) -> str:
@@ -486,7 +505,7 @@ def _one_line(error: duckdb.Error) -> str:
     """DuckDB's message up to its list of possible fixes, on one line."""
     kept = []
     for line in str(error).splitlines():
-        if line.startswith("Possible fixes"):
+        if line.startswith(("Possible fixes", "LINE ")):
             break
         if line.strip():
             kept.append(line.strip())

@@ -25,7 +25,7 @@ from trialkit.eligibility import Context, Truth, evaluate
 from trialkit.eligibility.sql import Engine, compile_criteria
 from trialkit.eligibility.sql.plausible import plausible_range
 from trialkit.omop import concept_id, load_folder
-from trialkit.protocol.criteria import Measure
+from trialkit.protocol.criteria import Measure, Score
 from trialkit.protocol.model import Criterion, CriterionKind
 from trialkit.record.reported import reported_measurement
 from trialkit.synth import records_from_omop
@@ -35,6 +35,9 @@ from trialkit.vocab.model import ValueType
 AT = datetime(2025, 6, 30, 23, 59, 59, 999999)
 PLATELETS = concept_id("lab.platelets")
 CREATININE = concept_id("lab.creatinine")
+HEIGHT = concept_id("vital.height")
+KARNOFSKY = concept_id("assessment.karnofsky")
+LANSKY = concept_id("assessment.lansky")
 
 # person: (value as the CSV writes it, unit), the latest platelet count, after a usable 40
 ROWS: dict[int, tuple[str, str]] = {
@@ -89,11 +92,19 @@ def _folder(root: Path) -> Path:
         )
         # creatinine above 1.5 x the laboratory's ULN: 1e308 mg/dL overflowed once converted
         # (PostgreSQL raised where DuckDB gave infinity)
-        creatinine = "1e308" if p == 6 else "2.0"
+        # 0 mg/dL is plausible, but the eGFR formulas divide by it (PostgreSQL raised)
+        creatinine = {6: "1e308", 7: "0"}.get(p, "2.0")
         lines.append(
             f"{p * 10 + 3},{p},{CREATININE},2025-06-29,2025-06-29 08:00:00,32817,"
             f"{creatinine},mg/dL,1.0"
         )
+        lines.append(f"{p * 10 + 4},{p},{HEIGHT},2025-06-29,2025-06-29 08:00:00,32817,150,cm,")
+        # An adult's Karnofsky of unknown value is the scale recorded: never Lansky instead.
+        karnofsky = "nan" if p == 2 else "90"
+        lines.append(
+            f"{p * 10 + 5},{p},{KARNOFSKY},2025-06-29,2025-06-29 08:00:00,32817,{karnofsky},1,"
+        )
+        lines.append(f"{p * 10 + 6},{p},{LANSKY},2025-06-29,2025-06-29 08:00:00,32817,30,1,")
     (folder / "measurement.csv").write_text("\n".join(lines) + "\n")
     return folder
 
@@ -114,6 +125,18 @@ CRITERIA = [
         rule=Measure.model_validate(
             {"measure": "lab.creatinine", "op": ">", "uln": 1.5, "within": "7 d"}
         ),
+    ),
+    Criterion(
+        id="egfr",
+        kind=CriterionKind.INCLUSION,
+        text="bedside Schwartz eGFR >= 30",
+        rule=Score.model_validate({"score": "schwartz_bedside", "op": ">=", "value": 30}),
+    ),
+    Criterion(
+        id="performance",
+        kind=CriterionKind.INCLUSION,
+        text="performance status >= 60",
+        rule=Score.model_validate({"score": "performance", "op": ">=", "value": 60}),
     ),
 ]
 
@@ -157,7 +180,12 @@ def test_an_unusable_latest_value_is_unknown_with_its_reason_on_every_engine(
             assert platelets.truth is Truth.TRUE and row["low_platelets:unusable"] is None
     # The creatinine of 1e308 mg/dL is unknown; the others, 2 mg/dL > 1.5 x 1 mg/dL, met.
     assert by_person[6]["renal"] is None and by_person[6]["renal:unusable"] == "implausible"
-    assert {by_person[p]["renal"] for p in ROWS if p != 6} == {True}
+    assert {by_person[p]["renal"] for p in ROWS if p not in (6, 7)} == {True}
+    # eGFR 0.413 x 150 / 2 = 31: met; unknown for 0 and for 1e308 mg/dL.
+    assert by_person[6]["egfr"] is None and by_person[7]["egfr"] is None
+    assert {by_person[p]["egfr"] for p in ROWS if p not in (6, 7)} == {True}
+    assert by_person[2]["performance"] is None
+    assert {by_person[p]["performance"] for p in ROWS if p != 2} == {True}
 
 
 def _usable(key: str, value: float, unit: str) -> bool:

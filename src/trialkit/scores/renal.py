@@ -260,7 +260,7 @@ def assess(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
     range carries a note, and a protocol chooses which one it uses.
     """
     inputs = Inputs(record, at, CREATININE_LOOKBACK)
-    creatinine = inputs.quantity("creatinine", "lab.creatinine")
+    creatinine = _divisor(inputs, inputs.quantity("creatinine", "lab.creatinine"))
     height = inputs.quantity("height", "vital.height", HEIGHT_LOOKBACK)
     weight = inputs.quantity("weight", "vital.weight", WEIGHT_LOOKBACK)
     age = record.age_years(at)
@@ -274,6 +274,19 @@ def assess(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
         Scored(schwartz, _pick(inputs, ("height", "creatinine"))),
         Scored(cg, _pick(inputs, ("weight", "creatinine"))),
     )
+
+
+def _divisor(inputs: Inputs, creatinine: Quantity | None) -> Quantity | None:
+    """The creatinine both formulas divide by; one that is not positive in mg/dL is no input.
+
+    0 is within creatinine's plausible range (a database may hold it, where a
+    FHIR bundle is refused for a bad value); the eGFR is then unknown, as the
+    SQL compiler reads it, rather than a division by zero.
+    """
+    if creatinine is None or creatinine.to("mg/dL") > 0:
+        return creatinine
+    inputs.evidence.pop("creatinine", None)
+    return None
 
 
 def _with_note(result: ScoreResult, note: str) -> ScoreResult:

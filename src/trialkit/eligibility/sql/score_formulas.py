@@ -59,6 +59,11 @@ def _latest(build: Build, key: str, lookback: str, target: str) -> exp.Expr:
     return converted(key, col("value", name), col("unit", name), target)
 
 
+def _divisor(value: exp.Expr) -> exp.Expr:
+    """``value``, NULL unless positive (``renal._divisor``; PostgreSQL raises on a division by 0)."""
+    return case([(exp.GT(this=value, expression=exp.Literal.number(0)), value.copy())])
+
+
 def _both(value: exp.Expr) -> Range:
     return value, value.copy()
 
@@ -75,7 +80,9 @@ def _born(build: Build, value: exp.Expr) -> exp.Expr:
 
 def schwartz_bedside(node: Score, build: Build, path: str) -> Range:
     """Bedside Schwartz eGFR (mL/min/1.73 m²), or NULL without height or creatinine."""
-    creatinine = _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
+    creatinine = _divisor(
+        _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
+    )
     height = _latest(build, "vital.height", days(renal.HEIGHT_LOOKBACK), "cm")
     egfr: exp.Expr = exp.Div(
         this=exp.Mul(this=number(renal.SCHWARTZ_K), expression=height),
@@ -89,7 +96,9 @@ def schwartz_bedside(node: Score, build: Build, path: str) -> Range:
 
 def cockcroft_gault(node: Score, build: Build, path: str) -> Range:
     """Cockcroft–Gault creatinine clearance (mL/min), total body weight."""
-    creatinine = _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
+    creatinine = _divisor(
+        _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
+    )
     weight = _latest(build, "vital.weight", days(renal.WEIGHT_LOOKBACK), "kg")
     age = age_years(col("birth_date", PERSON), build.day)
     clearance: exp.Expr = exp.Div(
@@ -222,19 +231,21 @@ def performance_status(node: Score, build: Build, path: str) -> Range:
         low, high = build.bind(low), build.bind(high)
         build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])
         return low, high
-    # The scores adapter: the CIBMTR scale when recorded, else the other; without a
+    # The scores adapter: the CIBMTR scale when recorded (its value usable or not: a
+    # result of unknown value is still the one recorded), else the other; without a
     # birth date the later of the two (Lansky on a tie, as max((time, scale)) picks).
     adult = reached(birth, build.day, math.ceil(performance.CIBMTR_KARNOFSKY_FROM_AGE), "a")
-    expected = case([(adult, karnofsky.copy())], lansky.copy())
-    other = case([(adult.copy(), lansky.copy())], karnofsky.copy())
     k_time, l_time = when[performance.Scale.KARNOFSKY], when[performance.Scale.LANSKY]
+    expected_recorded = not_(case([(adult, k_time.copy())], l_time.copy()).is_(exp.null()))
+    expected = case([(adult.copy(), karnofsky.copy())], lansky.copy())
+    other = case([(adult.copy(), lansky.copy())], karnofsky.copy())
     later_lansky = or_(
         k_time.is_(exp.null()),
         and_(not_(l_time.is_(exp.null())), exp.GTE(this=l_time.copy(), expression=k_time.copy())),
     )
     value = case(
         [
-            (known, exp.func("COALESCE", expected, other)),
+            (known, case([(expected_recorded, expected)], other)),
             (later_lansky, lansky.copy()),
         ],
         karnofsky.copy(),

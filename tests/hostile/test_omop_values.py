@@ -38,6 +38,9 @@ CREATININE = concept_id("lab.creatinine")
 HEIGHT = concept_id("vital.height")
 KARNOFSKY = concept_id("assessment.karnofsky")
 LANSKY = concept_id("assessment.lansky")
+QT = concept_id("ecg.qt_interval")
+QTCF = concept_id("ecg.qtc_fridericia")
+HEART_RATE = concept_id("vital.heart_rate")
 
 # person: (value as the CSV writes it, unit), the latest platelet count, after a usable 40
 ROWS: dict[int, tuple[str, str]] = {
@@ -105,6 +108,13 @@ def _folder(root: Path) -> Path:
             f"{p * 10 + 5},{p},{KARNOFSKY},2025-06-29,2025-06-29 08:00:00,32817,{karnofsky},1,"
         )
         lines.append(f"{p * 10 + 6},{p},{LANSKY},2025-06-29,2025-06-29 08:00:00,32817,30,1,")
+        # An ECG: QT 400 ms with a heart rate of 75 /min (QTcF 431 ms), or of 0 /min (a
+        # plausible value, but RR = 60 / HR: PostgreSQL raised), then its reported QTcF 500.
+        heart_rate = "0" if p == 3 else "75"
+        ecg = "2025-06-29,2025-06-29 09:00:00,32817"
+        lines.append(f"{p * 10 + 7},{p},{QT},{ecg},400,ms,")
+        lines.append(f"{p * 10 + 8},{p},{HEART_RATE},{ecg},{heart_rate},/min,")
+        lines.append(f"{p * 10 + 9},{p},{QTCF},{ecg},500,ms,")
     (folder / "measurement.csv").write_text("\n".join(lines) + "\n")
     return folder
 
@@ -137,6 +147,12 @@ CRITERIA = [
         kind=CriterionKind.INCLUSION,
         text="performance status >= 60",
         rule=Score.model_validate({"score": "performance", "op": ">=", "value": 60}),
+    ),
+    Criterion(
+        id="qtc",
+        kind=CriterionKind.INCLUSION,
+        text="QTcF < 480 ms",
+        rule=Score.model_validate({"score": "qtc_fridericia", "op": "<", "value": 480}),
     ),
 ]
 
@@ -186,6 +202,8 @@ def test_an_unusable_latest_value_is_unknown_with_its_reason_on_every_engine(
     assert {by_person[p]["egfr"] for p in ROWS if p not in (6, 7)} == {True}
     assert by_person[2]["performance"] is None
     assert {by_person[p]["performance"] for p in ROWS if p != 2} == {True}
+    assert by_person[3]["qtc"] is False  # the reported 500 ms, not QT / (60 / 0)^(1/3)
+    assert {by_person[p]["qtc"] for p in ROWS if p != 3} == {True}
 
 
 def _usable(key: str, value: float, unit: str) -> bool:

@@ -128,7 +128,7 @@ def assess(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
         if qt is not None and qt.quantity is not None:
             seen_qt = True
             rr = _partner(record, "ecg.rr_interval", qt)
-            hr = None if rr is not None else _partner(record, "vital.heart_rate", qt)
+            hr = None if rr is not None else _beating(_partner(record, "vital.heart_rate", qt))
             if rr is not None or hr is not None:
                 evidence: Evidence = {"qt": (qt,)}
                 if rr is not None:
@@ -172,6 +172,18 @@ def _partner(record: PatientRecord, concept: str, qt: Observation) -> Observatio
     base = _resource_base(qt.resource)
     same = [o for o in candidates if _resource_base(o.resource) == base]
     return (same or candidates)[-1]
+
+
+def _beating(heart_rate: Observation | None) -> Observation | None:
+    """The heart rate, None when it is 0: RR = 60 / HR is then no interval (as the SQL reads it).
+
+    0 /min is within the heart rate's plausible range, and a database may hold
+    it; FHIR input refuses nothing there either. Read as no heart rate, the ECG
+    falls back to a reported QTcF or to the next older ECG.
+    """
+    if heart_rate is None or heart_rate.quantity is None:
+        return heart_rate
+    return heart_rate if heart_rate.quantity.to("/min") > 0 else None
 
 
 def _resource_base(resource: str) -> str:

@@ -162,7 +162,11 @@ def qtc_fridericia(node: Score, build: Build, path: str) -> Range:
                 ),
             ),
             (
-                and_(not_(col("qt").is_(exp.null())), not_(col("hr").is_(exp.null()))),
+                # a heart rate of 0 is no RR (qtc._beating; PostgreSQL raises on 60 / 0)
+                and_(
+                    not_(col("qt").is_(exp.null())),
+                    exp.GT(this=col("hr"), expression=exp.Literal.number(0)),
+                ),
                 exp.Div(
                     this=col("qt"),
                     expression=exp.Pow(

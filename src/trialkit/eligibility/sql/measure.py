@@ -64,20 +64,27 @@ def latest_measurement(build: Build, key: str, within: str | None) -> str:
     ]
     if within is not None:
         conditions.append(exp.GTE(this=time.copy(), expression=minus(build.index, within)))
-    reported, unit = col("value_as_number", "m"), col("unit_source_value", "m")
     query = (
-        exp.select(
-            *measurement_columns(
-                {"range_high": "range_high"}, value=plausible_value(key, reported, unit)
-            ),
-            reported.as_("reported", copy=False),
-            unusable(key, reported, unit).as_("unusable", copy=False),
-        )
+        exp.select(*measurement_columns({"range_high": "range_high"}))
         .from_(exp.table_("measurement", alias="m"), copy=False)
         .where(and_(*conditions), copy=False)
     )
     latest = latest_rows(query, col("time"), col("row_id"))
-    return build.cte("measure", latest, key=f"measure|{key}|{within}")
+    # Whether the value can be used is decided on the latest row only: the rows the
+    # window sorts stay as narrow as before (Spark's sort of 20,000 persons' rows
+    # ran out of memory with two more columns).
+    reported, unit = col("value"), col("unit")
+    read = exp.select(
+        col("person_id"),
+        plausible_value(key, reported, unit).as_("value", copy=False),
+        reported.copy().as_("reported", copy=False),
+        unusable(key, reported, unit).as_("unusable", copy=False),
+        unit.copy(),
+        col("range_high"),
+        col("time"),
+        col("row_id"),
+    ).from_(latest.subquery("latest", copy=False), copy=False)
+    return build.cte("measure", read, key=f"measure|{key}|{within}")
 
 
 def compile_measure(node: Measure, build: Build, path: str) -> exp.Expr:

@@ -526,3 +526,41 @@ def test_childbearing_potential_before_the_age_of_puberty(born: str, expected: T
     b.flag("attestation.contraception", False, "2025-06-14")
     # HEM-iSMART-C E8: of childbearing potential, sexually active and refusing contraception.
     assert _status("hem-ismart-c", "E8", b) is expected
+
+
+@pytest.mark.parametrize(
+    ("infection", "expected"),
+    [(False, Truth.FALSE), (True, Truth.UNKNOWN)],
+    ids=["no-infection-at-all", "an-infection-maybe-the-trigger"],
+)
+def test_no_infection_at_all_rules_out_an_infection_other_than_the_trigger(
+    infection: bool, expected: Truth
+) -> None:
+    """The narrower judgement is absent when the broader finding is recorded absent."""
+    b = BundleBuilder("child", "2020-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": _coding(SNOMED, "40733004", "Infectious disease"),
+            "effectiveDateTime": "2025-06-14",
+            "valueCodeableConcept": _coding(
+                SNOMED, "52101004" if infection else "2667000", "Present" if infection else "Absent"
+            ),
+        }
+    )
+    assert _status("r-hlh", "E6", b) is expected
+
+
+def test_no_hepatic_failure_rules_out_grade_4_hepatic_failure() -> None:
+    b = BundleBuilder("child", "2020-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": _coding(SNOMED, "59927004", "Hepatic failure"),
+            "effectiveDateTime": "2025-06-14",
+            "valueCodeableConcept": _coding(SNOMED, "2667000", "Absent"),
+        }
+    )
+    assert _status("r-hlh", "E8", b) is Truth.FALSE

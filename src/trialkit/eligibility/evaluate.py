@@ -711,6 +711,20 @@ def _flag(key: str, within: str | None, context: Context, what: str) -> Outcome:
     )
     if refuted:
         return Outcome(Truth.FALSE, f"{item.display}: ruled out", refuted)
+    for broader in item.broader:
+        # A broader concept recorded absent (no infection at all) rules the narrower one out.
+        denied = record.latest(broader, at, window)
+        ruled_out = tuple(
+            c for c in record.conditions if c.concept == broader and c.verification == "refuted"
+        )
+        if denied is not None and denied.value is False:
+            return Outcome(
+                Truth.FALSE, f"{item.display}: no {concept(broader).display.lower()}", (denied,)
+            )
+        if ruled_out:
+            return Outcome(
+                Truth.FALSE, f"{item.display}: {concept(broader).display} ruled out", ruled_out
+            )
     span = "" if within is None else f" within {describe(within)}"
     return Outcome(
         Truth.UNKNOWN,

@@ -49,7 +49,12 @@ class Vocabulary(Mapping[str, Concept]):
                         f"{twin.key!r} and {item.key!r}"
                     )
         for item in concepts:
-            for ref_key in (*item.members, *item.allergens, *([item.gene] if item.gene else [])):
+            for ref_key in (
+                *item.members,
+                *item.allergens,
+                *item.broader,
+                *([item.gene] if item.gene else []),
+            ):
                 if ref_key not in self._by_key:
                     raise DefinitionError(
                         f"concepts.yaml: {item.key!r} refers to unknown {ref_key!r}"

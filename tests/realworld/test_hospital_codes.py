@@ -564,3 +564,24 @@ def test_no_hepatic_failure_rules_out_grade_4_hepatic_failure() -> None:
         }
     )
     assert _status("r-hlh", "E8", b) is Truth.FALSE
+
+
+@pytest.mark.parametrize(
+    ("coding", "expected"),
+    [
+        (
+            _coding("http://hl7.org/fhir/sid/icd-10", "J01.0", "Acute maxillary sinusitis"),
+            Truth.FALSE,
+        ),
+        (_coding(SNOMED, "15805002", "Acute maxillary sinusitis"), Truth.UNKNOWN),
+    ],
+    ids=["icd10-cannot-be-tuberculosis", "snomed-might-be-a-narrower-code"],
+)
+def test_an_unrecognised_icd10_diagnosis_cannot_be_a_concept_listed_by_icd10(
+    coding: dict[str, Any], expected: Truth
+) -> None:
+    """Tuberculosis is listed by its ICD-10 categories: an unknown ICD-10 code is not it."""
+    b = BundleBuilder("child", "2014-01-01", "male")
+    b.flag("attestation.problem_list_reviewed", True, "2025-06-14")
+    b.resource({"resourceType": "Condition", "code": coding, "onsetDateTime": "2025-06-01"})
+    assert _status("hem-ismart-c", "E26", b) is expected

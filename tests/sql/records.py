@@ -367,7 +367,16 @@ def unrecognised(draw: st.DrawFn, at: datetime) -> UnknownCode:
     elif kind == "MedicationStatement" and draw(st.booleans()):
         end = start + timedelta(hours=draw(st.integers(0, 40 * 24)))
     field = "medication" if kind.startswith("Medication") else "code"
-    return UnknownCode(f"{kind}/other", field, ("urn:local|x",), kind, start, end)
+    codings = draw(
+        st.sampled_from(
+            [
+                ("urn:local|x",),
+                ("http://hl7.org/fhir/sid/icd-10|J01.0",),
+                ("http://snomed.info/sct|999999", "http://hl7.org/fhir/sid/icd-10-cm|C83.30"),
+            ]
+        )
+    )
+    return UnknownCode(f"{kind}/other", field, codings, kind, start, end)
 
 
 _PROCEDURES = (

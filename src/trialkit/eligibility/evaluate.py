@@ -675,6 +675,7 @@ def _condition(node: ConditionNode, context: Context) -> Outcome:
         condition_histories(node),
         datetime.min,
         gap=Missing(node.condition, f"{item.display}: present or ruled out"),
+        asked=node.condition,
     )
 
 
@@ -854,6 +855,7 @@ def _none_recorded(
     *,
     gap: Missing | None = None,
     source: str | None = None,
+    asked: str | None = None,
 ) -> Outcome:
     """Nothing (enough) recorded: "no" only where the record states ``history`` complete.
 
@@ -893,7 +895,9 @@ def _none_recorded(
         )
     name = " and ".join(_HISTORY_NAMES[h] for h in histories)
     unread = tuple(
-        dict.fromkeys(u for history in histories for u in _unrecognised(history, since, context))
+        dict.fromkeys(
+            u for history in histories for u in _unrecognised(history, since, context, asked)
+        )
     )
     if unread:
         return Outcome(
@@ -921,15 +925,23 @@ def _statement_of(history: History, context: Context) -> Observation | None:
     return max(found, key=lambda o: o.time) if found else None
 
 
-def _unrecognised(history: History, since: datetime, context: Context) -> tuple[UnknownCode, ...]:
-    """Unrecognised resources of ``history`` that may fall in the window from ``since``."""
+def _unrecognised(
+    history: History, since: datetime, context: Context, asked: str | None
+) -> tuple[UnknownCode, ...]:
+    """Unrecognised resources of ``history`` that may fall in the window from ``since``.
+
+    One coded in a system where the vocabulary lists every code of the concept
+    ``asked`` (ICD-10) cannot be it, and is left out.
+    """
     kinds = _HISTORY_RESOURCES[history]
+    vocab = vocabulary()
     return tuple(
         u
         for u in context.record.unknown_codes
         if u.kind in kinds
         and u.field in ("code", "medication")
         and (u.start is None or u.end is None or u.end >= since)
+        and (asked is None or not vocab.cannot_mean(u.codings, asked))
     )
 
 

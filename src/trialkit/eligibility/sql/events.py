@@ -115,7 +115,7 @@ def diagnosis_cte(build: Build, key: str, within: str | None = None) -> str:
 
     Columns: ``present`` / ``present_tentative`` (a confirmed / tentative
     diagnosis present at the index), ``ever`` / ``ever_tentative`` (begun at
-    or before it), ``recorded`` (any diagnosis row, or ruled out),
+    or before it), ``recorded`` (any diagnosis row begun by the index, or ruled out by it),
     ``first_onset``, ``present_since``, ``ever_since``; ``answer`` (the latest
     observation in the window: TRUE for Yes, FALSE for No, NULL otherwise) and
     ``answer_time``; ``ruled_out`` and ``ruled_out_time``.
@@ -153,7 +153,7 @@ def diagnosis_cte(build: Build, key: str, within: str | None = None) -> str:
             _positive(and_(present.copy(), tentative.copy())).as_("present_tentative", copy=False),
             _positive(and_(begun.copy(), not_(tentative.copy()))).as_("ever", copy=False),
             _positive(and_(begun.copy(), tentative.copy())).as_("ever_tentative", copy=False),
-            _positive(or_(diagnosis.copy(), ruled.copy())).as_("recorded", copy=False),
+            _positive(or_(begun.copy(), ruled.copy())).as_("recorded", copy=False),
             exp.Min(this=case([(begun.copy(), time.copy())])).as_("first_onset", copy=False),
             exp.Max(this=case([(present.copy(), time.copy())])).as_("present_since", copy=False),
             exp.Max(this=case([(begun.copy(), time.copy())])).as_("ever_since", copy=False),
@@ -206,7 +206,7 @@ def compile_condition(node: ConditionNode, build: Build, path: str) -> exp.Expr:
     # history.py reads diagnosis_cte from this module: imported here, not at the top.
     from trialkit.eligibility.sql.history import none_recorded
 
-    return case(whens, none_recorded(build, condition_histories(node)))
+    return case(whens, none_recorded(build, condition_histories(node), asked=node.condition))
 
 
 def _flag(key: str, within: str | None, build: Build, path: str, node: str) -> exp.Expr:

@@ -1,4 +1,8 @@
-"""Helpers shared by the sub-commands: index times, JSON printing, consoles."""
+"""Helpers shared by the sub-commands: index times, JSON printing, consoles.
+
+Text from input is printed through :mod:`trialkit.cli.text` (``plain``,
+``shown``, ``report``), re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialkit._wording import plural
+from trialkit.cli.text import plain, report, shown
 from trialkit.errors import TrialkitInputError
 from trialkit.record import PatientRecord
 
@@ -20,7 +25,10 @@ __all__ = [
     "latest_entry_time",
     "parse_time",
     "patient_line",
+    "plain",
     "print_json",
+    "report",
+    "shown",
     "shown_time",
 ]
 

@@ -82,7 +82,7 @@ def patient_line(record: PatientRecord, at: datetime) -> str:
     age = record.age_years(at)
     shown = "unknown" if age is None else plural(age, "year")
     return (
-        f"Patient {record.patient_id} · sex {record.sex.value} · age {shown} · "
+        f"Patient {plain(record.patient_id)} · sex {record.sex.value} · age {shown} · "
         f"index time {shown_time(at)}"
     )
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from trialkit.cli import app
+from trialkit.cli.text import shown
 from trialkit.errors import DesignInputError
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ def oc_command(
     console.print(f"Operating characteristics of {design.label()} ({source})", soft_wrap=True)
     console.print(table)
     if written is not None:
-        console.print(f"plot written to {written}", soft_wrap=True)
+        console.print(f"plot written to {shown(written)}", soft_wrap=True)
 
 
 @design_app.command("decide")

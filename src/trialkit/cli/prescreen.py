@@ -22,14 +22,13 @@ import duckdb
 import numpy as np
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from sqlglot import exp
 
 from trialkit._interrupt import interruptible
 from trialkit.cli import app
-from trialkit.cli.common import console, parse_time, print_json, progress_bar, report
+from trialkit.cli.common import console, parse_time, print_json, progress_bar, report, shown
 from trialkit.cli.files import check_output, writing
 from trialkit.cli.protocol import resolve
 from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Held, screening
@@ -591,7 +590,7 @@ def _show(item: Written) -> None:
     """The attrition table of one protocol, and its totals."""
     table_of = item.result.attrition
     table = Table(
-        title=escape(
+        title=shown(
             f"{item.protocol.title} ({item.protocol.id}): {table_of.persons:,} persons "
             f"at {item.result.at:%Y-%m-%d %H:%M} -> {item.file}"
         ),
@@ -603,7 +602,7 @@ def _show(item: Written) -> None:
         table.add_column(column, justify="right")
     for row in table_of.rows:
         table.add_row(
-            row.criterion,
+            shown(row.criterion),
             row.kind.value,
             f"{row.excluded:,}",
             f"{row.unknown:,}",

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from trialkit._wording import plural
 from trialkit.cli import app
-from trialkit.cli.common import console, print_json
+from trialkit.cli.common import console, plain, print_json, shown
 from trialkit.errors import TrialkitInputError
 from trialkit.protocol import Protocol, builtin_protocol, builtin_protocols, load_protocol
 from trialkit.protocol.check import check_protocol
@@ -73,7 +73,9 @@ def validate_command(
 ) -> None:
     """Validate a protocol file against the model (errors name the file, line and field)."""
     protocol = load_protocol(file)
-    console.print(f"{file}: valid protocol {protocol.id!r} ({len(protocol.criteria)} criteria)")
+    console.print(
+        shown(f"{file}: valid protocol {protocol.id!r} ({len(protocol.criteria)} criteria)")
+    )
 
 
 @protocol_app.command("check")
@@ -87,13 +89,13 @@ def check_command(
     problems = check_protocol(protocol, extra=(check_design,))
     for problem in problems:
         style = "red" if problem.level == "error" else "yellow"
-        console.print(f"[{style}]{problem}[/{style}]")
+        console.print(f"[{style}]{shown(problem)}[/{style}]")
     errors = sum(1 for p in problems if p.level == "error")
     if errors:
         raise TrialkitInputError(f"{file}: {plural(errors, 'error')} found by protocol check")
     warnings = len(problems) - errors
     console.print(
-        f"{file}: protocol {protocol.id!r} passes its checks ({plural(warnings, 'warning')})"
+        shown(f"{file}: protocol {protocol.id!r} passes its checks ({plural(warnings, 'warning')})")
     )
 
 
@@ -107,7 +109,9 @@ def show_command(
     """The protocol as readable text, generated from the model."""
     from rich.markdown import Markdown  # markdown-it: only for this command
 
-    text = protocol_text(resolve(protocol_id))
+    # The file's texts are the protocol's own, line breaks included; no other control
+    # character (a terminal escape sequence) reaches the terminal.
+    text = plain(protocol_text(resolve(protocol_id)), lines=True)
     if markdown:
         typer.echo(text, nl=False)
     else:

@@ -78,6 +78,15 @@ _RULES = [
     "its table files and any name that would be read as a table) is never written, with "
     "or without `--force`.",
     "",
+    "## Untrusted text",
+    "",
+    "Every value that comes from input (a resource or patient id, a code, a unit, a "
+    "protocol's texts, a file name) is printed as text: Rich markup in it (`[bold red]`) "
+    "is shown as written, and control characters (a newline, a terminal escape sequence) "
+    "as escapes (`\\n`, `\\x1b`), in tables and in error lines alike; an error or warning "
+    "is always one line. `protocol show` keeps each text of the file on one line. JSON "
+    "output escapes control characters as JSON does.",
+    "",
 ]
 
 

@@ -21,11 +21,21 @@ __all__ = ["plain", "report", "shown"]
 # C0 and C1 controls (newline, ESC, ...), the line and paragraph separators and the
 # bidirectional overrides and isolates, which reorder what a terminal shows.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
-def plain(value: object) -> str:
-    """``value`` as text on one line, each control character written as its escape (``\\x1b``)."""
-    return _CONTROL.sub(lambda found: repr(found.group())[1:-1], str(value))
+def plain(value: object, *, lines: bool = False) -> str:
+    """``value`` as text on one line, each control character written as its escape (``\\x1b``).
+
+    With ``lines``, newlines are kept (a multi-line text shown as such).
+    """
+    return (_CONTROL_BUT_NEWLINE if lines else _CONTROL).sub(_escape_control, str(value))
+
+
+def _escape_control(found: re.Match[str]) -> str:
+    return repr(found.group())[1:-1]
 
 
 def shown(value: object) -> str:

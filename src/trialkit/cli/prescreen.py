@@ -39,7 +39,7 @@ from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_que
 from trialkit.omop.load import find_tables
 from trialkit.omop.schema import TABLES
 from trialkit.protocol import builtin_protocols
-from trialkit.protocol.model import Protocol
+from trialkit.protocol.model import OUTPUT_COLUMNS, Protocol
 
 __all__ = ["FILE_SCHEMA", "SUMMARY_SCHEMA", "prescreen_command", "summary_json"]
 
@@ -48,7 +48,8 @@ FILE_SCHEMA = "trialkit.prescreen/1"
 SUMMARY_SCHEMA = "trialkit.prescreen-summary/1"
 """The version of ``--json``'s summary (``docs/prescreen.md``)."""
 
-_FIRST = ("person_id", "protocol", "index_time", VERDICT)
+_FIRST = OUTPUT_COLUMNS
+assert VERDICT in _FIRST
 _FORMATS = {".csv": "CSV", ".parquet": "PARQUET"}
 _DATABASE_SUFFIXES = (".duckdb", ".db")
 _TABLE_NAMES = frozenset(spec.name for spec in TABLES)

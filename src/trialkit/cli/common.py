@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from trialkit._wording import plural
 from trialkit.cli.text import plain, report, shown
 from trialkit.errors import TrialkitInputError
-from trialkit.record import PatientRecord
+from trialkit.record import EARLIEST, PatientRecord
 
 __all__ = [
     "console",
@@ -36,22 +36,42 @@ console = Console(highlight=False)
 
 
 def index_time(text: str | None, record: PatientRecord, option: str = "--at") -> datetime:
-    """The index time: ``--at`` as given (a date means the end of that day), else the last entry."""
+    """The index time: ``--at`` as given (a date means the end of that day), else the last entry.
+
+    A default in the future of the wall clock (an entry dated 2099) is used,
+    with a warning line: the verdict is then as of that date.
+    """
     if text is None:
-        return latest_entry_time(record)
+        latest = latest_entry_time(record)
+        if latest > datetime.now():
+            report(
+                f"the index time defaults to the latest entry, {latest:%Y-%m-%dT%H:%M}, which "
+                f"is in the future; give --at to screen as of another time",
+                "warning",
+            )
+        return latest
     return parse_time(text, option)
 
 
 def parse_time(text: str, option: str = "--at") -> datetime:
-    """A date-time as given, or a date as the end of that day (23:59:59.999999)."""
+    """A date-time as given, or a date as the end of that day (23:59:59.999999).
+
+    Not before :data:`trialkit.record.EARLIEST` (1800-01-01), the earliest date read.
+    """
     try:
         if "T" in text or " " in text:
-            return datetime.fromisoformat(text).replace(tzinfo=None)
-        return datetime.combine(date.fromisoformat(text), time.max)
+            parsed = datetime.fromisoformat(text).replace(tzinfo=None)
+        else:
+            parsed = datetime.combine(date.fromisoformat(text), time.max)
     except ValueError:
         raise TrialkitInputError(
             f"{option} {text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm)"
         ) from None
+    if parsed < EARLIEST:
+        raise TrialkitInputError(
+            f"{option} {text!r} is before {EARLIEST:%Y-%m-%d}, the earliest date trialkit reads"
+        )
+    return parsed
 
 
 def latest_entry_time(record: PatientRecord) -> datetime:

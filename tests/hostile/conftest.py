@@ -57,14 +57,18 @@ def _child_setup(memory: int | None) -> Callable[[], None]:
 
 
 def start(
-    args: Sequence[str | Path], *, memory: int | None = None, cwd: Path | None = None
+    args: Sequence[str | Path],
+    *,
+    memory: int | None = None,
+    cwd: Path | None = None,
+    stdout: Any = subprocess.PIPE,
 ) -> subprocess.Popen[bytes]:
     """``trialkit args`` started (``memory``: an address-space limit in bytes)."""
     env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
     return subprocess.Popen(
         [str(TRIALKIT), *map(str, args)],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         preexec_fn=_child_setup(memory),
         env=env,
@@ -79,7 +83,9 @@ def finish(process: subprocess.Popen[bytes], timeout: float = 60) -> Done:
         process.kill()
         process.communicate()
         pytest.fail(f"trialkit did not finish within {timeout} s (a hang)")
-    return Done(process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+    return Done(
+        process.returncode, (out or b"").decode(errors="replace"), err.decode(errors="replace")
+    )
 
 
 def trialkit(

@@ -1,7 +1,8 @@
 """Output files: never half written, never over an input, over an existing file only with --force.
 
 Every file a command writes goes first to a hidden name beside it
-(``.<name>.<random>.partial``); the files of a run are moved into place
+(``.<stem>.<random>.partial<suffix>``, the suffix kept for writers that read
+the format from it); the files of a run are moved into place
 together, once the whole command has succeeded. An error or an interrupt
 (Ctrl-C, SIGTERM) removes them: a reader never sees a partial file, and
 ``prescreen --all`` stopped after one protocol leaves no file of that run.
@@ -64,7 +65,7 @@ class Outputs:
 
     def partial(self, file: Path) -> Path:
         """The hidden name to write ``file`` to (in the same folder, so the move is a rename)."""
-        hidden = file.with_name(f".{file.name}.{uuid.uuid4().hex}.partial")
+        hidden = file.with_name(f".{file.stem}.{uuid.uuid4().hex}.partial{file.suffix}")
         self._pending[file] = hidden
         return hidden
 

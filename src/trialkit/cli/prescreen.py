@@ -395,6 +395,7 @@ def _outputs(
     )
     folder = None if omop.startswith(_URL_PREFIXES) else Path(omop)
     for file in files:
+        check_output(f"--out {file}", file, inputs, force=force)
         if folder is not None and folder.is_dir() and file.stem.lower() in _TABLE_NAMES:
             parent = file.parent if str(file.parent) else Path(".")
             if parent.is_dir() and os.path.samefile(parent, folder):
@@ -402,7 +403,6 @@ def _outputs(
                     f"--out {file}: would be read as the CDM table {file.stem.lower()} of the "
                     f"input folder {folder}; give another file name"
                 )
-        check_output(f"--out {file}", file, inputs, force=force)
     return files
 
 

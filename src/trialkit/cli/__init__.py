@@ -158,8 +158,10 @@ def _failed_write(error: OSError) -> int:
     if error.errno == errno.EPIPE:
         _quiet_stdout()
         return 1
-    where = f"{error.filename}: " if error.filename else "the output: "
-    report(f"cannot write {where}{error.strerror or error}")
+    if error.filename is not None:
+        report(f"{error.filename}: {error.strerror or error}")
+    else:
+        report(f"cannot write the output: {error.strerror or error}")
     _quiet_stdout()
     return 2
 

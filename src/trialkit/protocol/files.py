@@ -24,12 +24,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from trialkit._files import read_regular
 from trialkit.errors import ProtocolError
 from trialkit.protocol.criteria import TAG_PREFIX
 from trialkit.protocol.model import Protocol
 
 __all__ = [
     "MAX_INTEGER_DIGITS",
+    "MAX_PROTOCOL_BYTES",
     "builtin_ids",
     "builtin_protocol",
     "builtin_protocols",
@@ -41,17 +43,18 @@ _DESIGN_TAGS = frozenset({"simon_two_stage", "single_stage", "observational"})
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT_TAG = "tag:yaml.org,2002:int"
 
+MAX_PROTOCOL_BYTES = 16 * 2**20
+"""The largest protocol file read (the seed protocols are 10-50 KB)."""
+
 MAX_INTEGER_DIGITS = 100
 """Longest integer a protocol file may write (no count, day or size needs more digits)."""
 
 
 def load_protocol(path: str | Path) -> Protocol:
-    """Read and validate a protocol file."""
+    """Read and validate a protocol file (a regular file of :data:`MAX_PROTOCOL_BYTES` at most)."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ProtocolError(f"{file}: cannot read the file: {error.strerror}") from None
+        text = read_regular(file, MAX_PROTOCOL_BYTES, ProtocolError).decode("utf-8")
     except UnicodeDecodeError:
         raise ProtocolError(f"{file}: not a UTF-8 text file") from None
     return parse_protocol(text, str(file))

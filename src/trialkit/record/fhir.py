@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from trialkit._files import read_regular
 from trialkit.errors import BundleError, TrialkitInputError, UnitError
 from trialkit.record.genomics import GENOMIC_VARIANT_CODES, read_variant, variant_not_found
 from trialkit.record.model import (
@@ -45,7 +46,10 @@ from trialkit.units import (
 )
 from trialkit.vocab import Code, Concept, Kind, ValueType, answer_truth, concept, vocabulary
 
-__all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
+__all__ = ["MAX_BUNDLE_BYTES", "parse_bundle", "read_bundle", "record_from_bundle"]
+
+MAX_BUNDLE_BYTES = 256 * 2**20
+"""The largest bundle file read (one patient's bundle is kilobytes to a few megabytes)."""
 
 UCUM = "http://unitsofmeasure.org"
 _SKIPPED_STATUS = frozenset({"entered-in-error", "cancelled", "not-done"})
@@ -92,13 +96,9 @@ _EXPECTED_VALUE = {
 
 
 def read_bundle(path: str | Path) -> PatientRecord:
-    """Load a FHIR R4 Bundle from a JSON file."""
+    """Load a FHIR R4 Bundle from a JSON file: a regular file of :data:`MAX_BUNDLE_BYTES` at most."""
     file = Path(path)
-    try:
-        text = file.read_bytes()
-    except OSError as error:
-        raise BundleError(f"{file}: cannot read the file: {error.strerror}") from None
-    return parse_bundle(text, origin=str(file))
+    return parse_bundle(read_regular(file, MAX_BUNDLE_BYTES, BundleError), origin=str(file))
 
 
 def parse_bundle(text: str | bytes, origin: str = "bundle") -> PatientRecord:

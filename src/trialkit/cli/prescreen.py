@@ -180,7 +180,7 @@ def prescreen_command(
         for item, file in zip(protocols, files, strict=True):
             bar.update(steps, description=f"{item.id}: compiling and running")
             with screening(engine, item, when) as held:
-                bar.update(steps, description=f"{item.id}: writing {file.name}")
+                bar.update(steps, description=f"{item.id}: writing {shown(file.name)}")
                 _write(engine, held, item, file, outputs.partial(file))
             written.append(Written(item, held, file))
             bar.advance(steps)

@@ -138,3 +138,18 @@ def test_design_plot_replaces_a_file_only_with_force(
     assert run([str(a) for a in [*args, "--force"]]) == 0
     assert plot.read_bytes().startswith(b"\x89PNG")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["oc.png"]
+
+
+def test_batch_screen_never_writes_over_a_bundle_it_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for path in (first, second):
+        path.write_bytes(BUNDLE.read_bytes())
+    args: list[str | Path] = ["screen", first, second, "--protocol", "r-hlh"]
+    _refused(capsys, [*args, "--out", first, "--format", "jsonl", "--force"], "is an input")
+    assert first.read_bytes() == BUNDLE.read_bytes()
+    out = tmp_path / "lines.jsonl"
+    out.write_text("mine")
+    _refused(capsys, [*args, "--out", out], f"--out {out}: exists; --force replaces it")
+    assert out.read_text() == "mine"

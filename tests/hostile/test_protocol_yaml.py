@@ -18,7 +18,7 @@ from hostile.conftest import EXAMPLES, trialkit
 from trialkit.cli import run
 
 BASE = """\
-format: trialkit.protocol/1
+format: trialkit.protocol/2
 id: tiny
 title: Tiny
 registry: [{registry: Sponsor, id: T1}]
@@ -119,7 +119,7 @@ def test_check_refuses_a_threshold_source_that_is_not_a_sources_id(
     assert run(["protocol", "check", str(path)]) == 2
     out, err = capsys.readouterr()
     assert "source 'nowhere' is not in sources (s1)" in " ".join(out.split())
-    assert err.strip() == f"trialkit: error: {path}: 1 error(s) found by protocol check"
+    assert err.strip() == f"trialkit: error: {path}: 1 error found by protocol check"
 
 
 def test_a_refused_window_is_refused_by_screen_too(

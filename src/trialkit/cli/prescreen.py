@@ -30,7 +30,7 @@ from trialkit._interrupt import interruptible
 from trialkit.cli import app
 from trialkit.cli.common import console, parse_time, print_json, progress_bar, report, shown
 from trialkit.cli.files import check_output, writing
-from trialkit.cli.protocol import resolve
+from trialkit.cli.protocol import is_file, resolve
 from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Held, screening
 from trialkit.eligibility.sql.compiler import VERDICT
 from trialkit.errors import OmopError, TrialkitInputError
@@ -409,7 +409,7 @@ def _outputs(
 def _inputs(omop: str, protocol: str | None) -> list[Path]:
     """The files this run reads, which no output may replace (a folder: its table files)."""
     found: list[Path] = []
-    if protocol is not None and (protocol.endswith((".yaml", ".yml")) or "/" in protocol):
+    if protocol is not None and is_file(protocol):
         found.append(Path(protocol))
     if omop.startswith(_URL_PREFIXES):
         return found

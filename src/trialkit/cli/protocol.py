@@ -18,7 +18,7 @@ from trialkit.protocol.check import check_protocol
 from trialkit.protocol.model import CriterionKind
 from trialkit.protocol.render import protocol_text
 
-__all__ = ["protocol_app", "resolve"]
+__all__ = ["is_file", "protocol_app", "resolve"]
 
 protocol_app = typer.Typer(
     help="Protocol files: list, validate, check, show.", no_args_is_help=True
@@ -26,9 +26,14 @@ protocol_app = typer.Typer(
 app.add_typer(protocol_app, name="protocol")
 
 
+def is_file(name: str) -> bool:
+    """Whether a ``--protocol`` value names a file (``*.yaml`` / ``*.yml``, or a path), not an id."""
+    return name.endswith((".yaml", ".yml")) or "/" in name
+
+
 def resolve(name: str) -> Protocol:
-    """A shipped protocol by id, or a protocol file by path (``*.yaml`` / ``*.yml``)."""
-    if name.endswith((".yaml", ".yml")) or "/" in name:
+    """A shipped protocol by id, or a protocol file by path (:func:`is_file`)."""
+    if is_file(name):
         return load_protocol(name)
     return builtin_protocol(name)
 

@@ -66,7 +66,8 @@ _RULES = [
     "",
     "## Output files",
     "",
-    "Every file a command writes (`prescreen --out`, `synth omop --out`, `design oc --plot`) "
+    "Every file a command writes (`prescreen --out`, batch `screen --out`, `synth omop --out`, "
+    "`design oc --plot`) "
     "is written under a hidden name beside it (`.<stem>.<random>.partial<suffix>`) and moved into "
     "place only when the whole command has succeeded; the files of `prescreen --all` are "
     "moved together. An error or an interrupt removes them: no partial file, and no file "

@@ -12,7 +12,7 @@ from rich.text import Text
 from trialkit._wording import plural
 from trialkit.cli import app
 from trialkit.cli.common import console, index_time, patient_line, plain, print_json
-from trialkit.cli.protocol import resolve
+from trialkit.cli.protocol import is_file, resolve
 from trialkit.eligibility import Screening, Truth, Verdict, screen, screen_all
 from trialkit.eligibility.evaluate import Context
 from trialkit.eligibility.explain import explain
@@ -80,6 +80,9 @@ def screen_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", help="Batch: no progress display and no summary.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Batch: replace the --out file if it exists.")
+    ] = False,
 ) -> None:
     """Is the patient eligible? Every criterion met / not met / unknown, with evidence and gaps.
 
@@ -105,7 +108,10 @@ def screen_command(
                 "--json prints one patient's document; a batch writes JSON lines "
                 "(--format jsonl or --out FILE.jsonl)"
             )
-        failed = screen_batch(bundles, protocols, at, out, output_format, quiet=quiet)
+        read = [Path(protocol)] if protocol is not None and is_file(protocol) else []
+        failed = screen_batch(
+            bundles, protocols, at, out, output_format, quiet=quiet, force=force, inputs=read
+        )
         if failed:
             raise typer.Exit(1)
         return

@@ -202,7 +202,8 @@ class _Reader:
             ident = resource.get("id")
             where = f"{kind}/{ident}" if ident else f"Bundle.entry[{index}] ({kind})"
             if ident:
-                first = seen.setdefault((kind, repr(ident)), index)
+                key = ident if type(ident) is str else repr(ident)  # an id may be any JSON
+                first = seen.setdefault((kind, key), index)
                 if first != index:
                     raise BundleError(
                         f"{where}: a second resource with this id (Bundle.entry[{first}] and "

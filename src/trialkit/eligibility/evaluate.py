@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 from trialkit._wording import plural
 from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
-from trialkit.errors import NegativeAgeError
+from trialkit.errors import AgeError
 from trialkit.protocol.criteria import (
     CHILDBEARING_POTENTIAL,
     PREGNANCY,
@@ -450,10 +450,11 @@ def _score(node: Score, context: Context) -> Outcome:
     threshold = f"{op} {node.value:g}"
     try:
         scored = context.scores(adapter)
-    except NegativeAgeError as error:
-        # A sample or the index date before the birth date: the record contradicts
-        # itself, and the score is unknown until the birth date is checked (as an
-        # age node reads it; the SQL compiler makes the score NULL).
+    except AgeError as error:
+        # A sample or the index date before the birth date, or an age beyond a life:
+        # the record contradicts itself, and the score is unknown until the birth
+        # date is checked (as an age node reads it; the SQL compiler makes the score
+        # NULL for a negative age).
         return Outcome(
             Truth.UNKNOWN,
             f"{node.score} cannot be computed: {error}",

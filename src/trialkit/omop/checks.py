@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from trialkit._interrupt import interruptible
 from trialkit.errors import OmopError
 from trialkit.omop.concepts import FIXED_CONCEPTS
 from trialkit.omop.model import Table
@@ -234,7 +235,7 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
     if not file.is_file():
         raise OmopError(f"{file}: no such DuckDB database file")
     try:
-        con = duckdb.connect(str(file), read_only=True)
+        con = interruptible(duckdb.connect(str(file), read_only=True))
     except duckdb.Error as error:
         raise OmopError(
             f"{file.name}: cannot be opened as a DuckDB database: {str(error).strip().splitlines()[0]}"

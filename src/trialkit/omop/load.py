@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 import duckdb
 from sqlglot import exp
 
+from trialkit._interrupt import interruptible
 from trialkit.errors import OmopError
 from trialkit.omop.checks import UnknownConcepts, check_concepts, duckdb_query
 from trialkit.omop.model import Column, Table
@@ -40,7 +41,7 @@ _ATHENA_DATE = r"^\d{8}$"
 
 def connect(database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with every CDM table trialkit uses created (if absent)."""
-    con = duckdb.connect(str(database))
+    con = interruptible(duckdb.connect(str(database)))
     for spec in TABLES:
         con.execute(create_table(spec).sql(dialect="duckdb"))
     return con

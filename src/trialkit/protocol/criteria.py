@@ -88,7 +88,10 @@ ScoreName = Literal[
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # No inf or NaN threshold (YAML reads 1e999 as inf): every number is finite.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 def _concept_of(key: str, kinds: tuple[Kind, ...], role: str) -> None:
@@ -348,7 +351,7 @@ class Drug(_Node):
 
     drug: str
     within: Duration | None = None
-    half_lives: float | None = Field(default=None, gt=0)
+    half_lives: float | None = Field(default=None, gt=0, le=1000)
     longer_than: Duration | None = None
     routes: list[str] | None = Field(default=None, min_length=1)
     source: str | None = None

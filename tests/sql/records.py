@@ -64,7 +64,7 @@ EXTRA_LEAVES: tuple[dict[str, object], ...] = (
     {"condition": "condition.acute_lymphoblastic_leukaemia"},
     {"condition": "condition.malignancy", "ever": True},
     {"childbearing_potential": True},
-    {"finding": "finding.infection_other_than_hlh_trigger", "within": "7 d"},
+    {"attestation": "attestation.infection_other_than_hlh_trigger", "within": "7 d"},
     {"drug": "drug_class.corticosteroids", "within": "7 d", "routes": ["route.oral"]},
     {"procedure": "procedure.hsct_allogeneic"},
     {"finding": "finding.splenomegaly"},
@@ -264,7 +264,7 @@ _FLAGS = (
     "absence.medications",
     "absence.past_illnesses",
     "finding.childbearing_potential",
-    "finding.infection_other_than_hlh_trigger",
+    "attestation.infection_other_than_hlh_trigger",
     "condition.infection",
     "condition.tuberculosis",
 )

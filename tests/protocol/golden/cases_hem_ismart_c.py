@@ -54,9 +54,9 @@ UNKNOWN = dict.fromkeys((*INCLUSIONS, *EXCLUSIONS), "unknown")
 # Statements that, recorded as below, make the base patient eligible.
 FINDINGS = {
     "finding.sexually_active": False,
-    "finding.uncontrolled_infection": False,
-    "finding.unresolved_toxicity_grade2": False,
-    "finding.qtc_prolongation": False,
+    "attestation.uncontrolled_infection": False,
+    "attestation.unresolved_toxicity_grade2": False,
+    "attestation.qtc_prolongation": False,
 }
 ATTESTATIONS = {
     "attestation.informed_consent": True,
@@ -282,7 +282,7 @@ def _organ_failure() -> Case:
         bilirubin=(1.0, (0.0, 0.3)),
         alt=(300, (5, 45)),
         ast=(60, (10, 50)),
-        findings={"finding.hepatic_dysfunction_disease_related": False},
+        findings={"attestation.hepatic_dysfunction_disease_related": False},
     )
     return case(
         "renal-hepatic-impairment",
@@ -303,7 +303,7 @@ def _gilbert_infiltration() -> Case:
         creatinine=(0.5, (0.3, 0.7), "2025-06-11T08:00:00"),
         bilirubin=(0.8, (0.0, 0.3)),
         alt=(400, (5, 45)),
-        findings={"finding.hepatic_dysfunction_disease_related": True},
+        findings={"attestation.hepatic_dysfunction_disease_related": True},
     )
     b.condition("condition.gilbert_syndrome", "2020-01-01")
     return case(
@@ -465,7 +465,7 @@ def _late_post_transplant() -> Case:
         ),
         findings={
             "finding.childbearing_potential": False,
-            "finding.gvhd_chronic_moderate_severe": False,
+            "attestation.gvhd_chronic_moderate_severe": False,
         },
         attestations={"attestation.no_gvhd_prophylaxis_or_treatment": True},
     )
@@ -588,7 +588,7 @@ def _adolescent_mother() -> Case:
 def _comorbid_history() -> Case:
     b = patient(
         "comorbid",
-        findings={"finding.unresolved_toxicity_grade2": True},
+        findings={"attestation.unresolved_toxicity_grade2": True},
         attestations={
             "attestation.no_severe_concomitant_disease": False,
             "attestation.willing_able_to_comply": False,

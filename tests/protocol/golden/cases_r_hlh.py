@@ -40,8 +40,8 @@ _DIAGNOSES = {
 }
 # Exclusion findings the team records (false unless present).
 _FINDINGS = {
-    "E6": "finding.infection_other_than_hlh_trigger",
-    "E8": "finding.hepatic_failure_grade4",
+    "E6": "attestation.infection_other_than_hlh_trigger",
+    "E8": "attestation.hepatic_failure_grade4",
 }
 
 

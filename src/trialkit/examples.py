@@ -84,7 +84,7 @@ def r_hlh_eligible() -> Bundle:
             "attestation.oral_or_ng_administration_possible",
         ),
         absent=(
-            "finding.childbearing_potential",
+            "attestation.childbearing_potential",
             "attestation.infection_other_than_hlh_trigger",
             "attestation.hepatic_failure_grade4",
         ),
@@ -255,7 +255,7 @@ def c_hlh_eligible() -> Bundle:
             "attestation.treatment_history_reviewed",
             "attestation.problem_list_reviewed",
         ),
-        absent=("finding.childbearing_potential",),
+        absent=("attestation.childbearing_potential",),
     )
     return b.build()
 

@@ -60,21 +60,26 @@ def test_synth_terminated_inside_duckdb_keeps_the_folder_as_it_was(tmp_path: Pat
     assert _everything(out) == ["notes.txt"]
 
 
-@pytest.mark.parametrize(
-    ("args", "signum"),
-    [
-        (["design", "simon", "--p0", "0.05", "--p1", "0.15", "--nmax", "300"], signal.SIGINT),
-        (["design", "simon", "--p0", "0.05", "--p1", "0.15", "--nmax", "300"], signal.SIGTERM),
-    ],
-)
+@pytest.fixture(scope="module")
+def many_bundles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of 3,000 bundles: screening them all takes several seconds of Python."""
+    folder = tmp_path_factory.mktemp("bundles")
+    text = (Path(__file__).parents[2] / "examples" / "r-hlh-eligible.json").read_bytes()
+    for n in range(3000):
+        (folder / f"p{n:04d}.json").write_bytes(text)
+    return folder
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_command_in_python_code_stops_with_128_plus_the_signal(
-    args: list[str], signum: signal.Signals
+    signum: signal.Signals, many_bundles: Path, tmp_path: Path
 ) -> None:
-    process = start(args)
+    out = tmp_path / "screened.jsonl"
+    process = start(["screen", many_bundles, "--protocol", "r-hlh", "--out", out, "--quiet"])
     wait_for(lambda: catches_sigterm(process), process)
     time.sleep(0.5)
     process.send_signal(signum)
     done = finish(process, timeout=30)
     assert done.code == 128 + signum, done.err
     assert done.one_error_line() == f"trialkit: interrupted ({signum.name})"
-    assert done.out == ""
+    assert _everything(tmp_path) == []

@@ -159,7 +159,7 @@ def test_direct_bilirubin_in_umol_per_litre_decides_the_two_times_uln_limit() ->
 )
 def test_a_coded_pregnancy_test_result_is_read(answer: dict[str, Any], expected: Truth) -> None:
     b = BundleBuilder("girl", "2009-01-01", "female")
-    b.flag("finding.childbearing_potential", True, "2025-06-14")
+    b.flag("attestation.childbearing_potential", True, "2025-06-14")
     b.resource(
         {
             "resourceType": "Observation",
@@ -263,13 +263,13 @@ def _walk(node: Any) -> list[Any]:
 # -- defect 9: childbearing potential ----------------------------------------------------------------
 def test_a_prepubertal_girl_is_not_asked_about_contraception() -> None:
     b = BundleBuilder("girl", "2018-01-01", "female")
-    b.flag("finding.childbearing_potential", False, "2025-06-14")
+    b.flag("attestation.childbearing_potential", False, "2025-06-14")
     assert _status("hem-ismart-c", "E8", b) is Truth.FALSE
 
 
 def test_a_woman_not_of_childbearing_potential_is_not_asked_about_lactation() -> None:
     b = BundleBuilder("woman", "1960-01-01", "female")
-    b.flag("finding.childbearing_potential", False, "2025-06-14")
+    b.flag("attestation.childbearing_potential", False, "2025-06-14")
     assert _status("jak-hs-icu", "E2", b) is Truth.FALSE
 
 

@@ -263,7 +263,7 @@ _FLAGS = (
     "absence.problems",
     "absence.medications",
     "absence.past_illnesses",
-    "finding.childbearing_potential",
+    "attestation.childbearing_potential",
     "attestation.infection_other_than_hlh_trigger",
     "condition.infection",
     "condition.tuberculosis",

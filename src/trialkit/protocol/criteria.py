@@ -239,7 +239,7 @@ class SexNode(_Node):
     sex: Literal["female", "male"]
 
 
-CHILDBEARING_POTENTIAL = "finding.childbearing_potential"
+CHILDBEARING_POTENTIAL = "attestation.childbearing_potential"
 """The investigator's assessment of childbearing potential that the node reads (CTFG 2020)."""
 
 PREGNANCY = "condition.pregnancy"
@@ -263,7 +263,7 @@ class ChildbearingPotential(_Node):
     to contraception and pregnancy testing in clinical trials", version 1.1, §1): a woman is
     of childbearing potential "following menarche and until becoming post-menopausal unless
     permanently sterile"; a man is fertile after puberty unless permanently sterile. It is
-    the investigator's assessment, recorded as ``finding.childbearing_potential`` (the latest
+    the investigator's assessment, recorded as ``attestation.childbearing_potential`` (the latest
     at or before the index time). Without it, a pregnancy present (recorded, or observed yes)
     makes her of childbearing potential; a girl under 8 or a boy under 9 years of age
     (the ages before which puberty is precocious, :data:`PUBERTY_FROM`) is not of

@@ -250,7 +250,7 @@ def _young_adult() -> Case:
         performance=(("assessment.karnofsky", 90),),
         creatinine=(1.2, (0.5, 0.7), LAB),
         height=175,
-        findings={"finding.sexually_active": True, "finding.childbearing_potential": True},
+        findings={"finding.sexually_active": True, "attestation.childbearing_potential": True},
         attestations={
             "attestation.consent_legal_representative": None,
             "attestation.assent": None,
@@ -375,7 +375,7 @@ def _resistant() -> Case:
             (("gene.jak2",), "mutation", "p.Tyr931Cys"),
             (("gene.bcl2",), "mutation", "p.Phe104Leu"),
         ),
-        findings={"finding.childbearing_potential": True},
+        findings={"attestation.childbearing_potential": True},
         attestations={"attestation.no_prior_ruxolitinib_venetoclax_combination": False},
     )
     b.flag("lab.hcg", False, "2025-06-12")
@@ -405,7 +405,7 @@ def _pregnant() -> Case:
         disease=("condition.acute_lymphoblastic_leukaemia", "2022-05-01"),
         performance=(("assessment.karnofsky", 80),),
         findings={
-            "finding.childbearing_potential": True,
+            "attestation.childbearing_potential": True,
             "finding.sexually_active": True,
         },
         attestations={"attestation.contraception": False},
@@ -464,7 +464,7 @@ def _late_post_transplant() -> Case:
             (("gene.sh2b3",), "deletion", None),
         ),
         findings={
-            "finding.childbearing_potential": False,
+            "attestation.childbearing_potential": False,
             "attestation.gvhd_chronic_moderate_severe": False,
         },
         attestations={"attestation.no_gvhd_prophylaxis_or_treatment": True},
@@ -565,7 +565,7 @@ def _adolescent_mother() -> Case:
         sex="female",
         disease=("condition.acute_lymphoblastic_leukaemia", "2023-02-01"),
         performance=(("assessment.karnofsky", 70),),
-        findings={"finding.childbearing_potential": True, "finding.sexually_active": True},
+        findings={"attestation.childbearing_potential": True, "finding.sexually_active": True},
         attestations={"attestation.contraception": True},
         ruled_out=tuple(k for k in RULED_OUT if k != "condition.tuberculosis"),
     )

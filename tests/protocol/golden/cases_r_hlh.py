@@ -118,7 +118,7 @@ def _team(
     oral: bool = True,
 ) -> None:
     """The team's statements at screening (treatment history attested complete)."""
-    b.flag("finding.childbearing_potential", childbearing, SCREENING)
+    b.flag("attestation.childbearing_potential", childbearing, SCREENING)
     if contraception is not None:
         b.flag("attestation.contraception", contraception, SCREENING)
     b.flag("attestation.informed_consent", consent, SCREENING)

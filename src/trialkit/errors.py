@@ -9,7 +9,8 @@
     │   ├── PlausibilityError           a value outside the concept's plausible range
     │   ├── VocabularyError             an unknown concept key or code
     │   ├── ProtocolError               a protocol file that is not valid (file, line, field)
-    │   ├── NegativeAgeError            an age below zero: a date (sample, index) before the birth date
+    │   ├── AgeError                    an age the record cannot give (the birth date is wrong)
+    │   │   └── NegativeAgeError        an age below zero: a date (sample, index) before the birth date
     │   ├── DesignInputError            impossible parameters for a trial design
     │   └── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
     └── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
@@ -23,6 +24,7 @@ to fix the input.
 from __future__ import annotations
 
 __all__ = [
+    "AgeError",
     "BundleError",
     "DefinitionError",
     "DesignInputError",
@@ -61,12 +63,20 @@ class VocabularyError(TrialkitInputError):
     """An unknown concept key, or a code that maps to no concept where one is required."""
 
 
-class NegativeAgeError(TrialkitInputError):
-    """An age below zero: a sample or index date before the birth date.
+class AgeError(TrialkitInputError):
+    """An age the record cannot give: below zero, or beyond a human life (a wrong birth date).
 
     Raised by the scores that depend on age. The bedside evaluator reads it as
-    an inconsistent record (the score is unknown, the birth date to check), as
-    the SQL compiler reads a negative age as NULL.
+    an inconsistent record (the score is unknown, the birth date to check);
+    :func:`trialkit.scores.assess_all` reports the score with its
+    age-dependent items unknown and the reason in a note.
+    """
+
+
+class NegativeAgeError(AgeError):
+    """An age below zero: a sample or index date before the birth date.
+
+    The SQL compiler reads a negative age as NULL.
     """
 
 

@@ -84,9 +84,9 @@ def r_hlh_eligible() -> Bundle:
             "attestation.oral_or_ng_administration_possible",
         ),
         absent=(
-            "finding.childbearing_potential",
-            "finding.infection_other_than_hlh_trigger",
-            "finding.hepatic_failure_grade4",
+            "attestation.childbearing_potential",
+            "attestation.infection_other_than_hlh_trigger",
+            "attestation.hepatic_failure_grade4",
         ),
         ruled_out=(
             "condition.isolated_cns_hlh",
@@ -255,7 +255,7 @@ def c_hlh_eligible() -> Bundle:
             "attestation.treatment_history_reviewed",
             "attestation.problem_list_reviewed",
         ),
-        absent=("finding.childbearing_potential",),
+        absent=("attestation.childbearing_potential",),
     )
     return b.build()
 
@@ -324,10 +324,10 @@ def hem_ismart_c_eligible() -> Bundle:
             "attestation.problem_list_reviewed",
         ),
         absent=(
-            "finding.qtc_prolongation",
+            "attestation.qtc_prolongation",
             "finding.sexually_active",
-            "finding.uncontrolled_infection",
-            "finding.unresolved_toxicity_grade2",
+            "attestation.uncontrolled_infection",
+            "attestation.unresolved_toxicity_grade2",
         ),
         ruled_out=(
             "condition.malabsorption",

@@ -125,7 +125,7 @@ def record_of(facts: dict[str, object], items: frozenset[str]) -> PatientRecord:
     if "problems_stated" in items:
         observations.append(_flag("absence.problems", True))
     if "cbp" in items:
-        observations.append(_flag("finding.childbearing_potential", bool(f["cbp"])))
+        observations.append(_flag("attestation.childbearing_potential", bool(f["cbp"])))
     for name in ("tuberculosis", "malignancy"):
         if name in items:
             onset = AT - timedelta(days=100)

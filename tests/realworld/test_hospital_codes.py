@@ -159,7 +159,7 @@ def test_direct_bilirubin_in_umol_per_litre_decides_the_two_times_uln_limit() ->
 )
 def test_a_coded_pregnancy_test_result_is_read(answer: dict[str, Any], expected: Truth) -> None:
     b = BundleBuilder("girl", "2009-01-01", "female")
-    b.flag("finding.childbearing_potential", True, "2025-06-14")
+    b.flag("attestation.childbearing_potential", True, "2025-06-14")
     b.resource(
         {
             "resourceType": "Observation",
@@ -263,13 +263,13 @@ def _walk(node: Any) -> list[Any]:
 # -- defect 9: childbearing potential ----------------------------------------------------------------
 def test_a_prepubertal_girl_is_not_asked_about_contraception() -> None:
     b = BundleBuilder("girl", "2018-01-01", "female")
-    b.flag("finding.childbearing_potential", False, "2025-06-14")
+    b.flag("attestation.childbearing_potential", False, "2025-06-14")
     assert _status("hem-ismart-c", "E8", b) is Truth.FALSE
 
 
 def test_a_woman_not_of_childbearing_potential_is_not_asked_about_lactation() -> None:
     b = BundleBuilder("woman", "1960-01-01", "female")
-    b.flag("finding.childbearing_potential", False, "2025-06-14")
+    b.flag("attestation.childbearing_potential", False, "2025-06-14")
     assert _status("jak-hs-icu", "E2", b) is Truth.FALSE
 
 
@@ -526,3 +526,62 @@ def test_childbearing_potential_before_the_age_of_puberty(born: str, expected: T
     b.flag("attestation.contraception", False, "2025-06-14")
     # HEM-iSMART-C E8: of childbearing potential, sexually active and refusing contraception.
     assert _status("hem-ismart-c", "E8", b) is expected
+
+
+@pytest.mark.parametrize(
+    ("infection", "expected"),
+    [(False, Truth.FALSE), (True, Truth.UNKNOWN)],
+    ids=["no-infection-at-all", "an-infection-maybe-the-trigger"],
+)
+def test_no_infection_at_all_rules_out_an_infection_other_than_the_trigger(
+    infection: bool, expected: Truth
+) -> None:
+    """The narrower judgement is absent when the broader finding is recorded absent."""
+    b = BundleBuilder("child", "2020-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": _coding(SNOMED, "40733004", "Infectious disease"),
+            "effectiveDateTime": "2025-06-14",
+            "valueCodeableConcept": _coding(
+                SNOMED, "52101004" if infection else "2667000", "Present" if infection else "Absent"
+            ),
+        }
+    )
+    assert _status("r-hlh", "E6", b) is expected
+
+
+def test_no_hepatic_failure_rules_out_grade_4_hepatic_failure() -> None:
+    b = BundleBuilder("child", "2020-01-01", "male")
+    b.resource(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": _coding(SNOMED, "59927004", "Hepatic failure"),
+            "effectiveDateTime": "2025-06-14",
+            "valueCodeableConcept": _coding(SNOMED, "2667000", "Absent"),
+        }
+    )
+    assert _status("r-hlh", "E8", b) is Truth.FALSE
+
+
+@pytest.mark.parametrize(
+    ("coding", "expected"),
+    [
+        (
+            _coding("http://hl7.org/fhir/sid/icd-10", "J01.0", "Acute maxillary sinusitis"),
+            Truth.FALSE,
+        ),
+        (_coding(SNOMED, "15805002", "Acute maxillary sinusitis"), Truth.UNKNOWN),
+    ],
+    ids=["icd10-cannot-be-tuberculosis", "snomed-might-be-a-narrower-code"],
+)
+def test_an_unrecognised_icd10_diagnosis_cannot_be_a_concept_listed_by_icd10(
+    coding: dict[str, Any], expected: Truth
+) -> None:
+    """Tuberculosis is listed by its ICD-10 categories: an unknown ICD-10 code is not it."""
+    b = BundleBuilder("child", "2014-01-01", "male")
+    b.flag("attestation.problem_list_reviewed", True, "2025-06-14")
+    b.resource({"resourceType": "Condition", "code": coding, "onsetDateTime": "2025-06-01"})
+    assert _status("hem-ismart-c", "E26", b) is expected

@@ -70,6 +70,7 @@ EXTRA_LEAVES: tuple[dict[str, object], ...] = (
     {"condition": "condition.acute_lymphoblastic_leukaemia"},
     {"condition": "condition.malignancy", "ever": True},
     {"childbearing_potential": True},
+    {"attestation": "attestation.infection_other_than_hlh_trigger", "within": "7 d"},
     {"drug": "drug_class.corticosteroids", "within": "7 d", "routes": ["route.oral"]},
     {"procedure": "procedure.hsct_allogeneic"},
     {"finding": "finding.splenomegaly"},
@@ -289,7 +290,9 @@ _FLAGS = (
     "absence.problems",
     "absence.medications",
     "absence.past_illnesses",
-    "finding.childbearing_potential",
+    "attestation.childbearing_potential",
+    "attestation.infection_other_than_hlh_trigger",
+    "condition.infection",
     "condition.tuberculosis",
 )
 _CONDITIONS = (
@@ -391,7 +394,16 @@ def unrecognised(draw: st.DrawFn, at: datetime) -> UnknownCode:
     elif kind == "MedicationStatement" and draw(st.booleans()):
         end = start + timedelta(hours=draw(st.integers(0, 40 * 24)))
     field = "medication" if kind.startswith("Medication") else "code"
-    return UnknownCode(f"{kind}/other", field, ("urn:local|x",), kind, start, end)
+    codings = draw(
+        st.sampled_from(
+            [
+                ("urn:local|x",),
+                ("http://hl7.org/fhir/sid/icd-10|J01.0",),
+                ("http://snomed.info/sct|999999", "http://hl7.org/fhir/sid/icd-10-cm|C83.30"),
+            ]
+        )
+    )
+    return UnknownCode(f"{kind}/other", field, codings, kind, start, end)
 
 
 _PROCEDURES = (

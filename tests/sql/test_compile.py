@@ -82,8 +82,18 @@ def test_a_node_without_a_walker_is_never_compiled_to_null(
 
 
 def test_a_criterion_id_must_not_shadow_an_output_column() -> None:
+    # The protocol model refuses it (issue 13); the compiler still guards a criterion
+    # built without validation.
+    with pytest.raises(ValueError, match="'verdict' is a column of the pre-screening file"):
+        _criterion({"sex": "male"}, "verdict")
+    unchecked = Criterion.model_construct(
+        id="verdict",
+        kind=CriterionKind.INCLUSION,
+        text="v",
+        rule=NODE.validate_python({"sex": "male"}),
+    )
     with pytest.raises(NotCompiledError, match="verdict"):
-        compile_criteria([_criterion({"sex": "male"}, "verdict")], AT)
+        compile_criteria([unchecked], AT)
 
 
 @given(

@@ -11,6 +11,10 @@ summaries are the commands' own.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -19,6 +23,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from trialkit.cli.text import report
 from trialkit.errors import TrialkitInputError
 
 __all__ = ["app", "main", "run"]
@@ -94,14 +99,39 @@ def _invoked(argv: Sequence[str]) -> list[str]:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI with ``argv`` and return the exit code (used by ``main`` and tests)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    _register(_invoked(args))
+    """Run the CLI with ``argv`` and return the exit code (used by ``main`` and tests).
+
+    0 success; 2 bad input or an output that cannot be written, with one line
+    on stderr; 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM) when
+    interrupted, with one line on stderr (``docs/cli.md``, "Exit codes").
+    """
+    from trialkit.cli.signals import exit_code, handled
+
+    with handled() as received:
+        try:
+            code = _invoke(list(sys.argv[1:] if argv is None else argv))
+            sys.stdout.flush()
+        except KeyboardInterrupt:
+            code = exit_code(signal.SIGINT)
+        except OSError as error:
+            code = _failed_write(error)
+        signum = received()
+        if signum is not None or code == exit_code(signal.SIGINT):
+            name = signal.Signals(signum or signal.SIGINT).name
+            report(f"interrupted ({name})", None)
+            return exit_code(signum or signal.SIGINT)
+        return code
+
+
+def _invoke(args: list[str]) -> int:
+    """The command's exit code; every error a user can cause is one line on stderr."""
     try:
-        # Without standalone mode click returns a raised typer.Exit's code instead.
+        _register(_invoked(args))
+        # Without standalone mode click returns a raised typer.Exit's code, and
+        # Typer the exit code of an interrupted run (130).
         code = app(args=args, prog_name="trialkit", standalone_mode=False)
     except TrialkitInputError as error:
-        print(f"trialkit: error: {error}", file=sys.stderr)
+        report(error)
         return 2
     except typer.TyperException as error:
         # Usage errors (unknown option, a value that is not a number) get the same
@@ -110,14 +140,39 @@ def run(argv: Sequence[str] | None = None) -> int:
             error.show()  # type: ignore[attr-defined]
             return 0
         message = getattr(error, "format_message", error.__str__)()
-        print(f"trialkit: error: {' '.join(str(message).split())}", file=sys.stderr)
+        report(" ".join(str(message).split()))
         return int(getattr(error, "exit_code", 2))
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:
-        print("trialkit: aborted", file=sys.stderr)
+        report("aborted", None)
         return 1
+    except SystemExit as done:
+        # Typer ends a run whose stdout pipe was closed (`| head`) with exit code 1.
+        return done.code if isinstance(done.code, int) else 1
     return code if isinstance(code, int) else 0
+
+
+def _failed_write(error: OSError) -> int:
+    """Exit code 2 for an output that cannot be written (a full disk, ``> /dev/full``)."""
+    if error.errno == errno.EPIPE:
+        _quiet_stdout()
+        return 1
+    if error.filename is not None:
+        report(f"{error.filename}: {error.strerror or error}")
+    else:
+        report(f"cannot write the output: {error.strerror or error}")
+    _quiet_stdout()
+    return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that the exit's final flush cannot fail again."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main() -> None:

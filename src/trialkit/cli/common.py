@@ -1,4 +1,8 @@
-"""Helpers shared by the sub-commands: index times, JSON printing, consoles."""
+"""Helpers shared by the sub-commands: index times, JSON printing, consoles.
+
+Text from input is printed through :mod:`trialkit.cli.text` (``plain``,
+``shown``, ``report``), re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialkit._wording import plural
+from trialkit.cli.text import plain, report, shown
 from trialkit.errors import TrialkitInputError
-from trialkit.record import PatientRecord
+from trialkit.record import EARLIEST, PatientRecord
 
 __all__ = [
     "console",
@@ -20,7 +25,10 @@ __all__ = [
     "latest_entry_time",
     "parse_time",
     "patient_line",
+    "plain",
     "print_json",
+    "report",
+    "shown",
     "shown_time",
 ]
 
@@ -28,22 +36,42 @@ console = Console(highlight=False)
 
 
 def index_time(text: str | None, record: PatientRecord, option: str = "--at") -> datetime:
-    """The index time: ``--at`` as given (a date means the end of that day), else the last entry."""
+    """The index time: ``--at`` as given (a date means the end of that day), else the last entry.
+
+    A default in the future of the wall clock (an entry dated 2099) is used,
+    with a warning line: the verdict is then as of that date.
+    """
     if text is None:
-        return latest_entry_time(record)
+        latest = latest_entry_time(record)
+        if latest > datetime.now():
+            report(
+                f"the index time defaults to the latest entry, {latest:%Y-%m-%dT%H:%M}, which "
+                f"is in the future; give --at to screen as of another time",
+                "warning",
+            )
+        return latest
     return parse_time(text, option)
 
 
 def parse_time(text: str, option: str = "--at") -> datetime:
-    """A date-time as given, or a date as the end of that day (23:59:59.999999)."""
+    """A date-time as given, or a date as the end of that day (23:59:59.999999).
+
+    Not before :data:`trialkit.record.EARLIEST` (1800-01-01), the earliest date read.
+    """
     try:
         if "T" in text or " " in text:
-            return datetime.fromisoformat(text).replace(tzinfo=None)
-        return datetime.combine(date.fromisoformat(text), time.max)
+            parsed = datetime.fromisoformat(text).replace(tzinfo=None)
+        else:
+            parsed = datetime.combine(date.fromisoformat(text), time.max)
     except ValueError:
         raise TrialkitInputError(
             f"{option} {text!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm)"
         ) from None
+    if parsed < EARLIEST:
+        raise TrialkitInputError(
+            f"{option} {text!r} is before {EARLIEST:%Y-%m-%d}, the earliest date trialkit reads"
+        )
+    return parsed
 
 
 def latest_entry_time(record: PatientRecord) -> datetime:
@@ -76,7 +104,7 @@ def patient_line(record: PatientRecord, at: datetime) -> str:
     age = record.age_years(at)
     shown = "unknown" if age is None else plural(age, "year")
     return (
-        f"Patient {record.patient_id} · sex {record.sex.value} · age {shown} · "
+        f"Patient {plain(record.patient_id)} · sex {record.sex.value} · age {shown} · "
         f"index time {shown_time(at)}"
     )
 

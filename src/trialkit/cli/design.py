@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from trialkit.cli import app
+from trialkit.cli.files import check_output, writing
+from trialkit.cli.text import shown
 from trialkit.errors import DesignInputError
 
 if TYPE_CHECKING:
@@ -183,6 +186,9 @@ def oc_command(
         list[float] | None, typer.Option("--at", help="Response rate(s) instead of a grid.")
     ] = None,
     plot: Annotated[str | None, typer.Option("--plot", help="Write a PNG or SVG plot.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --plot file if it exists.")
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Operating characteristics (PET, P(promising), EN) over true response rates."""
@@ -192,12 +198,24 @@ def oc_command(
         response_grid,
     )
 
+    if plot is not None:
+        from trialkit.design.operating import PLOT_FORMATS
+
+        if Path(plot).suffix.lower() not in PLOT_FORMATS:
+            raise DesignInputError(
+                f"plot file {plot!r} must end in .png or .svg (got {Path(plot).suffix!r})"
+            )
+        check_output(f"--plot {plot}", Path(plot), force=force)
     design, source = _resolve(r1, n1, r, n, p0, p1, alpha, beta, nmax, kind)
     ps = tuple(at) if at else response_grid(start, stop, step)
     points = operating_characteristics(design, ps)
     written = None
     if plot is not None:
-        written = plot_operating_characteristics(design, points, plot, p0=p0, p1=p1)
+        # Drawn under a hidden name, moved into place once written (cli/files.py).
+        with writing(force=force) as outputs:
+            target = Path(plot)
+            plot_operating_characteristics(design, points, outputs.partial(target), p0=p0, p1=p1)
+        written = target
     if json_output:
         _print_json(
             {
@@ -228,7 +246,7 @@ def oc_command(
     console.print(f"Operating characteristics of {design.label()} ({source})", soft_wrap=True)
     console.print(table)
     if written is not None:
-        console.print(f"plot written to {written}", soft_wrap=True)
+        console.print(f"plot written to {shown(written)}", soft_wrap=True)
 
 
 @design_app.command("decide")

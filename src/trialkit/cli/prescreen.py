@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -24,14 +22,14 @@ import duckdb
 import numpy as np
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from sqlglot import exp
 
 from trialkit.cli import app
-from trialkit.cli.common import console, parse_time, print_json, progress_bar
-from trialkit.cli.protocol import resolve
+from trialkit.cli.common import console, parse_time, print_json, progress_bar, report, shown
+from trialkit.cli.files import check_output, writing
+from trialkit.cli.protocol import is_file, resolve
 from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Held, screening
 from trialkit.eligibility.sql.compiler import DECEASED, VERDICT
 from trialkit.errors import OmopError, TrialkitInputError
@@ -39,8 +37,9 @@ from trialkit.omop import connect, load_folder
 from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_query, open_database
 from trialkit.omop.load import find_tables, load_database
 from trialkit.omop.quiet import quiet_connect
+from trialkit.omop.schema import TABLES
 from trialkit.protocol import builtin_protocols
-from trialkit.protocol.model import Protocol
+from trialkit.protocol.model import OUTPUT_COLUMNS, Protocol
 
 __all__ = ["FILE_SCHEMA", "SUMMARY_SCHEMA", "prescreen_command", "summary_json"]
 
@@ -49,9 +48,11 @@ FILE_SCHEMA = "trialkit.prescreen/2"
 SUMMARY_SCHEMA = "trialkit.prescreen-summary/1"
 """The version of ``--json``'s summary (``docs/prescreen.md``)."""
 
-_FIRST = ("person_id", "protocol", "index_time", VERDICT, DECEASED)
+_FIRST = OUTPUT_COLUMNS
+assert VERDICT in _FIRST and DECEASED in _FIRST
 _FORMATS = {".csv": "CSV", ".parquet": "PARQUET"}
 _DATABASE_SUFFIXES = (".duckdb", ".db")
+_TABLE_NAMES = frozenset(spec.name for spec in TABLES)
 _URL_PREFIXES = ("postgresql://", "postgres://")
 
 
@@ -145,6 +146,9 @@ def prescreen_command(
             "(.duckdb/.db), kept for later runs as --omop, instead of memory.",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace output files that exist (never an input).")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the documented JSON summary, not tables.")
     ] = False,
@@ -158,13 +162,14 @@ def prescreen_command(
     spark = _spark_settings(engine_name, spark_memory, spark_partitions)
     _check_database(database, engine_name, omop)
     protocols = builtin_protocols() if all_protocols else (resolve(str(protocol)),)
-    files = _outputs(out, protocols, several=all_protocols)
+    files = _outputs(
+        out, protocols, omop, _inputs(omop, protocol), several=all_protocols, force=force
+    )
     when = parse_time(at) if at is not None else None
     errors = Console(stderr=True, highlight=False)
     written: list[Written] = []
-    with ExitStack() as stack, _progress(errors, quiet) as bar:
-        stack.enter_context(_interrupts())
-        partials = stack.enter_context(_all_or_none())
+    # The files are moved into place only when every protocol is written (cli/files.py).
+    with writing(force=force) as outputs, ExitStack() as stack, _progress(errors, quiet) as bar:
         loading = bar.add_task("loading the OMOP data", total=None)
         engine, concepts = _engine(
             engine_name, omop, schema, server, strict_concepts, stack, spark, database
@@ -175,16 +180,12 @@ def prescreen_command(
         for item, file in zip(protocols, files, strict=True):
             bar.update(steps, description=f"{item.id}: compiling and running")
             with screening(engine, item, when) as held:
-                bar.update(steps, description=f"{item.id}: writing {file.name}")
-                partials[file] = _write(engine, held, item, file)
+                bar.update(steps, description=f"{item.id}: writing {shown(file.name)}")
+                _write(engine, held, item, file, outputs.partial(file))
             written.append(Written(item, held, file))
             bar.advance(steps)
     for unknown in concepts.unknown:
-        errors.print(
-            f"trialkit: warning: {unknown.summary()} (--strict-concepts makes this an error)",
-            soft_wrap=True,
-            markup=False,
-        )
+        report(f"{unknown.summary()} (--strict-concepts makes this an error)", "warning")
     if as_json:
         print_json(summary_json(engine_name, when, concepts, written))
         return
@@ -196,61 +197,6 @@ def prescreen_command(
 def _progress(errors: Console, quiet: bool) -> Iterator[Progress]:
     with progress_bar(errors, shown=not quiet and errors.is_terminal) as bar:
         yield bar
-
-
-@contextmanager
-def _all_or_none() -> Iterator[dict[Path, Path]]:
-    """Output files written under hidden names, renamed together only when every one is written.
-
-    The mapping (output file → its hidden partial file) is filled by the
-    caller; an error or an interrupt before the end removes every partial
-    file, so that no protocol's file of an unfinished run is left (``--all``
-    interrupted after one protocol wrote one file before).
-    """
-    partials: dict[Path, Path] = {}
-    try:
-        yield partials
-        for file, partial in partials.items():
-            partial.replace(file)
-    finally:
-        for partial in partials.values():
-            partial.unlink(missing_ok=True)
-
-
-@contextmanager
-def _interrupts() -> Iterator[None]:
-    """SIGTERM and an interrupted DuckDB query raise KeyboardInterrupt, so that clean-up runs.
-
-    Python's default for SIGTERM ends the process at once, leaving hidden
-    partial files and a half-loaded database file behind: while the command
-    runs, SIGTERM raises KeyboardInterrupt, as Ctrl-C does (only in the main
-    thread, and when no handler is set already: the CLI's own, or a host
-    program's, is kept). DuckDB turns an interrupt during a query into
-    ``RuntimeError('Query interrupted')``; it is raised again as the
-    interrupt it was.
-    """
-    install = (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    )
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    if install:
-        signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    except RuntimeError as error:
-        if str(error) == _DUCKDB_INTERRUPTED:
-            raise KeyboardInterrupt from None
-        raise
-    finally:
-        if install:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-_DUCKDB_INTERRUPTED = "Query interrupted"
 
 
 # Input ------------------------------------------------------------------------------------
@@ -416,16 +362,53 @@ def _latest_day(engine: Engine) -> datetime:
 # Output -----------------------------------------------------------------------------------
 
 
-def _outputs(out: Path, protocols: tuple[Protocol, ...], *, several: bool) -> list[Path]:
-    """The file of each protocol, checked to be writable before any work is done."""
+def _outputs(
+    out: Path,
+    protocols: tuple[Protocol, ...],
+    omop: str,
+    inputs: list[Path],
+    *,
+    several: bool,
+    force: bool,
+) -> list[Path]:
+    """The file of each protocol, checked before any work is done (``cli/files.py``).
+
+    In the folder of OMOP files, a name that trialkit would read as a CDM
+    table (``PERSON.csv``) is an input too, existing or not: written, it would
+    make the folder unreadable (two files for one table).
+    """
     if out.is_dir():
         raise TrialkitInputError(f"--out {out}: is a folder; give a .csv or .parquet file name")
     if out.suffix.lower() not in _FORMATS:
         raise TrialkitInputError(f"--out {out}: give a .csv or .parquet file name")
-    _writable_folder(f"--out {out}", out)
-    if not several:
-        return [out]
-    return [out.with_name(f"{out.stem}.{p.id}{out.suffix}") for p in protocols]
+    files = (
+        [out.with_name(f"{out.stem}.{p.id}{out.suffix}") for p in protocols] if several else [out]
+    )
+    folder = None if omop.startswith(_URL_PREFIXES) else Path(omop)
+    for file in files:
+        check_output(f"--out {file}", file, inputs, force=force)
+        if folder is not None and folder.is_dir() and file.stem.lower() in _TABLE_NAMES:
+            parent = file.parent if str(file.parent) else Path(".")
+            if parent.is_dir() and os.path.samefile(parent, folder):
+                raise TrialkitInputError(
+                    f"--out {file}: would be read as the CDM table {file.stem.lower()} of the "
+                    f"input folder {folder}; give another file name"
+                )
+    return files
+
+
+def _inputs(omop: str, protocol: str | None) -> list[Path]:
+    """The files this run reads, which no output may replace (a folder: its table files)."""
+    found: list[Path] = []
+    if protocol is not None and is_file(protocol):
+        found.append(Path(protocol))
+    if omop.startswith(_URL_PREFIXES):
+        return found
+    source = Path(omop)
+    found.append(source)
+    if source.is_dir():
+        found += list(find_tables(source).values())
+    return found
 
 
 def _writable_folder(option: str, file: Path) -> None:
@@ -459,14 +442,15 @@ def _columns(held: Held, types: dict[str, exp.DataType]) -> list[str]:
     return [name for name in types if name in evidence or name in held.compiled.kinds]
 
 
-def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> Path:
+def _write(engine: Engine, held: Held, protocol: Protocol, file: Path, partial: Path) -> None:
     """The rows as ``trialkit.prescreen/2`` (``docs/prescreen.md``), written by DuckDB's COPY.
 
-    Written to a hidden partial file beside ``file``, which is returned (the
-    caller renames it, :func:`_all_or_none`). On DuckDB the COPY reads the
-    engine's result table itself; the rows of another engine are fetched
-    once, as columns, into a DuckDB relation that the same COPY reads, so
-    that every engine writes the same bytes.
+    The rows go to ``partial``, the hidden name the run moves to ``file`` once
+    every protocol is written (``cli/files.py``).
+
+    On DuckDB the COPY reads the engine's result table itself; the rows of
+    another engine are fetched once, as columns, into a DuckDB relation
+    that the same COPY reads, so that every engine writes the same bytes.
     """
     types = _types(held)
     columns = _columns(held, types)
@@ -488,7 +472,6 @@ def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> Path:
         )
         for name in columns
     ]
-    partial = file.with_name(f".{file.name}.{uuid.uuid4().hex}.partial")
     own = None
     try:
         if isinstance(engine, DuckDBEngine):
@@ -508,7 +491,6 @@ def _write(engine: Engine, held: Held, protocol: Protocol, file: Path) -> Path:
     finally:
         if own is not None:
             own.close()
-    return partial
 
 
 def _fetched(engine: Engine, held: Held) -> dict[str, Any]:
@@ -606,7 +588,7 @@ def _show(item: Written) -> None:
     """The attrition table of one protocol, and its totals."""
     table_of = item.result.attrition
     table = Table(
-        title=escape(
+        title=shown(
             f"{item.protocol.title} ({item.protocol.id}): {table_of.persons:,} persons "
             f"at {item.result.at:%Y-%m-%d %H:%M} -> {item.file}"
         ),
@@ -627,7 +609,7 @@ def _show(item: Written) -> None:
         )
     for row in table_of.rows:
         table.add_row(
-            row.criterion,
+            shown(row.criterion),
             row.kind.value,
             f"{row.excluded:,}",
             f"{row.unknown:,}",

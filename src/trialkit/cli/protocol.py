@@ -11,14 +11,14 @@ from rich.table import Table
 
 from trialkit._wording import plural
 from trialkit.cli import app
-from trialkit.cli.common import console, print_json
+from trialkit.cli.common import console, plain, print_json, shown
 from trialkit.errors import TrialkitInputError
 from trialkit.protocol import Protocol, builtin_protocol, builtin_protocols, load_protocol
 from trialkit.protocol.check import check_protocol
 from trialkit.protocol.model import CriterionKind
 from trialkit.protocol.render import protocol_text
 
-__all__ = ["protocol_app", "resolve"]
+__all__ = ["is_file", "protocol_app", "resolve"]
 
 protocol_app = typer.Typer(
     help="Protocol files: list, validate, check, show.", no_args_is_help=True
@@ -26,9 +26,14 @@ protocol_app = typer.Typer(
 app.add_typer(protocol_app, name="protocol")
 
 
+def is_file(name: str) -> bool:
+    """Whether a ``--protocol`` value names a file (``*.yaml`` / ``*.yml``, or a path), not an id."""
+    return name.endswith((".yaml", ".yml")) or "/" in name
+
+
 def resolve(name: str) -> Protocol:
-    """A shipped protocol by id, or a protocol file by path (``*.yaml`` / ``*.yml``)."""
-    if name.endswith((".yaml", ".yml")) or "/" in name:
+    """A shipped protocol by id, or a protocol file by path (:func:`is_file`)."""
+    if is_file(name):
         return load_protocol(name)
     return builtin_protocol(name)
 
@@ -73,7 +78,9 @@ def validate_command(
 ) -> None:
     """Validate a protocol file against the model (errors name the file, line and field)."""
     protocol = load_protocol(file)
-    console.print(f"{file}: valid protocol {protocol.id!r} ({len(protocol.criteria)} criteria)")
+    console.print(
+        shown(f"{file}: valid protocol {protocol.id!r} ({len(protocol.criteria)} criteria)")
+    )
 
 
 @protocol_app.command("check")
@@ -87,13 +94,13 @@ def check_command(
     problems = check_protocol(protocol, extra=(check_design,))
     for problem in problems:
         style = "red" if problem.level == "error" else "yellow"
-        console.print(f"[{style}]{problem}[/{style}]")
+        console.print(f"[{style}]{shown(problem)}[/{style}]")
     errors = sum(1 for p in problems if p.level == "error")
     if errors:
         raise TrialkitInputError(f"{file}: {plural(errors, 'error')} found by protocol check")
     warnings = len(problems) - errors
     console.print(
-        f"{file}: protocol {protocol.id!r} passes its checks ({plural(warnings, 'warning')})"
+        shown(f"{file}: protocol {protocol.id!r} passes its checks ({plural(warnings, 'warning')})")
     )
 
 
@@ -107,7 +114,9 @@ def show_command(
     """The protocol as readable text, generated from the model."""
     from rich.markdown import Markdown  # markdown-it: only for this command
 
-    text = protocol_text(resolve(protocol_id))
+    # The file's texts are the protocol's own, line breaks included; no other control
+    # character (a terminal escape sequence) reaches the terminal.
+    text = plain(protocol_text(resolve(protocol_id)), lines=True)
     if markdown:
         typer.echo(text, nl=False)
     else:

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trialkit.cli import app
-from trialkit.cli.common import console, index_time, patient_line, print_json
+from trialkit.cli.common import console, index_time, patient_line, print_json, shown
 from trialkit.record import PatientRecord, read_bundle
 from trialkit.scores import Scored, assess_all
 from trialkit.scores.export import entry_json, report_json
@@ -44,6 +44,7 @@ def scores_command(
 
 
 def _evidence_text(scored: Scored, inputs: tuple[str, ...]) -> str:
+    """The entries behind an item, one per line, escaped for Rich (``shown``)."""
     parts: list[str] = []
     for name in inputs:
         for entry in scored.evidence.get(name, ()):
@@ -58,7 +59,7 @@ def _evidence_text(scored: Scored, inputs: tuple[str, ...]) -> str:
                     if data["unit"] != data.get("converted_unit"):
                         text += f" = {data['converted']:.4g}{_unit(data['converted_unit'])}"
             when = (data.get("time") or "")[:16].replace("T", " ")
-            parts.append(f"{text} ({when}, {data['resource']})")
+            parts.append(shown(f"{text} ({when}, {data['resource']})"))
     return "\n".join(dict.fromkeys(parts))
 
 
@@ -67,13 +68,15 @@ def _unit(unit: str | None) -> str:
 
 
 def render(record: PatientRecord, at: datetime, results: tuple[Scored, ...]) -> None:
-    """Human output: one table per score."""
+    """Human output: one table per score (every value from the bundle escaped, ``shown``)."""
     console.print(Text(patient_line(record, at)), soft_wrap=True)
     if not results:
         console.print("No score can be computed from this bundle.")
     for scored in results:
         result = scored.result
-        table = Table(title=f"[bold]{result.summary()}[/bold]", title_justify="left", expand=False)
+        table = Table(
+            title=f"[bold]{shown(result.summary())}[/bold]", title_justify="left", expand=False
+        )
         table.add_column("item")
         table.add_column("points", justify="right")
         table.add_column("reason")
@@ -82,18 +85,18 @@ def render(record: PatientRecord, at: datetime, results: tuple[Scored, ...]) -> 
             points = (
                 f"{item.points:g}" if item.points is not None else f"{item.low:g}–{item.high:g}"
             )
-            reason = item.reason + (
-                f" [red]missing: {', '.join(item.missing)}[/red]" if item.missing else ""
+            reason = shown(item.reason) + (
+                f" [red]missing: {shown(', '.join(item.missing))}[/red]" if item.missing else ""
             )
-            table.add_row(item.name, points, reason, _evidence_text(scored, item.inputs))
+            table.add_row(shown(item.name), points, reason, _evidence_text(scored, item.inputs))
         console.print(table)
         if result.interpretation:
-            console.print(f"  {result.interpretation}")
+            console.print(f"  {shown(result.interpretation)}")
         for note in result.notes:
-            console.print(f"  [dim]note: {note}[/dim]")
-        console.print(f"  [dim]source: {result.source}[/dim]")
+            console.print(f"  [dim]note: {shown(note)}[/dim]")
+        console.print(f"  [dim]source: {shown(result.source)}[/dim]")
     for unknown in record.unknown_codes:
-        console.print(
-            f"[yellow]skipped {unknown.resource}: unknown {unknown.field} "
-            f"{', '.join(unknown.codings)}[/yellow]"
+        skipped = (
+            f"skipped {unknown.resource}: unknown {unknown.field} {', '.join(unknown.codings)}"
         )
+        console.print(f"[yellow]{shown(skipped)}[/yellow]")

@@ -11,8 +11,8 @@ from rich.text import Text
 
 from trialkit._wording import plural
 from trialkit.cli import app
-from trialkit.cli.common import console, index_time, patient_line, print_json
-from trialkit.cli.protocol import resolve
+from trialkit.cli.common import console, index_time, patient_line, plain, print_json
+from trialkit.cli.protocol import is_file, resolve
 from trialkit.eligibility import Screening, Truth, Verdict, screen, screen_all
 from trialkit.eligibility.evaluate import Context
 from trialkit.eligibility.explain import explain
@@ -80,6 +80,9 @@ def screen_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", help="Batch: no progress display and no summary.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Batch: replace the --out file if it exists.")
+    ] = False,
 ) -> None:
     """Is the patient eligible? Every criterion met / not met / unknown, with evidence and gaps.
 
@@ -105,7 +108,10 @@ def screen_command(
                 "--json prints one patient's document; a batch writes JSON lines "
                 "(--format jsonl or --out FILE.jsonl)"
             )
-        failed = screen_batch(bundles, protocols, at, out, output_format, quiet=quiet)
+        read = [Path(protocol)] if protocol is not None and is_file(protocol) else []
+        failed = screen_batch(
+            bundles, protocols, at, out, output_format, quiet=quiet, force=force, inputs=read
+        )
         if failed:
             raise typer.Exit(1)
         return
@@ -142,7 +148,7 @@ def show_ranking(results: tuple[Screening, ...]) -> None:
     for result in results:
         inclusions, exclusions = _by_kind(result)
         table.add_row(
-            Text(result.protocol.id),
+            Text(plain(result.protocol.id)),
             Text(result.verdict.value, style=_VERDICT_STYLE[result.verdict]),
             f"{_count(inclusions, Truth.TRUE)}/{len(inclusions)}",
             f"{_count(exclusions, Truth.FALSE)}/{len(exclusions)}",
@@ -198,16 +204,22 @@ def _why(item: CriterionResult, context: Context) -> Text:
         text.append("  " * line.depth)
         if line.truth is not None:
             text.append(_MARK[line.truth] + " ", style=_STATUS_STYLE[line.truth])
-        text.append(line.text)
+        text.append(plain(line.text))
     return text
 
 
 def render(result: Screening) -> None:
-    """Human output: the verdict, a table of criteria with what decided each, the next checks."""
+    """Human output: the verdict, a table of criteria with what decided each, the next checks.
+
+    Values from the bundle or the protocol file go into ``Text`` (no markup) through
+    ``plain`` (control characters as escapes), so that none acts on the terminal.
+    """
     record, protocol = result.record, result.protocol
     context = Context(record, result.at)
     console.print()
-    console.print(Text.assemble((protocol.title, "bold"), f" ({protocol.id})"), soft_wrap=True)
+    console.print(
+        Text.assemble((plain(protocol.title), "bold"), f" ({plain(protocol.id)})"), soft_wrap=True
+    )
     console.print(Text(patient_line(record, result.at)), soft_wrap=True)
     console.print(
         Text.assemble(
@@ -225,11 +237,11 @@ def render(result: Screening) -> None:
     for item in result.criteria:
         kind = "incl." if item.criterion.kind is CriterionKind.INCLUSION else "excl."
         table.add_row(
-            Text(f"{item.criterion.id} ({kind})"),
+            Text(f"{plain(item.criterion.id)} ({kind})"),
             Text(_status_word(item), style=_STATUS_STYLE[item.status]),
-            Text(_short(item.criterion.text)),
+            Text(plain(_short(item.criterion.text))),
             _why(item, context),
-            Text("\n".join(m.detail for m in item.outcome.missing)),
+            Text("\n".join(plain(m.detail) for m in item.outcome.missing)),
         )
     console.print(table)
     if result.next_checks:
@@ -237,6 +249,5 @@ def render(result: Screening) -> None:
         for number, check in enumerate(result.next_checks, 1):
             decides = f"; decides {', '.join(check.decides)}" if check.decides else ""
             which = "criterion" if len(check.criteria) == 1 else "criteria"
-            console.print(
-                Text(f"  {number}. {check.detail} ({which} {', '.join(check.criteria)}{decides})")
-            )
+            line = f"{check.detail} ({which} {', '.join(check.criteria)}{decides})"
+            console.print(Text(f"  {number}. {plain(line)}"))

@@ -4,17 +4,17 @@ The lines (JSON lines or CSV) follow :mod:`trialkit.eligibility.batch`
 (``docs/screen-json.md``, "Batch screening"). A bundle that cannot be screened
 (unreadable, not FHIR, no dated entry without ``--at``, …) gets a line with its
 error, one line on stderr names it, and the others go on; the caller turns the
-count of failures into the exit code. An output file is written beside its final
-name and renamed into place at the end, so an interrupted run leaves no half file.
+count of failures into the exit code. An output file follows the rules of
+:mod:`trialkit.cli.files`: written under a hidden name and moved into place at the
+end (an interrupted run leaves no half file), an existing file replaced only with
+``--force``, an input (a bundle, the protocol file) never.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +24,8 @@ from typing import IO, Any
 from rich.console import Console
 
 from trialkit._wording import plural
-from trialkit.cli.common import index_time, progress_bar
+from trialkit.cli.common import index_time, progress_bar, report
+from trialkit.cli.files import check_output, writing
 from trialkit.eligibility.batch import csv_header, csv_row, failure_line, screening_line
 from trialkit.eligibility.evaluate import Context
 from trialkit.eligibility.screening import screen
@@ -68,39 +69,17 @@ def output_format(out: Path | None, given: str | None) -> str:
     return found
 
 
-def _check_out(out: Path) -> None:
-    if out.is_dir():
-        raise TrialkitInputError(f"--out {out}: is a folder; give a .jsonl or .csv file name")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise TrialkitInputError(f"--out {out}: no such folder {folder}")
-    if not os.access(folder, os.W_OK):
-        raise TrialkitInputError(f"--out {out}: the folder {folder} is not writable")
-
-
 @contextmanager
-def _destination(out: Path | None) -> Iterator[IO[str]]:
-    """stdout, or a temporary file in ``out``'s folder renamed to ``out`` on success."""
+def _destination(out: Path | None, *, force: bool) -> Iterator[IO[str]]:
+    """stdout, or ``out`` written under a hidden name and moved into place on success."""
     if out is None:
         yield sys.stdout
         return
-    descriptor, name = tempfile.mkstemp(
-        prefix=f".{out.name}.", suffix=".part", dir=out.parent if str(out.parent) else "."
-    )
-    try:
-        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.chmod(name, 0o666 & ~_umask())  # mkstemp's file is private; the output is not
-        os.replace(name, out)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+    with (
+        writing(force=force) as outputs,
+        open(outputs.partial(out), "w", encoding="utf-8", newline="") as handle,
+    ):
+        yield handle
 
 
 def _screened(path: Path, protocols: Sequence[Protocol], at: str | None) -> dict[str, Any]:
@@ -125,17 +104,23 @@ def screen_batch(
     given_format: str | None,
     *,
     quiet: bool = False,
+    force: bool = False,
+    inputs: Sequence[Path] = (),
 ) -> int:
-    """Screen every bundle of ``paths`` against ``protocols``; the number that failed."""
+    """Screen every bundle of ``paths`` against ``protocols``; the number that failed.
+
+    ``inputs``: files read besides the bundles (a protocol file), which ``out``
+    may not replace.
+    """
     chosen = output_format(out, given_format)
-    if out is not None:
-        _check_out(out)
     files = bundle_files(paths)
+    if out is not None:
+        check_output(f"--out {out}", out, [*files, *paths, *inputs], force=force)
     errors = Console(stderr=True, highlight=False)
     verdicts: dict[str, Counter[str]] = {p.id: Counter() for p in protocols}
     failed = 0
     with (
-        _destination(out) as sink,
+        _destination(out, force=force) as sink,
         progress_bar(errors, shown=not quiet and errors.is_terminal) as bar,
     ):
         task = bar.add_task("screening", total=len(files))
@@ -148,7 +133,7 @@ def screen_batch(
             except TrialkitInputError as error:
                 failed += 1
                 line = failure_line(str(path), _reason(path, error))
-                print(f"trialkit: error: {line['error']}", file=sys.stderr)
+                report(line["error"])
             for item in line["screenings"]:
                 verdicts[item["protocol"]][item["verdict"]] += 1
             if writer is not None:
@@ -157,7 +142,7 @@ def screen_batch(
                 sink.write(json.dumps(line, ensure_ascii=False) + "\n")
             bar.advance(task)
     if not quiet:
-        print(_summary(len(files), failed, verdicts, out), file=sys.stderr)
+        report(_summary(len(files), failed, verdicts, out), None)
     return failed
 
 
@@ -170,6 +155,6 @@ def _summary(total: int, failed: int, verdicts: dict[str, Counter[str]], out: Pa
     where = f" -> {out}" if out is not None else ""
     failures = f"; {failed} could not be screened" if failed else ""
     return (
-        f"trialkit: screened {total - failed} of {plural(total, 'bundle')}{failures}"
+        f"screened {total - failed} of {plural(total, 'bundle')}{failures}"
         f"{' (' + shown + ')' if shown else ''}{where}"
     )

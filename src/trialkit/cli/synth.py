@@ -11,8 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from trialkit.cli import app
-from trialkit.cli.common import console, progress_bar
+from trialkit.cli.common import console, progress_bar, shown
+from trialkit.cli.files import check_output
 from trialkit.errors import TrialkitInputError
+from trialkit.omop.schema import TABLES
 from trialkit.synth import EXTRACTED, generate_omop
 from trialkit.synth.generate import CHUNK_PERSONS
 
@@ -38,7 +40,11 @@ def omop_command(
     persons: Annotated[int, typer.Option("--persons", help="Number of persons.")],
     out: Annotated[
         Path,
-        typer.Option("--out", help="Folder for the Parquet files (created; table files replaced)."),
+        typer.Option(
+            "--out",
+            help="Folder for the Parquet files (created if need be; its table files are "
+            "replaced only with --force).",
+        ),
     ],
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed (default 0): same seed, same files.")
@@ -50,6 +56,9 @@ def omop_command(
             help=f"Extract time: no datum after it (default {EXTRACTED:%Y-%m-%dT%H:%M}).",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the table files the folder holds.")
+    ] = False,
 ) -> None:
     """Write a synthetic OMOP CDM 5.4 population: one Parquet file per table, same seed same bytes.
 
@@ -59,9 +68,15 @@ def omop_command(
     bridge (docs/omop.md). Load it with ``trialkit.omop.load_folder``.
     """
     when = _extract_time(extracted)
+    if out.is_dir():
+        for spec in TABLES:
+            check_output(
+                f"--out {out / f'{spec.name}.parquet'}", out / f"{spec.name}.parquet", force=force
+            )
+    created = not out.exists()
     errors = Console(stderr=True, highlight=False)
-    shown = persons > CHUNK_PERSONS
-    with progress_bar(errors, shown=shown) as bar:
+    # A bar on a terminal only: redirected, it would leave an empty line on stderr.
+    with progress_bar(errors, shown=persons > CHUNK_PERSONS and errors.is_terminal) as bar:
         people = bar.add_task("persons", total=persons)
         tables = bar.add_task("tables", total=None, visible=False)
 
@@ -71,8 +86,13 @@ def omop_command(
             else:
                 bar.update(tables, completed=done, total=total, visible=True)
 
-        result = generate_omop(out, persons, seed, extracted=when, progress=progress)
-    table = Table(title=f"{result.persons:,} persons, seed {result.seed} -> {result.folder}")
+        try:
+            result = generate_omop(out, persons, seed, extracted=when, progress=progress)
+        except BaseException:
+            if created and out.is_dir() and not any(out.iterdir()):
+                out.rmdir()
+            raise
+    table = Table(title=f"{result.persons:,} persons, seed {result.seed} -> {shown(result.folder)}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in result.rows.items():

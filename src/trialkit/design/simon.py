@@ -37,7 +37,7 @@ from itertools import pairwise
 from typing import Literal
 
 from trialkit.design._search import TIE, Candidate, best_per_n
-from trialkit.design.two_stage import TwoStageDesign, stage_probabilities
+from trialkit.design.two_stage import NMAX_LIMIT, TwoStageDesign, stage_probabilities
 from trialkit.errors import DesignInputError
 
 __all__ = [
@@ -49,8 +49,6 @@ __all__ = [
     "simon_designs",
 ]
 
-NMAX_LIMIT = 300
-"""Largest ``nmax`` accepted (the search is sized and benchmarked up to this value)."""
 
 DesignKind = Literal["minimax", "admissible", "optimal", "minimax and optimal"]
 

@@ -22,7 +22,15 @@ import numpy as np
 from trialkit.design._binomial import FloatArray, pmf_rows
 from trialkit.errors import DesignInputError
 
-__all__ = ["StageProbabilities", "TwoStageDesign", "stage_probabilities"]
+__all__ = ["NMAX_LIMIT", "StageProbabilities", "TwoStageDesign", "stage_probabilities"]
+
+NMAX_LIMIT = 300
+"""Largest total sample size: of a searched design (``nmax``) and of a design given explicitly.
+
+The search and the exact probabilities are sized and benchmarked up to this
+value; an explicit ``n`` of 10**8 took minutes (``design oc``) or tried to
+allocate 48 GiB (``design infer``).
+"""
 
 
 def _check_int(name: str, value: object) -> int:
@@ -47,6 +55,10 @@ class TwoStageDesign:
             raise DesignInputError(f"n1={n1} must be at least 1")
         if n <= n1:
             raise DesignInputError(f"n={n} must be greater than n1={n1}")
+        if n > NMAX_LIMIT:
+            raise DesignInputError(
+                f"n={n} exceeds {NMAX_LIMIT}, the largest design trialkit computes (as nmax)"
+            )
         if not 0 <= r1 < n1:
             raise DesignInputError(f"r1={r1} must be between 0 and n1-1={n1 - 1}")
         if not r1 <= r < n:

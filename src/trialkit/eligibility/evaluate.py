@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 from trialkit._wording import plural
 from trialkit.eligibility.logic import Truth, all_of, any_of, at_least, negate
-from trialkit.errors import NegativeAgeError
+from trialkit.errors import AgeError
 from trialkit.protocol.criteria import (
     CHILDBEARING_POTENTIAL,
     PREGNANCY,
@@ -461,10 +461,11 @@ def _score(node: Score, context: Context) -> Outcome:
     threshold = f"{op} {node.value:g}"
     try:
         scored = context.scores(adapter)
-    except NegativeAgeError as error:
-        # A sample or the index date before the birth date: the record contradicts
-        # itself, and the score is unknown until the birth date is checked (as an
-        # age node reads it; the SQL compiler makes the score NULL).
+    except AgeError as error:
+        # A sample or the index date before the birth date, or an age beyond a life:
+        # the record contradicts itself, and the score is unknown until the birth
+        # date is checked (as an age node reads it; the SQL compiler makes the score
+        # NULL for a negative age).
         return Outcome(
             Truth.UNKNOWN,
             f"{node.score} cannot be computed: {error}",
@@ -686,6 +687,7 @@ def _condition(node: ConditionNode, context: Context) -> Outcome:
         condition_histories(node),
         datetime.min,
         gap=Missing(node.condition, f"{item.display}: present or ruled out"),
+        asked=node.condition,
     )
 
 
@@ -722,6 +724,20 @@ def _flag(key: str, within: str | None, context: Context, what: str) -> Outcome:
     )
     if refuted:
         return Outcome(Truth.FALSE, f"{item.display}: ruled out", refuted)
+    for broader in item.broader:
+        # A broader concept recorded absent (no infection at all) rules the narrower one out.
+        denied = record.latest(broader, at, window)
+        ruled_out = tuple(
+            c for c in record.conditions if c.concept == broader and c.verification == "refuted"
+        )
+        if denied is not None and denied.value is False:
+            return Outcome(
+                Truth.FALSE, f"{item.display}: no {concept(broader).display.lower()}", (denied,)
+            )
+        if ruled_out:
+            return Outcome(
+                Truth.FALSE, f"{item.display}: {concept(broader).display} ruled out", ruled_out
+            )
     span = "" if within is None else f" within {describe(within)}"
     return Outcome(
         Truth.UNKNOWN,
@@ -851,6 +867,7 @@ def _none_recorded(
     *,
     gap: Missing | None = None,
     source: str | None = None,
+    asked: str | None = None,
 ) -> Outcome:
     """Nothing (enough) recorded: "no" only where the record states ``history`` complete.
 
@@ -890,7 +907,9 @@ def _none_recorded(
         )
     name = " and ".join(_HISTORY_NAMES[h] for h in histories)
     unread = tuple(
-        dict.fromkeys(u for history in histories for u in _unrecognised(history, since, context))
+        dict.fromkeys(
+            u for history in histories for u in _unrecognised(history, since, context, asked)
+        )
     )
     if unread:
         return Outcome(
@@ -918,15 +937,23 @@ def _statement_of(history: History, context: Context) -> Observation | None:
     return max(found, key=lambda o: o.time) if found else None
 
 
-def _unrecognised(history: History, since: datetime, context: Context) -> tuple[UnknownCode, ...]:
-    """Unrecognised resources of ``history`` that may fall in the window from ``since``."""
+def _unrecognised(
+    history: History, since: datetime, context: Context, asked: str | None
+) -> tuple[UnknownCode, ...]:
+    """Unrecognised resources of ``history`` that may fall in the window from ``since``.
+
+    One coded in a system where the vocabulary lists every code of the concept
+    ``asked`` (ICD-10) cannot be it, and is left out.
+    """
     kinds = _HISTORY_RESOURCES[history]
+    vocab = vocabulary()
     return tuple(
         u
         for u in context.record.unknown_codes
         if u.kind in kinds
         and u.field in ("code", "medication")
         and (u.start is None or u.end is None or u.end >= since)
+        and (asked is None or not vocab.cannot_mean(u.codings, asked))
     )
 
 

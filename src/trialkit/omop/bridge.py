@@ -94,7 +94,7 @@ from trialkit.record import (
 )
 from trialkit.record.model import UnknownCode
 from trialkit.units import Quantity, convert
-from trialkit.vocab import vocabulary
+from trialkit.vocab import SYSTEMS, vocabulary
 
 __all__ = ["ROWS_PER_PERSON", "omop_rows"]
 
@@ -513,8 +513,17 @@ _MEDICATIONS = frozenset({"MedicationStatement", "MedicationRequest", "Medicatio
 
 
 def _source(unknown: UnknownCode) -> str:
-    """The first coding of an unrecognised resource, as its ``*_source_value`` (50 characters)."""
-    return unknown.codings[0][:50] if unknown.codings else ""
+    """An unrecognised resource's coding as its ``*_source_value`` (``system|code``, 50 chars).
+
+    Its ICD-10 coding when it has one (the SQL reads ICD-10 as a complete code system,
+    docs/sql.md), else its first.
+    """
+    icd10 = [c for c in unknown.codings if c.split("|", 1)[0] in _ICD10_URIS]
+    chosen = icd10[0] if icd10 else (unknown.codings[0] if unknown.codings else "")
+    return chosen[:50]
+
+
+_ICD10_URIS = frozenset({SYSTEMS["icd10"], SYSTEMS["icd10cm"]})
 
 
 def _fit(where: str, text: str) -> str:

@@ -55,10 +55,12 @@ Checker = Callable[[Protocol], list[Problem]]
 def check_protocol(protocol: Protocol, extra: Iterable[Checker] = ()) -> list[Problem]:
     """Every problem found in ``protocol`` (empty when it passes)."""
     problems: list[Problem] = []
+    sources = {s.id for s in protocol.sources}
     for criterion in protocol.criteria:
         where = f"criterion {criterion.id}"
         for path, node in _walk(criterion.rule, "rule"):
             problems += _node_problems(f"{where}: {path}", node)
+            problems += _source_problems(f"{where}: {path}", node, sources)
         problems += _contradictions(where, _conjuncts(criterion.rule))
     # Inclusion criteria must all hold: bounds that contradict across them too.
     inclusion = [
@@ -121,6 +123,21 @@ def _node_problems(where: str, node: Node) -> list[Problem]:
                     )
                 )
     return found
+
+
+def _source_problems(where: str, node: Node, sources: set[str]) -> list[Problem]:
+    """A threshold's ``source`` must be one of the protocol's ``sources`` ids (a citation)."""
+    cited = getattr(node, "source", None)
+    if cited is None or not cited.strip() or cited in sources:
+        return []
+    return [
+        Problem(
+            "error",
+            where,
+            f"source {cited!r} is not in sources ({', '.join(sorted(sources))}): cite a "
+            "sources id, and put explanations in the criterion's notes",
+        )
+    ]
 
 
 _ANCHOR = datetime(2001, 1, 1)  # any date: durations are compared by going back from it

@@ -88,7 +88,10 @@ ScoreName = Literal[
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # No inf or NaN threshold (YAML reads 1e999 as inf): every number is finite.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 def _concept_of(key: str, kinds: tuple[Kind, ...], role: str) -> None:
@@ -236,7 +239,7 @@ class SexNode(_Node):
     sex: Literal["female", "male"]
 
 
-CHILDBEARING_POTENTIAL = "finding.childbearing_potential"
+CHILDBEARING_POTENTIAL = "attestation.childbearing_potential"
 """The investigator's assessment of childbearing potential that the node reads (CTFG 2020)."""
 
 PREGNANCY = "condition.pregnancy"
@@ -260,7 +263,7 @@ class ChildbearingPotential(_Node):
     to contraception and pregnancy testing in clinical trials", version 1.1, §1): a woman is
     of childbearing potential "following menarche and until becoming post-menopausal unless
     permanently sterile"; a man is fertile after puberty unless permanently sterile. It is
-    the investigator's assessment, recorded as ``finding.childbearing_potential`` (the latest
+    the investigator's assessment, recorded as ``attestation.childbearing_potential`` (the latest
     at or before the index time). Without it, a pregnancy present (recorded, or observed yes)
     makes her of childbearing potential; a girl under 8 or a boy under 9 years of age
     (the ages before which puberty is precocious, :data:`PUBERTY_FROM`) is not of
@@ -348,7 +351,7 @@ class Drug(_Node):
 
     drug: str
     within: Duration | None = None
-    half_lives: float | None = Field(default=None, gt=0)
+    half_lives: float | None = Field(default=None, gt=0, le=1000)
     longer_than: Duration | None = None
     routes: list[str] | None = Field(default=None, min_length=1)
     source: str | None = None

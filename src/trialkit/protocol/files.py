@@ -5,6 +5,13 @@ and are found by id; any other file is read by path. A file that is not valid
 YAML, has an unknown field or concept, a unit of the wrong dimension, a
 duplicate id or a missing verbatim text raises :class:`ProtocolError` with
 ``file:line: field: reason``.
+
+A protocol file is plain YAML: anchors and aliases (``&a`` / ``*a``, whose
+nested expansion can take gigabytes from a few kilobytes), merge keys
+(``<<``), tags (``!foo``, ``!!python/...``), a key given twice in one mapping
+(YAML would keep the last silently) and an integer of more than
+:data:`MAX_INTEGER_DIGITS` digits are refused, naming the line, before any
+value is built.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from trialkit._files import read_regular
 from trialkit.errors import ProtocolError
 from trialkit.protocol.criteria import TAG_PREFIX
 from trialkit.protocol.model import Protocol
 
 __all__ = [
+    "MAX_INTEGER_DIGITS",
+    "MAX_PROTOCOL_BYTES",
     "builtin_ids",
     "builtin_protocol",
     "builtin_protocols",
@@ -31,15 +41,20 @@ __all__ = [
 
 _DESIGN_TAGS = frozenset({"simon_two_stage", "single_stage", "observational"})
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT_TAG = "tag:yaml.org,2002:int"
+
+MAX_PROTOCOL_BYTES = 16 * 2**20
+"""The largest protocol file read (the seed protocols are 10-50 KB)."""
+
+MAX_INTEGER_DIGITS = 100
+"""Longest integer a protocol file may write (no count, day or size needs more digits)."""
 
 
 def load_protocol(path: str | Path) -> Protocol:
-    """Read and validate a protocol file."""
+    """Read and validate a protocol file (a regular file of :data:`MAX_PROTOCOL_BYTES` at most)."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ProtocolError(f"{file}: cannot read the file: {error.strerror}") from None
+        text = read_regular(file, MAX_PROTOCOL_BYTES, ProtocolError).decode("utf-8")
     except UnicodeDecodeError:
         raise ProtocolError(f"{file}: not a UTF-8 text file") from None
     return parse_protocol(text, str(file))
@@ -48,6 +63,7 @@ def load_protocol(path: str | Path) -> Protocol:
 def parse_protocol(text: str, origin: str = "protocol") -> Protocol:
     """Validate protocol YAML text; ``origin`` names the file in error messages."""
     try:
+        _check_events(text, origin)
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -56,12 +72,64 @@ def parse_protocol(text: str, origin: str = "protocol") -> Protocol:
         raise ProtocolError(f"{origin}{line}: invalid YAML: {problem}") from None
     if not isinstance(root, yaml.MappingNode):
         raise ProtocolError(f"{origin}: a protocol file is a YAML mapping (format:, id:, ...)")
+    _check_nodes(root, origin)
     _check_duplicate_ids(root, origin)
     data = yaml.load(text, Loader=_LOADER)
     try:
         return Protocol.model_validate(data)
     except ValidationError as error:
         raise ProtocolError(_message(error, root, origin)) from None
+
+
+def _check_events(text: str, origin: str) -> None:
+    """Refuse anchors, aliases and tags, from the parser's events (before any node is built)."""
+    for event in yaml.parse(text, Loader=_LOADER):
+        mark = event.start_mark
+        line = f"{origin}:{mark.line + 1}" if mark is not None else origin
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise ProtocolError(
+                f"{line}: YAML anchors and aliases (&{anchor}, *{anchor}) are not "
+                "allowed in a protocol file; write the value out"
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            raise ProtocolError(
+                f"{line}: YAML tags ({tag.replace('tag:yaml.org,2002:', '!!')}) are not "
+                "allowed in a protocol file"
+            )
+
+
+def _check_nodes(root: yaml.Node, origin: str) -> None:
+    """Refuse a key given twice in a mapping, a merge key, and an integer too long to read."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value == "<<":
+                        raise ProtocolError(
+                            f"{origin}:{line}: YAML merge keys (<<) are not allowed"
+                        )
+                    if key.value in seen:
+                        raise ProtocolError(
+                            f"{origin}:{line}: duplicate key {key.value!r} (first on line "
+                            f"{seen[key.value]}); a key is given once in a mapping"
+                        )
+                    seen[key.value] = line
+                pending += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            pending += node.value
+        elif node.tag == _INT_TAG:
+            digits = sum(character.isdigit() for character in node.value)
+            if digits > MAX_INTEGER_DIGITS:
+                raise ProtocolError(
+                    f"{origin}:{node.start_mark.line + 1}: an integer of {digits} digits; a "
+                    f"protocol value has at most {MAX_INTEGER_DIGITS}"
+                )
 
 
 def _message(error: ValidationError, root: yaml.Node, origin: str) -> str:

@@ -14,13 +14,21 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from trialkit.protocol.criteria import Node
 from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
     "FORMAT",
+    "OUTPUT_COLUMNS",
     "Arm",
     "Criterion",
     "CriterionKind",
@@ -50,8 +58,14 @@ what to change.
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
+OUTPUT_COLUMNS = ("person_id", "protocol", "index_time", "verdict", "deceased")
+"""The columns of a pre-screening file before the criteria's (``trialkit.prescreen/2``,
+``docs/prescreen.md``): no criterion id may be one of them, compared without case as SQL
+compares column names."""
+
+
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Source(_Row):
@@ -124,6 +138,16 @@ class Criterion(_Row):
     )
     notes: str | None = None
     discrepancies: list[Discrepancy] = []
+
+    @field_validator("id")
+    @classmethod
+    def _not_a_column(cls, value: str) -> str:
+        if value.lower() in OUTPUT_COLUMNS:
+            raise ValueError(
+                f"criterion id {value!r} is a column of the pre-screening file "
+                f"({', '.join(OUTPUT_COLUMNS)}); choose another"
+            )
+        return value
 
 
 class Visit(_Row):
@@ -245,6 +269,15 @@ class Protocol(_Row):
     @model_validator(mode="after")
     def _references(self) -> Protocol:
         _unique_ids("criterion", [c.id for c in self.criteria])
+        # Each criterion is a column of the pre-screening file, where case does not count.
+        folded: dict[str, str] = {}
+        for criterion in self.criteria:
+            other = folded.setdefault(criterion.id.lower(), criterion.id)
+            if other != criterion.id:
+                raise ValueError(
+                    f"criterion ids {other!r} and {criterion.id!r} differ only in case "
+                    "(one column of the pre-screening file)"
+                )
         _unique_ids("arm", [a.id for a in self.arms])
         _unique_ids("endpoint", [e.id for e in self.endpoints])
         _unique_ids("source", [s.id for s in self.sources])

@@ -163,64 +163,77 @@ def rule_text(node: Node, indent: str = "") -> str:
     return "\n".join(lines)
 
 
+def _line(text: str) -> str:
+    """A text of the file on one line of the Markdown: its line breaks are spaces."""
+    return " ".join(text.split())
+
+
 def protocol_text(protocol: Protocol) -> str:
-    """The protocol as readable Markdown: identifiers, design, arms, criteria, schedule, endpoints."""
-    out = [f"# {protocol.title}", ""]
-    ids = ", ".join(f"{r.registry} {r.id}" for r in protocol.registry)
+    """The protocol as readable Markdown: identifiers, design, arms, criteria, schedule, endpoints.
+
+    Each text of the file is on one line (a line break in a title cannot start
+    a line of its own).
+    """
+    out = [f"# {_line(protocol.title)}", ""]
+    ids = ", ".join(f"{_line(r.registry)} {_line(r.id)}" for r in protocol.registry)
     out += [
         f"- id: `{protocol.id}` ({ids})",
-        f"- sponsor: {protocol.sponsor}; phase {protocol.phase}; {protocol.study_type}",
-        f"- population: {protocol.population}",
-        f"- index date: {protocol.index_date}",
+        f"- sponsor: {_line(protocol.sponsor)}; phase {_line(protocol.phase)}; "
+        f"{protocol.study_type}",
+        f"- population: {_line(protocol.population)}",
+        f"- index date: {_line(protocol.index_date)}",
         f"- design: {_design_text(protocol)}",
         "",
         "## Arms",
         "",
     ]
     for arm in protocol.arms:
-        drugs = ", ".join(i.name for i in arm.interventions) or "no intervention"
-        out.append(f"- {arm.name} ({arm.type}): {drugs}")
+        drugs = ", ".join(_line(i.name) for i in arm.interventions) or "no intervention"
+        out.append(f"- {_line(arm.name)} ({arm.type}): {drugs}")
     for kind in ("inclusion", "exclusion"):
         out += ["", f"## {kind.capitalize()} criteria", ""]
         for criterion in protocol.criteria:
             if criterion.kind.value != kind:
                 continue
-            text = " ".join(criterion.text.split())
-            out.append(f"### {criterion.id}. {text}")
+            out.append(f"### {criterion.id}. {_line(criterion.text)}")
             out += ["", "```", rule_text(criterion.rule), "```"]
             for item in criterion.discrepancies:
                 out.append(
-                    f"- discrepancy: the source says {item.source_says!r}; {item.source} "
-                    f"defines {item.published!r}; encoded: {item.decision}"
+                    f"- discrepancy: the source says {item.source_says!r}; {_line(item.source)} "
+                    f"defines {item.published!r}; encoded: {_line(item.decision)}"
                 )
             if criterion.notes:
-                out.append(f"- note: {' '.join(criterion.notes.split())}")
+                out.append(f"- note: {_line(criterion.notes)}")
             out.append("")
     if protocol.schedule is not None:
         schedule = protocol.schedule
-        out += ["## Schedule of assessments", "", f"Reference: {schedule.reference}.", ""]
+        out += ["## Schedule of assessments", "", f"Reference: {_line(schedule.reference)}.", ""]
         if schedule.cycle_days:
             out += [f"Cycles of {schedule.cycle_days} days.", ""]
         out += ["| visit | day | window | assessments |", "| --- | ---: | --- | --- |"]
         for visit in schedule.visits:
             window = f"-{visit.window_before} / +{visit.window_after} d"
-            out.append(
-                f"| {visit.name} | {visit.day} | {window} | {', '.join(visit.assessments)} |"
-            )
+            assessments = ", ".join(_line(a) for a in visit.assessments)
+            out.append(f"| {_line(visit.name)} | {visit.day} | {window} | {assessments} |")
         out.append("")
     out += ["## Endpoints", ""]
     for endpoint in protocol.endpoints:
         out.append(
-            f"- {endpoint.kind}: {endpoint.name} ({endpoint.time_point}): {endpoint.definition}"
+            f"- {endpoint.kind}: {_line(endpoint.name)} ({_line(endpoint.time_point)}): "
+            f"{_line(endpoint.definition)}"
         )
     if protocol.discrepancies:
         out += ["", "## Discrepancies in the sources", ""]
         for item in protocol.discrepancies:
             out.append(
-                f"- {item.source_says!r} vs {item.published!r} ({item.source}): {item.decision}"
+                f"- {item.source_says!r} vs {item.published!r} ({_line(item.source)}): "
+                f"{_line(item.decision)}"
             )
     out += ["", "## Sources", ""]
-    out += [f"- [{s.id}] {s.citation}" + (f" <{s.url}>" if s.url else "") for s in protocol.sources]
+    out += [
+        f"- [{s.id}] {_line(s.citation)}" + (f" <{_line(s.url)}>" if s.url else "")
+        for s in protocol.sources
+    ]
     return "\n".join(out) + "\n"
 
 

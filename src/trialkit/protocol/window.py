@@ -15,13 +15,34 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-__all__ = ["DURATION_PATTERN", "Duration", "before", "describe", "split"]
+__all__ = ["DURATION_PATTERN", "LONGEST_YEARS", "Duration", "before", "describe", "split"]
 
 DURATION_PATTERN = r"^\d+(\.\d+)? ?(min|h|d|wk|mo|a)$"
-Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
-"""A duration as written in a protocol file: ``"7 d"``, ``"48 h"``, ``"3 mo"``."""
+
+LONGEST_YEARS = 200
+"""The longest duration a protocol file may write, in years.
+
+Longer than any human life, so that no look-back, wash-out or age band is cut
+short; bounded, so that a window from any index time trialkit accepts (from
+1800, ``trialkit.record``) stays within the calendar (``within: 99999999 d``
+would reach before year 1).
+"""
+
+_YEARS_PER = {"min": 1 / 525_960, "h": 1 / 8_766, "d": 1 / 365.25, "wk": 7 / 365.25}
+_YEARS_PER |= {"mo": 1 / 12, "a": 1.0}
+
+
+def _bounded(duration: str) -> str:
+    value, unit = split(duration)
+    if value * _YEARS_PER[unit] > LONGEST_YEARS:
+        raise ValueError(f"{duration!r} is longer than {LONGEST_YEARS} years")
+    return duration
+
+
+Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN), AfterValidator(_bounded)]
+"""A duration as written in a protocol file: ``"7 d"``, ``"48 h"``, ``"3 mo"`` (at most 200 years)."""
 
 _WORDS = {"min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "a": "year"}
 _FIXED = {"min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from trialkit.record.fhir import parse_bundle, read_bundle, record_from_bundle
 from trialkit.record.genomics import normalise_protein_change
 from trialkit.record.model import (
+    EARLIEST,
     AlterationType,
     Condition,
     Exposure,
@@ -20,6 +21,7 @@ from trialkit.record.model import (
 from trialkit.record.patient import PatientRecord
 
 __all__ = [
+    "EARLIEST",
     "AlterationType",
     "Condition",
     "Exposure",

@@ -22,9 +22,11 @@ from typing import Any
 
 import orjson
 
+from trialkit._files import read_regular
 from trialkit.errors import BundleError, TrialkitInputError, UnitError
 from trialkit.record.genomics import GENOMIC_VARIANT_CODES, read_variant, variant_not_found
 from trialkit.record.model import (
+    EARLIEST,
     Condition,
     Exposure,
     Observation,
@@ -44,7 +46,10 @@ from trialkit.units import (
 )
 from trialkit.vocab import Code, Concept, Kind, ValueType, answer_truth, concept, vocabulary
 
-__all__ = ["parse_bundle", "read_bundle", "record_from_bundle"]
+__all__ = ["MAX_BUNDLE_BYTES", "parse_bundle", "read_bundle", "record_from_bundle"]
+
+MAX_BUNDLE_BYTES = 256 * 2**20
+"""The largest bundle file read (one patient's bundle is kilobytes to a few megabytes)."""
 
 UCUM = "http://unitsofmeasure.org"
 _SKIPPED_STATUS = frozenset({"entered-in-error", "cancelled", "not-done"})
@@ -91,13 +96,9 @@ _EXPECTED_VALUE = {
 
 
 def read_bundle(path: str | Path) -> PatientRecord:
-    """Load a FHIR R4 Bundle from a JSON file."""
+    """Load a FHIR R4 Bundle from a JSON file: a regular file of :data:`MAX_BUNDLE_BYTES` at most."""
     file = Path(path)
-    try:
-        text = file.read_bytes()
-    except OSError as error:
-        raise BundleError(f"{file}: cannot read the file: {error.strerror}") from None
-    return parse_bundle(text, origin=str(file))
+    return parse_bundle(read_regular(file, MAX_BUNDLE_BYTES, BundleError), origin=str(file))
 
 
 def parse_bundle(text: str | bytes, origin: str = "bundle") -> PatientRecord:
@@ -126,6 +127,10 @@ def _time_of(where: str, field: str, value: JSON) -> datetime:
 
 
 def _not_a_datetime(where: str, value: JSON) -> BundleError:
+    if isinstance(value, str) and _DATETIME.match(value) and _parsed(value) is not None:
+        return BundleError(
+            f"{where}: {value!r} is before {EARLIEST:%Y-%m-%d}, the earliest date trialkit reads"
+        )
     return BundleError(
         f"{where}: {value!r} is not a full FHIR date or dateTime (YYYY-MM-DD[Thh:mm[:ss][±hh:mm]])"
     )
@@ -133,9 +138,15 @@ def _not_a_datetime(where: str, value: JSON) -> BundleError:
 
 @lru_cache(maxsize=8192)
 def _datetime(value: str) -> datetime | None:
+    """The date-time, or None when malformed or before :data:`EARLIEST` (the caller says which)."""
     # A bundle repeats the same few timestamps many times; parse each once.
     if not _DATETIME.match(value):
         return None
+    parsed = _parsed(value)
+    return parsed if parsed is not None and parsed >= EARLIEST else None
+
+
+def _parsed(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -175,6 +186,9 @@ class _Reader:
         # Two parallel lists rather than a pair per entry: fewer objects for the collector.
         places: list[str] = []
         resources: list[dict[str, JSON]] = []
+        # FHIR: ids are unique within a bundle; two resources under one id would
+        # leave one of them to be picked silently.
+        seen: dict[tuple[str, JSON], int] = {}
         for index, entry in enumerate(entries):
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if not isinstance(resource, dict):
@@ -187,6 +201,14 @@ class _Reader:
                 )
             ident = resource.get("id")
             where = f"{kind}/{ident}" if ident else f"Bundle.entry[{index}] ({kind})"
+            if ident:
+                key = ident if type(ident) is str else repr(ident)  # an id may be any JSON
+                first = seen.setdefault((kind, key), index)
+                if first != index:
+                    raise BundleError(
+                        f"{where}: a second resource with this id (Bundle.entry[{first}] and "
+                        f"Bundle.entry[{index}]); ids must be unique within a bundle"
+                    )
             if kind == "Medication":
                 full_url = entry.get("fullUrl")
                 if full_url is not None and not isinstance(full_url, str):
@@ -363,6 +385,8 @@ class _Reader:
             try:
                 low, high = _canonical_range(item.key, bound_low, bound_high)
             except TrialkitInputError:
+                return False
+            if low is not None and high is not None and low > high:
                 return False
         value = float(number)
         if same_unit:
@@ -935,9 +959,12 @@ def _reference_range(where: str, holder: JSON, item: Concept) -> tuple[float | N
     low, high = _bound_key(ranges[0].get("low")), _bound_key(ranges[0].get("high"))
     if low is not None and high is not None:
         try:
-            return _canonical_range(item.key, low, high)
+            canonical = _canonical_range(item.key, low, high)
         except TrialkitInputError:
             pass
+        else:
+            if None in canonical or canonical[0] <= canonical[1]:  # type: ignore[operator]
+                return canonical
     return _checked_range(where, ranges[0], item)
 
 
@@ -945,6 +972,7 @@ def _checked_range(
     where: str, reference: dict[str, JSON], item: Concept
 ) -> tuple[float | None, float | None]:
     bounds: list[float | None] = []
+    given: list[str] = []
     for side in ("low", "high"):
         raw = reference.get(side)
         if raw is None:
@@ -952,8 +980,20 @@ def _checked_range(
             continue
         field = f"referenceRange[0].{side}"
         value = _number(where, field, raw)
-        bounds.append(to_canonical(item, value, _unit_code(where, field, raw), f"{where}: {field}"))
-    return bounds[0], bounds[1]
+        unit = _unit_code(where, field, raw)
+        if side == "high" and value <= 0 and item.plausible is not None and item.plausible.low >= 0:
+            # An upper limit of normal of zero or less is no limit: every grade and
+            # "x ULN" threshold computed from it would divide by it or be meaningless.
+            raise BundleError(
+                f"{where}: {field}: {value:g} {unit} is not an upper limit of normal "
+                "(it must be above 0)"
+            )
+        bounds.append(to_canonical(item, value, unit, f"{where}: {field}"))
+        given.append(f"{value:g} {unit}")
+    low, high = bounds
+    if low is not None and high is not None and low > high:
+        raise BundleError(f"{where}: referenceRange[0]: low {given[0]} is above high {given[1]}")
+    return low, high
 
 
 def _bound_key(raw: JSON) -> tuple[float, str] | tuple[()] | None:

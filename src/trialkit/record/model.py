@@ -16,6 +16,7 @@ from trialkit._frozen import slot_init
 from trialkit.units import Quantity
 
 __all__ = [
+    "EARLIEST",
     "AlterationType",
     "Condition",
     "Exposure",
@@ -26,6 +27,17 @@ __all__ = [
     "UnknownCode",
     "Unusable",
 ]
+
+
+EARLIEST = datetime(1800, 1, 1)
+"""The earliest date or time trialkit reads (FHIR dates, ``--at``).
+
+No patient record reaches further back; a bound keeps every look-back of a
+protocol (at most 200 years, ``trialkit.protocol.window``) within the calendar,
+where a date in year 1 made the arithmetic overflow. A birth date of 1825 is
+read (its age, 200 years, is then reported as impossible by the scores that
+read it).
+"""
 
 
 class Sex(StrEnum):

@@ -18,6 +18,8 @@ JSON = Any
 
 
 def _kind(value: JSON) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -26,7 +28,9 @@ def _kind(value: JSON) -> str:
         return "a string"
     if isinstance(value, list):
         return "a list"
-    return "an object"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 def optional_object(where: str, field: str, raw: JSON) -> dict[str, JSON] | None:

@@ -8,8 +8,11 @@ applies to a patient record at an index time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
+from trialkit.errors import AgeError
 from trialkit.record import PatientRecord
 from trialkit.scores import (
     ctcae,
@@ -57,7 +60,44 @@ _ADAPTERS = (
 def assess_all(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
     """Every score that applies to ``record`` at ``at``, in a fixed order.
 
+    A birth date that gives an impossible age fails no score: the scores are
+    computed as for an unknown age, their age-dependent items unknown, with a
+    note naming ``Patient.birthDate`` and the reason; the screening evaluator
+    reads such a record as unknown too. A birth date after the index time
+    makes the age unknown to every score (each carries the note); an age that
+    one formula cannot take (Cockcroft–Gault from 140 years), or a sample
+    taken before the birth date, to the scores that raise it.
+
     The scores read the record as it stood at ``at`` (:meth:`PatientRecord.as_of`).
     """
-    known = record.as_of(at)
-    return tuple(scored for adapter in _ADAPTERS for scored in adapter(known, at))
+    record = record.as_of(at)
+    birth = record.birth_date
+    if birth is not None and birth > at.date():
+        note = (
+            f"age unknown: Patient/{record.patient_id}: birthDate {birth} is after the index "
+            f"time {at:%Y-%m-%d}; the age-dependent items are unknown"
+        )
+        unaged = replace(record, birth_date=None)
+        return tuple(_noted(s, note) for adapter in _ADAPTERS for s in adapter(unaged, at))
+    return tuple(scored for adapter in _ADAPTERS for scored in _assessed(adapter, record, at))
+
+
+def _assessed(
+    adapter: Callable[[PatientRecord, datetime], tuple[Scored, ...]],
+    record: PatientRecord,
+    at: datetime,
+) -> tuple[Scored, ...]:
+    try:
+        return adapter(record, at)
+    except AgeError as error:
+        if record.birth_date is None:
+            raise
+        note = (
+            f"age unknown: Patient/{record.patient_id}: birthDate {record.birth_date} gives an "
+            f"impossible age ({error}); the age-dependent items are unknown"
+        )
+        return tuple(_noted(s, note) for s in adapter(replace(record, birth_date=None), at))
+
+
+def _noted(scored: Scored, note: str) -> Scored:
+    return replace(scored, result=replace(scored.result, notes=(*scored.result.notes, note)))

@@ -43,7 +43,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from trialkit.errors import NegativeAgeError, TrialkitInputError
+from trialkit.errors import AgeError, NegativeAgeError, TrialkitInputError
 from trialkit.record import PatientRecord, Sex
 from trialkit.scores.inputs import Evidence, Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult
@@ -191,7 +191,7 @@ def cockcroft_gault(
     if age_years is not None:
         _check_age(age_years)
         if age_years >= CG_AGE_TERM:
-            raise TrialkitInputError(
+            raise AgeError(
                 f"age: {age_years:g} years is not below {CG_AGE_TERM:g}; "
                 f"the Cockcroft–Gault term (140 − age) must be positive"
             )

@@ -123,7 +123,8 @@ def generate_omop(
     """Write a synthetic OMOP CDM 5.4 population of ``persons`` to ``out`` (one Parquet per table).
 
     Deterministic: the same ``persons``, ``seed`` and ``extracted`` give
-    byte-identical files. Existing table files in ``out`` are replaced.
+    byte-identical files. Existing table files in ``out`` are replaced, all
+    at the end: on an error or an interrupt the folder keeps its files.
     """
     if not 1 <= persons <= MAX_PERSONS:
         raise TrialkitInputError(f"--persons {persons}: give a number from 1 to {MAX_PERSONS:,}")
@@ -167,6 +168,7 @@ def generate_omop(
         for done, spec in enumerate(TABLES, 1):
             files.append(sink.write(spec))
             report("tables", done, len(TABLES))
+        sink.commit()
     return SynthResult(
         folder=folder,
         persons=persons,

@@ -8,8 +8,10 @@ memory limit, which bounds memory. At the end each table is written once,
 specification's order and cast to its CDM type (:mod:`trialkit.omop.schema`),
 text looked up from its codes, dates taken from their date-times, the
 columns trialkit does not fill NULL. Insertion order is preserved, so one
-seed gives byte-identical files. The staging file is removed at the end.
-All SQL is built as sqlglot expressions.
+seed gives byte-identical files. Each file is written under a hidden
+``.partial`` name and :meth:`Sink.commit` moves them all into place at the
+end, so that an error or an interrupt leaves the folder as it was. The
+staging file is removed at the end. All SQL is built as sqlglot expressions.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class Sink:
         for spec in TABLES:
             self.con.execute(create_table(spec).sql(dialect="duckdb"))
         self.staged: set[str] = set()
+        self.written: dict[Path, Path] = {}
 
     def __enter__(self) -> Sink:
         return self
@@ -88,9 +91,12 @@ class Sink:
             leftover.unlink(missing_ok=True)
 
     def close(self) -> None:
-        """Close the staging database and remove its file."""
+        """Close the staging database and remove its file, and the files not committed."""
         self.con.close()
         self._remove_files()
+        for partial in self.written.values():
+            partial.unlink(missing_ok=True)
+        self.written.clear()
 
     def insert(self, name: str, columns: Columns) -> None:
         """Append one chunk of table ``name`` (staged as its NumPy columns are)."""
@@ -178,9 +184,10 @@ class Sink:
         return found
 
     def write(self, table: Table) -> Path:
-        """Write ``<table>.parquet`` in the folder (replacing it); returns the file."""
+        """Write ``<table>.parquet`` under a hidden name; returns the file it will be."""
         target = self.folder / f"{table.name}.parquet"
-        partial = self.folder / f".{table.name}.parquet.partial"
+        partial = self.folder / f".{table.name}.parquet.{os.getpid()}.partial"
+        self.written[target] = partial
         copy = exp.Copy(
             this=self._projection(table).subquery(),
             kind=False,
@@ -191,5 +198,10 @@ class Sink:
             ],
         )
         self.con.execute(copy.sql(dialect="duckdb"))
-        partial.replace(target)
         return target
+
+    def commit(self) -> None:
+        """Move every written file into place (replacing the table files of the folder)."""
+        for target, partial in list(self.written.items()):
+            partial.replace(target)
+            del self.written[target]

@@ -213,6 +213,11 @@ class Concept(_Row):
         "whose emptyReason 'nilknown' states it (or, with ``complete``, whose current master "
         "List states it).",
     )
+    broader: tuple[str, ...] = Field(
+        default=(),
+        description="For a finding: broader concepts whose recorded absence is this one's "
+        "absence (no hepatic failure at all: no grade 4 hepatic failure).",
+    )
     complete: bool = Field(
         default=False,
         description="For a statement of absence: it is a complete list (a FHIR List with status "

@@ -49,7 +49,12 @@ class Vocabulary(Mapping[str, Concept]):
                         f"{twin.key!r} and {item.key!r}"
                     )
         for item in concepts:
-            for ref_key in (*item.members, *item.allergens, *([item.gene] if item.gene else [])):
+            for ref_key in (
+                *item.members,
+                *item.allergens,
+                *item.broader,
+                *([item.gene] if item.gene else []),
+            ):
                 if ref_key not in self._by_key:
                     raise DefinitionError(
                         f"concepts.yaml: {item.key!r} refers to unknown {ref_key!r}"
@@ -137,6 +142,27 @@ class Vocabulary(Mapping[str, Concept]):
     def section_absence(self, system: str, code: str, complete: bool = False) -> Concept | None:
         """The statement a record section (a List's code) makes: empty, or ``complete``."""
         return self._sections.get((system, code, complete))
+
+    def coded_completely(self, key: str) -> frozenset[str]:
+        """Code systems (URIs) in which the vocabulary lists every code of ``key``.
+
+        ICD-10 (and ICD-10-CM) only: a condition is listed by its categories and a
+        subcategory matches its category, so an ICD-10 code the vocabulary does not
+        know is not a concept that has ICD-10 codes. SNOMED CT and RxNorm are
+        hierarchies (a narrower code or a product may mean the concept), and ATC
+        gives combinations their own codes: an unknown code there may be the concept.
+        A drug class is complete in a system only when each member is.
+        """
+        item = self[key]
+        items = [self[m] for m in item.members] if item.kind is Kind.DRUG_CLASS else [item]
+        if items and all(any(c.uri in _ICD10 for c in i.codes) for i in items):
+            return _ICD10
+        return frozenset()
+
+    def cannot_mean(self, codings: tuple[str, ...], key: str) -> bool:
+        """Whether one of ``codings`` (``system|code``, unknown to the vocabulary) rules ``key`` out."""
+        complete = self.coded_completely(key)
+        return any(coding.split("|", 1)[0] in complete for coding in codings)
 
     def allergy_conditions(self, drug: str) -> tuple[str, ...]:
         """The hypersensitivity conditions an allergy to ``drug`` (a drug key) is."""

@@ -93,7 +93,7 @@ def _team(
     reviewed: bool = True,
 ) -> None:
     """The team's statements at screening; ``None`` leaves the statement out."""
-    b.flag("finding.childbearing_potential", childbearing, SCREENING)
+    b.flag("attestation.childbearing_potential", childbearing, SCREENING)
     if contraception is not None:
         b.flag("attestation.contraception", contraception, SCREENING)
     b.flag("attestation.informed_consent", consent, SCREENING)

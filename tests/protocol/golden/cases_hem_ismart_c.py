@@ -54,9 +54,9 @@ UNKNOWN = dict.fromkeys((*INCLUSIONS, *EXCLUSIONS), "unknown")
 # Statements that, recorded as below, make the base patient eligible.
 FINDINGS = {
     "finding.sexually_active": False,
-    "finding.uncontrolled_infection": False,
-    "finding.unresolved_toxicity_grade2": False,
-    "finding.qtc_prolongation": False,
+    "attestation.uncontrolled_infection": False,
+    "attestation.unresolved_toxicity_grade2": False,
+    "attestation.qtc_prolongation": False,
 }
 ATTESTATIONS = {
     "attestation.informed_consent": True,
@@ -250,7 +250,7 @@ def _young_adult() -> Case:
         performance=(("assessment.karnofsky", 90),),
         creatinine=(1.2, (0.5, 0.7), LAB),
         height=175,
-        findings={"finding.sexually_active": True, "finding.childbearing_potential": True},
+        findings={"finding.sexually_active": True, "attestation.childbearing_potential": True},
         attestations={
             "attestation.consent_legal_representative": None,
             "attestation.assent": None,
@@ -282,7 +282,7 @@ def _organ_failure() -> Case:
         bilirubin=(1.0, (0.0, 0.3)),
         alt=(300, (5, 45)),
         ast=(60, (10, 50)),
-        findings={"finding.hepatic_dysfunction_disease_related": False},
+        findings={"attestation.hepatic_dysfunction_disease_related": False},
     )
     return case(
         "renal-hepatic-impairment",
@@ -303,7 +303,7 @@ def _gilbert_infiltration() -> Case:
         creatinine=(0.5, (0.3, 0.7), "2025-06-11T08:00:00"),
         bilirubin=(0.8, (0.0, 0.3)),
         alt=(400, (5, 45)),
-        findings={"finding.hepatic_dysfunction_disease_related": True},
+        findings={"attestation.hepatic_dysfunction_disease_related": True},
     )
     b.condition("condition.gilbert_syndrome", "2020-01-01")
     return case(
@@ -375,7 +375,7 @@ def _resistant() -> Case:
             (("gene.jak2",), "mutation", "p.Tyr931Cys"),
             (("gene.bcl2",), "mutation", "p.Phe104Leu"),
         ),
-        findings={"finding.childbearing_potential": True},
+        findings={"attestation.childbearing_potential": True},
         attestations={"attestation.no_prior_ruxolitinib_venetoclax_combination": False},
     )
     b.flag("lab.hcg", False, "2025-06-12")
@@ -405,7 +405,7 @@ def _pregnant() -> Case:
         disease=("condition.acute_lymphoblastic_leukaemia", "2022-05-01"),
         performance=(("assessment.karnofsky", 80),),
         findings={
-            "finding.childbearing_potential": True,
+            "attestation.childbearing_potential": True,
             "finding.sexually_active": True,
         },
         attestations={"attestation.contraception": False},
@@ -464,8 +464,8 @@ def _late_post_transplant() -> Case:
             (("gene.sh2b3",), "deletion", None),
         ),
         findings={
-            "finding.childbearing_potential": False,
-            "finding.gvhd_chronic_moderate_severe": False,
+            "attestation.childbearing_potential": False,
+            "attestation.gvhd_chronic_moderate_severe": False,
         },
         attestations={"attestation.no_gvhd_prophylaxis_or_treatment": True},
     )
@@ -565,7 +565,7 @@ def _adolescent_mother() -> Case:
         sex="female",
         disease=("condition.acute_lymphoblastic_leukaemia", "2023-02-01"),
         performance=(("assessment.karnofsky", 70),),
-        findings={"finding.childbearing_potential": True, "finding.sexually_active": True},
+        findings={"attestation.childbearing_potential": True, "finding.sexually_active": True},
         attestations={"attestation.contraception": True},
         ruled_out=tuple(k for k in RULED_OUT if k != "condition.tuberculosis"),
     )
@@ -588,7 +588,7 @@ def _adolescent_mother() -> Case:
 def _comorbid_history() -> Case:
     b = patient(
         "comorbid",
-        findings={"finding.unresolved_toxicity_grade2": True},
+        findings={"attestation.unresolved_toxicity_grade2": True},
         attestations={
             "attestation.no_severe_concomitant_disease": False,
             "attestation.willing_able_to_comply": False,

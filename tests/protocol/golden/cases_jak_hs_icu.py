@@ -213,7 +213,7 @@ def eligible_hscore_route() -> Case:
     )
     _icu(b)
     b.flag("attestation.consent_family_or_trusted_person", True, SCREENING)
-    b.flag("finding.childbearing_potential", True, SCREENING)
+    b.flag("attestation.childbearing_potential", True, SCREENING)
     b.flag("attestation.contraception", True, SCREENING)
     b.condition("condition.pregnancy", SCREENING, verification="refuted")
     b.condition("condition.breastfeeding", SCREENING, verification="refuted")
@@ -255,7 +255,7 @@ def ineligible_sofa_below_4() -> Case:
     )
     _icu(b)
     b.flag("attestation.informed_consent", True, SCREENING)
-    b.flag("finding.childbearing_potential", False, SCREENING)
+    b.flag("attestation.childbearing_potential", False, SCREENING)
     return Case(
         PROTOCOL,
         "ineligible-sofa-below-4",
@@ -338,7 +338,7 @@ def ineligible_pregnant() -> Case:
     _organs(b)
     _icu(b)
     b.flag("attestation.informed_consent", True, SCREENING)
-    b.flag("finding.childbearing_potential", True, SCREENING)
+    b.flag("attestation.childbearing_potential", True, SCREENING)
     b.flag("attestation.contraception", False, SCREENING)
     b.condition("condition.pregnancy", "2025-04-20")
     b.condition("condition.breastfeeding", SCREENING, verification="refuted")
@@ -400,7 +400,7 @@ def ineligible_medical_history() -> Case:
     _organs(b)
     _icu(b)
     b.flag("attestation.informed_consent", True, SCREENING)
-    b.flag("finding.childbearing_potential", False, SCREENING)
+    b.flag("attestation.childbearing_potential", False, SCREENING)
     b.condition("condition.breastfeeding", SCREENING, verification="refuted")
     b.condition("condition.hypersensitivity_ruxolitinib", "2023-05-02")
     b.condition("condition.lactose_intolerance", "1990-01-01")
@@ -521,7 +521,7 @@ def undetermined_consent_pending() -> Case:
     _hs(b)
     _organs(b)
     _icu(b)
-    b.flag("finding.childbearing_potential", True, SCREENING)
+    b.flag("attestation.childbearing_potential", True, SCREENING)
     b.condition("condition.breastfeeding", SCREENING, verification="refuted")
     _exclusions(b)
     return Case(

@@ -40,8 +40,8 @@ _DIAGNOSES = {
 }
 # Exclusion findings the team records (false unless present).
 _FINDINGS = {
-    "E6": "finding.infection_other_than_hlh_trigger",
-    "E8": "finding.hepatic_failure_grade4",
+    "E6": "attestation.infection_other_than_hlh_trigger",
+    "E8": "attestation.hepatic_failure_grade4",
 }
 
 
@@ -118,7 +118,7 @@ def _team(
     oral: bool = True,
 ) -> None:
     """The team's statements at screening (treatment history attested complete)."""
-    b.flag("finding.childbearing_potential", childbearing, SCREENING)
+    b.flag("attestation.childbearing_potential", childbearing, SCREENING)
     if contraception is not None:
         b.flag("attestation.contraception", contraception, SCREENING)
     b.flag("attestation.informed_consent", consent, SCREENING)

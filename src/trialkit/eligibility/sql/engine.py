@@ -12,6 +12,7 @@ returned as ``float``), so that results compare person by person.
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -85,7 +86,9 @@ class DuckDBEngine:
         self.con.execute(render(temporary_table(name, select), "duckdb"))
 
     def drop(self, name: str) -> None:
-        self.con.execute(render(drop_table(name), "duckdb"))
+        # Closed (an interrupted run closes it first): its temporary tables went with it.
+        with contextlib.suppress(duckdb.ConnectionException):
+            self.con.execute(render(drop_table(name), "duckdb"))
 
 
 def temporary_table(name: str, select: exp.Expr) -> exp.Create:

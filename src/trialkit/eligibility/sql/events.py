@@ -34,6 +34,7 @@ from trialkit.eligibility.sql.build import (
 )
 from trialkit.omop.concepts import NO, PRELIMINARY_DIAGNOSIS, YES
 from trialkit.protocol.criteria import Attestation, ConditionNode, Finding
+from trialkit.vocab import vocabulary
 
 __all__ = [
     "REFUTED",
@@ -84,7 +85,7 @@ def _rows(build: Build, key: str, within: str | None) -> exp.Union:
     in_window = [at_or_before(time, build.index)]
     if within is not None:
         in_window.append(exp.GTE(this=time.copy(), expression=minus(build.index, within)))
-    # One scan of observation: ruled-out rows at any time, the other answers in the window.
+    # One scan of observation: ruled-out rows up to the index, the other answers in the window.
     source = case([(refuted, exp.Literal.number(_RULED_OUT))], exp.Literal.number(_ANSWER))
     observations = (
         exp.select(
@@ -100,7 +101,8 @@ def _rows(build: Build, key: str, within: str | None) -> exp.Union:
         .where(
             and_(
                 in_concepts(col("observation_concept_id", "o"), [key]),
-                or_(refuted.copy(), and_(*in_window)),
+                # A ruling-out counts from when it was recorded, at or before the index.
+                or_(and_(refuted.copy(), at_or_before(time.copy(), build.index)), and_(*in_window)),
             ),
             copy=False,
         )
@@ -113,7 +115,7 @@ def diagnosis_cte(build: Build, key: str, within: str | None = None) -> str:
 
     Columns: ``present`` / ``present_tentative`` (a confirmed / tentative
     diagnosis present at the index), ``ever`` / ``ever_tentative`` (begun at
-    or before it), ``recorded`` (any diagnosis row, or ruled out),
+    or before it), ``recorded`` (any diagnosis row begun by the index, or ruled out by it),
     ``first_onset``, ``present_since``, ``ever_since``; ``answer`` (the latest
     observation in the window: TRUE for Yes, FALSE for No, NULL otherwise) and
     ``answer_time``; ``ruled_out`` and ``ruled_out_time``.
@@ -151,7 +153,7 @@ def diagnosis_cte(build: Build, key: str, within: str | None = None) -> str:
             _positive(and_(present.copy(), tentative.copy())).as_("present_tentative", copy=False),
             _positive(and_(begun.copy(), not_(tentative.copy()))).as_("ever", copy=False),
             _positive(and_(begun.copy(), tentative.copy())).as_("ever_tentative", copy=False),
-            _positive(or_(diagnosis.copy(), ruled.copy())).as_("recorded", copy=False),
+            _positive(or_(begun.copy(), ruled.copy())).as_("recorded", copy=False),
             exp.Min(this=case([(begun.copy(), time.copy())])).as_("first_onset", copy=False),
             exp.Max(this=case([(present.copy(), time.copy())])).as_("present_since", copy=False),
             exp.Max(this=case([(begun.copy(), time.copy())])).as_("ever_since", copy=False),
@@ -204,7 +206,7 @@ def compile_condition(node: ConditionNode, build: Build, path: str) -> exp.Expr:
     # history.py reads diagnosis_cte from this module: imported here, not at the top.
     from trialkit.eligibility.sql.history import none_recorded
 
-    return case(whens, none_recorded(build, condition_histories(node)))
+    return case(whens, none_recorded(build, condition_histories(node), asked=node.condition))
 
 
 def _flag(key: str, within: str | None, build: Build, path: str, node: str) -> exp.Expr:
@@ -240,14 +242,19 @@ def _flag(key: str, within: str | None, build: Build, path: str, node: str) -> e
             ),
         ],
     )
-    return case(
-        [
-            (present.copy(), exp.true()),
-            (tentative.copy(), exp.null()),
-            (not_(answer.copy().is_(exp.null())), answer.copy()),
-            (ruled_out.copy(), exp.false()),
-        ]
-    )
+    whens = [
+        (present.copy(), exp.true()),
+        (tentative.copy(), exp.null()),
+        (not_(answer.copy().is_(exp.null())), answer.copy()),
+        (ruled_out.copy(), exp.false()),
+    ]
+    for broader in vocabulary()[key].broader:
+        # As the evaluator: a broader concept recorded absent (its latest answer in the
+        # window No) or ruled out rules this one out.
+        wider = diagnosis_cte(build, broader, within)
+        denied = exp.func("COALESCE", not_(col("answer", wider)), exp.false())
+        whens.append((or_(denied, col("ruled_out", wider)), exp.false()))
+    return case(whens)
 
 
 def compile_finding(node: Finding, build: Build, path: str) -> exp.Expr:

@@ -1,0 +1,5 @@
+"""``python -m trialkit``: the ``trialkit`` command."""
+
+from trialkit.cli import main
+
+main()

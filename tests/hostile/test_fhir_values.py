@@ -1,0 +1,136 @@
+"""Impossible FHIR values: refused naming the resource and field, or reported on the one score.
+
+Before: a date in year 1 or ``--at 0001-01-01`` was an ``OverflowError``
+traceback; ``birthDate`` 1825 failed the whole ``scores`` command with a
+message naming no resource; ``birthDate`` 2030 gave exit 2 in ``scores`` and 0
+in ``screen``; ``referenceRange.high`` 0 failed in CTCAE naming no resource, in
+the converted unit; ``component: [null, 5]`` said "must be an object, got an
+object"; two Observations ``obs-8`` were read as one silently; an entry dated
+2099 moved the default index time to 2099 without a word.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hostile.conftest import EXAMPLES, bundle, resources
+from trialkit.cli import run
+
+
+def _err(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err.strip()
+
+
+@pytest.mark.parametrize("command", ["scores", "screen"])
+def test_dates_before_1800_are_refused_naming_the_field(
+    command: str, tmp_path: Path, eligible: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = ["--all"] if command == "screen" else []
+    resources(eligible, "Observation")[0]["effectiveDateTime"] = "0001-01-01T00:00:00"
+    path = bundle(tmp_path, "year1", eligible)
+    assert run([command, str(path), *extra]) == 2
+    assert _err(capsys) == (
+        "trialkit: error: Observation/obs-1: effectiveDateTime: '0001-01-01T00:00:00' is "
+        "before 1800-01-01, the earliest date trialkit reads"
+    )
+    good = str(EXAMPLES / "r-hlh-eligible.json")
+    assert run([command, good, *extra, "--at", "0001-01-01"]) == 2
+    assert "--at '0001-01-01' is before 1800-01-01" in _err(capsys)
+
+
+def _scores(capsys: pytest.CaptureFixture[str], path: Path) -> dict[str, Any]:
+    assert run(["scores", str(path), "--json"]) == 0, capsys.readouterr().err
+    data: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return {score["score"]: score for score in data["scores"]}
+
+
+@pytest.mark.parametrize("birth", ["1825-01-01", "2030-01-01"])
+def test_an_impossible_birth_date_is_reported_on_the_scores_that_read_the_age(
+    birth: str, tmp_path: Path, eligible: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = _scores(capsys, bundle(tmp_path, "plain", eligible))
+    resources(eligible, "Patient")[0]["birthDate"] = birth
+    scores = _scores(capsys, bundle(tmp_path, "born", eligible))
+    assert len(scores) == len(plain)  # no score lost (SOFA for pSOFA at 200 years: an adult)
+    noted = {
+        name
+        for name, score in scores.items()
+        if any("Patient/r-hlh-eligible: birthDate" in note for note in score["notes"])
+    }
+    assert "cockcroft_gault" in noted
+    assert scores["hscore"]["summary"] == plain["hscore"]["summary"]  # no age in the HScore
+    # screen reads the same record: exit 0, the age-dependent criteria unknown.
+    path = bundle(tmp_path, "born", eligible)
+    assert run(["screen", str(path), "--protocol", "r-hlh", "--json"]) == 0
+    screening = json.loads(capsys.readouterr().out)
+    assert screening["verdict"] != "eligible"
+
+
+def test_a_reference_range_high_of_zero_names_the_resource_and_the_unit_sent(
+    tmp_path: Path, eligible: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    platelets = next(o for o in resources(eligible, "Observation") if o["id"] == "obs-5")
+    zero = {"value": 0, "system": "http://unitsofmeasure.org", "code": "/uL"}
+    platelets["referenceRange"] = [{"high": zero}]
+    assert run(["scores", str(bundle(tmp_path, "range", eligible))]) == 2
+    assert _err(capsys) == (
+        "trialkit: error: Observation/obs-5: referenceRange[0].high: 0 /uL is not an upper "
+        "limit of normal (it must be above 0)"
+    )
+    platelets["referenceRange"] = [
+        {"low": {**zero, "value": 400000}, "high": {**zero, "value": 150000}}
+    ]
+    assert run(["scores", str(bundle(tmp_path, "range", eligible))]) == 2
+    assert _err(capsys).endswith("referenceRange[0]: low 400000 /uL is above high 150000 /uL")
+
+
+def test_a_null_component_is_called_null(
+    tmp_path: Path, eligible: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    resources(eligible, "Observation")[0]["component"] = [None, 5]
+    assert run(["scores", str(bundle(tmp_path, "component", eligible))]) == 2
+    assert (
+        _err(capsys)
+        == "trialkit: error: Observation/obs-1: component[0]: must be an object, got null"
+    )
+
+
+@pytest.mark.parametrize("command", ["scores", "screen"])
+def test_two_resources_with_one_id_are_refused(
+    command: str, tmp_path: Path, eligible: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    platelets = next(e for e in eligible["entry"] if e["resource"].get("id") == "obs-5")
+    twin = json.loads(json.dumps(platelets))
+    twin["resource"]["valueQuantity"]["value"] = 400000
+    eligible["entry"].append(twin)
+    extra = ["--all"] if command == "screen" else []
+    assert run([command, str(bundle(tmp_path, "twins", eligible)), *extra]) == 2
+    last = len(eligible["entry"]) - 1
+    index = eligible["entry"].index(platelets)
+    assert _err(capsys) == (
+        f"trialkit: error: Observation/obs-5: a second resource with this id "
+        f"(Bundle.entry[{index}] and Bundle.entry[{last}]); ids must be unique within a bundle"
+    )
+
+
+def test_a_default_index_time_in_the_future_is_used_with_a_warning(
+    tmp_path: Path, eligible: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    resources(eligible, "Observation")[3]["effectiveDateTime"] = "2099-01-01T00:00:00"
+    path = bundle(tmp_path, "future", eligible)
+    for command in (["scores", str(path), "--json"], ["screen", str(path), "--all", "--json"]):
+        assert run(command) == 0
+        out, err = capsys.readouterr()
+        assert json.loads(out)
+        assert err == (
+            "trialkit: warning: the index time defaults to the latest entry, 2099-01-01T00:00, "
+            "which is in the future; give --at to screen as of another time\n"
+        )
+    assert run(["scores", str(path), "--at", "2025-06-15", "--json"]) == 0
+    assert capsys.readouterr().err == ""

@@ -38,6 +38,7 @@ from trialkit.omop.model import Column, Table
 from trialkit.omop.schema import TABLES, sql_type
 
 try:
+    from pyspark import StorageLevel
     from pyspark.errors import AnalysisException
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql import functions as spark_functions
@@ -115,6 +116,17 @@ def local_session(*, cores: int = 2, memory: str = "4g", partitions: int = 4) ->
     zone UTC, driver memory ``memory`` (the executors run in the driver in
     local mode), and only errors logged. ``SPARK_LOCAL_IP`` defaults to 127.0.0.1, so that
     Spark does not resolve the machine's host name.
+
+    Memory: a compiled protocol is one plan of dozens of sort-merge joins and
+    window sorts, which run in the same task, and every sort holds at least
+    one page of ``spark.buffer.pageSize`` (64 MB by default at 4 GB and
+    more). With the local checkpoints of earlier screenings holding storage
+    memory (Spark protects ``spark.memory.storageFraction``, half by default,
+    from eviction), a task ran out of execution memory ("Unable to acquire 36
+    bytes of memory, got 0", seen in CI on the 20,000-person population after
+    many screenings in one session). Pages of 4 MB and a storage fraction of
+    0.1 leave the joins their memory: checkpoints are kept in memory and on
+    disk, so an evicted one is read from disk.
     """
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     session = (
@@ -125,6 +137,8 @@ def local_session(*, cores: int = 2, memory: str = "4g", partitions: int = 4) ->
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", memory)
+        .config("spark.buffer.pageSize", "4m")
+        .config("spark.memory.storageFraction", "0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .getOrCreate()
     )
@@ -287,7 +301,10 @@ class SparkEngine:
         return names, rows
 
     def materialize(self, name: str, select: exp.Expr) -> None:
-        frame = self.session.sql(render(select, "spark")).localCheckpoint(eager=True)
+        # In memory and on disk (:func:`local_session`: memory may evict it).
+        frame = self.session.sql(render(select, "spark")).localCheckpoint(
+            eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK
+        )
         frame.createOrReplaceTempView(name)
         self._cached[name] = frame
 

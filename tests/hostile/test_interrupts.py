@@ -101,7 +101,10 @@ def test_an_interrupt_inside_a_callback_python_cannot_raise_from_is_delivered_ag
             for _ in range(10_000):  # the handler runs here, inside __del__
                 pass
 
-    with handled() as received, pytest.raises(KeyboardInterrupt):
-        Dying()
+    def collect_then_wait() -> None:
+        Dying()  # collected at once: its __del__ runs
         time.sleep(5)  # the signal sent again ends the sleep at once
+
+    with handled() as received, pytest.raises(KeyboardInterrupt):
+        collect_then_wait()
     assert received() == signal.SIGINT

@@ -48,7 +48,8 @@ def synthea(synthea_zip: Path) -> duckdb.DuckDBPyConnection:
 def test_synthea27nj_loads_with_the_documented_row_counts(
     synthea: duckdb.DuckDBPyConnection,
 ) -> None:
-    # shared/datasets/README.md and ecosystem.md B4 (verified there with another loader).
+    # The counts published beside the dataset (shared/datasets/README.md) and in the team's
+    # survey of OMOP data sets, verified there with another loader.
     assert row_counts(synthea) == {
         "person": 28,
         "observation_period": 28,

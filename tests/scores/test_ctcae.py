@@ -4,7 +4,7 @@ Independent truth: the expected grades of pharmaverse/admiral
 ``tests/testthat/test-derive_var_atoxgr.R`` (cited per table as ADMIRAL plus the
 test name), read against ``data-raw/adlb_grading/ncictcaev5.json`` (the CTCAE
 v5.0 text). Where trialkit differs on purpose (decisions §9.7 and §9.9 of
-clinical-scores.md, and the fibrinogen reading of §4) the row says so. In
+docs/clinical-decisions.md, and the fibrinogen reading of §4) the row says so. In
 admiral "NA" means "cannot grade"; here it is the range of grades still
 possible, with the missing input named.
 """
@@ -362,7 +362,7 @@ CREATININE = [
     (40, 40, 40, 0),
     (42, 6, 40, 3),
     (42, 13.9, 40, 3),
-    (42, 14, 40, 2),  # the example of clinical-scores.md §4
+    (42, 14, 40, 2),  # the example of docs/clinical-decisions.md §4
     (42.1, 28, 40, 2),
     (42, 42, NA, (0, 4)),  # admiral NA: "ANRHI missing ... cannot grade as NORMAL"
 ]
@@ -397,9 +397,10 @@ def test_creatinine_worked_example_items() -> None:
 
 # ADMIRAL "Test 28a: CTCAEv5 Fibrinogen decreased": (AVAL g/L, ANRLO, PCHG %, admiral grade,
 # trialkit grade). BASE = AVAL / (1 + PCHG/100). The last column is the default reading
-# (fibrinogen_abnormal="baseline", clinical-scores.md §4): a baseline < LLN switches grading to
-# the decrease from baseline, a baseline >= LLN grades on x LLN; it differs from admiral (which
-# reads "abnormal" as the current value < LLN and takes the larger of both rules) where marked.
+# (fibrinogen_abnormal="baseline", docs/clinical-decisions.md §4): a baseline < LLN switches
+# grading to the decrease from baseline, a baseline >= LLN grades on x LLN; it differs from admiral
+# (which reads "abnormal" as the current value < LLN and takes the larger of both rules) where
+# marked.
 FIBRINOGEN = [
     (0.49, NA, NA, 4, 4),
     (0.49, 1, -51, 4, 4),

@@ -1,4 +1,7 @@
-"""HLH-2004 criteria against Henter 2007 Table I and Jordan 2011 Table 1, at every boundary."""
+"""HLH-2004 criteria against Henter 2007 Table I and Jordan 2011 Table 1, at every boundary.
+
+The decisions cited below (§9.1, §9.3, §9.8) are those of docs/clinical-decisions.md.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """HLH response rule sets: boundaries of every item, both Wang readings, ranges, monotonicity, adapter.
 
-The rule sets are provisional (clinical-scores.md §9.10): these tests pin the rules as
+The rule sets are provisional (docs/clinical-decisions.md §9.10): these tests pin the rules as
 implemented from §6 of the reference, so that a later transcription from the papers shows up
 as a deliberate change of a test.
 """

@@ -1,7 +1,7 @@
 """HScore against the Fardet 2014 points and probability tables, at every boundary.
 
 Source of the expected values: Fardet L et al., Arthritis Rheumatol 2014;66:2613-2620, as
-copied verbatim in Case Rep Rheumatol 2017:5304180, Table 3 (clinical-scores.md §2).
+copied verbatim in Case Rep Rheumatol 2017:5304180, Table 3 (docs/clinical-decisions.md §2).
 """
 
 from __future__ import annotations
@@ -293,11 +293,11 @@ def test_worked_total() -> None:
         (91, "<1–1 %"),
         (100, "<1–1 %"),
         (101, "1–3 %"),
-        (161, "40–54 %"),  # MDCalc "161–170 → 40–54 %" (clinical-scores.md §2.2)
+        (161, "40–54 %"),  # MDCalc "161–170 → 40–54 %" (docs/clinical-decisions.md §2.2)
         (169, "40–54 %"),  # the best cutoff is ~half, not 93 %
         (170, "40–54 %"),
         (171, "54–70 %"),
-        (209, "88–93 %"),  # SHM abstract: HScore 209 = 88–93 % (clinical-scores.md §2.2)
+        (209, "88–93 %"),  # SHM abstract: HScore 209 = 88–93 % (docs/clinical-decisions.md §2.2)
         (240, "98–99 %"),
         (241, "99–>99 %"),
         (249, "99–>99 %"),

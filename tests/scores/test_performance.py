@@ -28,7 +28,7 @@ from trialkit.units import Quantity
 @pytest.mark.parametrize(
     ("age", "scale"),
     [
-        # CIBMTR (clinical-scores.md §5): Lansky 1 to < 16 y, Karnofsky from 16 y
+        # CIBMTR (docs/clinical-decisions.md §5): Lansky 1 to < 16 y, Karnofsky from 16 y
         (0, Scale.LANSKY),
         (1, Scale.LANSKY),
         (15, Scale.LANSKY),

@@ -1,7 +1,8 @@
 """Paediatric SOFA against Matics & Sanchez-Pinto 2017 Table 1, and its record adapter.
 
 Source: Matics TJ, Sanchez-Pinto LN, JAMA Pediatr 2017;171(10):e172352, Table 1 (read in the
-verbatim copy at medicalcriteria.com/web/psofa; clinical-scores.md §3.2, decisions §9.3, §9.9).
+verbatim copy at medicalcriteria.com/web/psofa; docs/clinical-decisions.md §3.2, decisions §9.3,
+§9.9).
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Bedside Schwartz eGFR and Cockcroft–Gault: published and hand-computed cases, ranges, properties."""
+"""Bedside Schwartz eGFR and Cockcroft–Gault: published and hand-computed cases, ranges, properties.
+
+Weight in Cockcroft–Gault: decision §9.6 of docs/clinical-decisions.md.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Boundaries: Vincent JL et al., Intensive Care Med 1996;22:707-710, Table 1, with the kPa and
 µmol/L equivalents of its Sepsis-3 adaptation (Singer M et al., JAMA 2016;315:801, Table 1);
-clinical-scores.md §3.1 and decisions §9.3, §9.5, §9.9.
+docs/clinical-decisions.md §3.1 and decisions §9.3, §9.5, §9.9.
 """
 
 from __future__ import annotations

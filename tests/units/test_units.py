@@ -42,7 +42,7 @@ def test_temperature_is_affine() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "unit", "expected", "canonical"),
     [
-        # clinical-scores.md §7.1, cited factors
+        # docs/clinical-decisions.md §7.1, cited factors
         ("lab.triglycerides", 265.0, "mg/dL", 2.992, "mmol/L"),
         ("lab.creatinine", 1.2, "mg/dL", 106.1, "umol/L"),
         ("lab.bilirubin_total", 1.2, "mg/dL", 20.5, "umol/L"),
@@ -95,7 +95,7 @@ def test_implausible_values_are_refused(key: str, value: float, unit: str) -> No
 
 
 def test_threshold_is_compared_in_the_reported_unit() -> None:
-    # HLH-2004: TG >= 3.0 mmol/L, printed as >= 265 mg/dL (clinical-scores.md §1 trap).
+    # HLH-2004: TG >= 3.0 mmol/L, printed as >= 265 mg/dL (docs/clinical-decisions.md §1 trap).
     limits = {"mmol/L": 3.0, "mg/dL": 265.0}
     value, limit, unit = comparable(Quantity(265.0, "mg/dL", "lab.triglycerides"), limits)
     assert (value, limit, unit) == (265.0, 265.0, "mg/dL")

@@ -77,7 +77,7 @@ def test_drug_class_members_are_drugs() -> None:
 
 
 def test_molar_masses_reproduce_the_cited_factors() -> None:
-    # clinical-scores.md §7.1: TG 88.57, creatinine 88.4, bilirubin 17.1, Hb 0.6206.
+    # docs/clinical-decisions.md §7.1: TG 88.57, creatinine 88.4, bilirubin 17.1, Hb 0.6206.
     assert conversion("mmol/L", "mg/dL", concept("lab.triglycerides").molar_mass)[
         0
     ] == pytest.approx(88.57, abs=0.01)

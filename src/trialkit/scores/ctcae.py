@@ -4,13 +4,13 @@ Source: National Cancer Institute. *Common Terminology Criteria for Adverse
 Events (CTCAE) version 5.0*, 27 November 2017 (U.S. DHHS, NIH, NCI). The grade
 text of every term below was read in the copy that pharmaverse/admiral ships
 with its grading rules (``data-raw/adlb_grading/ncictcaev5.json``, Apache-2.0)
-and checked against clinical-scores.md §4; the thresholds are re-expressed as
+and checked against docs/clinical-decisions.md §4; the thresholds are re-expressed as
 data in ``ctcae_v5.yaml`` (validated at import into :data:`TERMS`), each term
 naming its source. The expected grades of
 admiral's ``tests/testthat/test-derive_var_atoxgr.R`` are the independent truth
 of ``tests/scores/test_ctcae.py``. Febrile neutropenia is not in the admiral
 file (it is not a single lab value); its v5 wording is MEMORY-confirmed in
-clinical-scores.md (§4, §10) and is graded by :func:`febrile_neutropenia`.
+docs/clinical-decisions.md (§4, §10) and is graded by :func:`febrile_neutropenia`.
 
 How a grade is decided
 ======================
@@ -51,7 +51,7 @@ Term rules and decisions
   test 26a: 42 µmol/L, ULN 40, baseline 14 → 2).
 - **Fibrinogen**: absolute < 50 mg/dL (0.5 g/L) → 4, and "if abnormal" the
   decrease from baseline. CTCAE does not say which value must be abnormal.
-  Default ``fibrinogen_abnormal="baseline"`` follows clinical-scores.md §4 ("if
+  Default ``fibrinogen_abnormal="baseline"`` follows docs/clinical-decisions.md §4 ("if
   abnormal (at baseline)") the way the liver terms read "if baseline was
   abnormal": a baseline ≥ LLN grades on ×LLN bands; a baseline < LLN grades on
   the decrease from it (any decrease → 1, ≥ 25 % → 2, ≥ 50 % → 3, ≥ 75 % → 4;
@@ -973,7 +973,8 @@ def _febrile(
     return ScoreResult(
         score=f"ctcae.{item.key}",
         label=f"CTCAE v5.0 {item.name} grade",
-        source=SOURCE + "; febrile neutropenia v5 text MEMORY-confirmed (clinical-scores.md §10)",
+        source=SOURCE
+        + "; febrile neutropenia v5 text MEMORY-confirmed (docs/clinical-decisions.md §10)",
         low=float(low),
         high=float(high),
         items=(anc_item, fever_item),

@@ -9,7 +9,7 @@ highlighthlh.com and JITC 2018 Table 1). The diagnosis is established when
 1. a molecular diagnosis consistent with HLH is present, **or**
 2. at least 5 of the 8 criteria below are fulfilled.
 
-Criteria (Henter 2007 comparators, decision §9.2 of clinical-scores.md):
+Criteria (Henter 2007 comparators, decision §9.2 of docs/clinical-decisions.md):
 
 === ================================================= =====================================
  #  criterion                                         met when
@@ -140,7 +140,7 @@ _SYMBOLS = {"<": "<", "<=": "≤", ">=": "≥", ">": ">"}
 
 FEVER_THRESHOLD_C = 38.5
 """°C. Henter 2007 Table I prints "fever" only; 38.5 °C is the HLH-94 and Jordan 2011 Table 1
-value (clinical-scores.md decision §9.1)."""
+value (docs/clinical-decisions.md §9.1)."""
 
 INFANT_DAYS = 28
 """Henter 2007 Table I: "infants < 4 weeks" → age in days < 28 at the time of the sample."""

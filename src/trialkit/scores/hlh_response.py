@@ -1,6 +1,6 @@
 """HLH treatment response (CR / PR / NR, non-active disease) as named, versioned rule sets.
 
-Decision clinical-scores.md §9.10: every rule set here is **provisional** until
+Decision docs/clinical-decisions.md §9.10: every rule set here is **provisional** until
 it is transcribed from its cited paper and signed off against the trial
 protocol; each result names the rule set and version it used. A rule set is
 data (:class:`RuleSet`): the criteria of its best category ("resolution": all
@@ -254,7 +254,8 @@ class RuleSet:
 
 _G9 = "10*9/L"
 # HLH-2004 thresholds, Henter JI et al. Pediatr Blood Cancer 2007;48:124, Table I (READ via
-# Jordan 2011 Table 2; clinical-scores.md §1): a value past them no longer meets the criterion.
+# Jordan 2011 Table 2; docs/clinical-decisions.md §1): a value past them no longer meets the
+# criterion.
 _SCD25_NORMAL = Normal("scd25", Limit("<", {"U/mL": 2400.0}))
 _FERRITIN_NORMAL = Normal("ferritin", Limit("<", {"ug/L": 500.0}))
 _TG_NORMAL = Normal("triglycerides", Limit("<", {"mmol/L": 3.0, "mg/dL": 265.0}))
@@ -472,7 +473,7 @@ def assess_response(
     possible = tuple(c for c in rules.categories if c in found)
     notes = (
         f"rule set {rules.name} v{rules.version} ({rules.title}): provisional until signed off "
-        f"against the protocol (clinical-scores.md §9.10)",
+        f"against the protocol (docs/clinical-decisions.md §9.10)",
     )
     return ScoreResult(
         f"hlh_response.{rules.name}",

@@ -165,7 +165,7 @@ ORGANOMEGALY_POINTS: Mapping[int, int] = {0: 0, 1: 23, 2: 38}
 (hepatomegaly and splenomegaly)"."""
 CYTOPENIA_POINTS: Mapping[int, int] = {0: 0, 1: 0, 2: 24, 3: 34}
 """Lineages low → points: "0 (1 lineage), 24 (2 lineages), or 34 (3 lineages)"; 0 lineages
-scores 0 (reference §2.1)."""
+scores 0 (docs/clinical-decisions.md §2.1)."""
 
 CYTOPENIA_LIMITS: Mapping[str, Mapping[str, float]] = {
     "haemoglobin": {"g/dL": 9.2, "mmol/L": 5.71},  # "≤ 9.2 g/dl (≤ 5.71 mmoles/liter)"

@@ -4,7 +4,7 @@
 clinical evaluation of chemotherapeutic agents in cancer.* In: MacLeod CM (ed.),
 Evaluation of Chemotherapeutic Agents. Columbia University Press, 1949:191-205.
 Levels 100 to 0 in steps of 10. Wording of 100–30 READ in the CIBMTR Forms
-Instruction Manual, Appendix L (clinical-scores.md §5); levels 20, 10 and 0 were
+Instruction Manual, Appendix L (docs/clinical-decisions.md §5); levels 20, 10 and 0 were
 MEMORY in the reference and are now checked against three reproductions that
 agree (Thorax performance-status table "Very sick; hospitalisation necessary;
 active supportive treatment necessary / Moribund / Dead"; BMJ Support Palliat
@@ -15,10 +15,10 @@ against the 1949 chapter itself.
 C, Miller DR. *The measurement of performance in childhood cancer patients.*
 Cancer 1987;60(7):1651-1656. Levels 100 to 0 in steps of 10, rated from the
 parent's description of the child's play. Wording READ on the MDCalc Lansky page
-(the original wording; clinical-scores.md §5) and checked again there.
+(the original wording; docs/clinical-decisions.md §5) and checked again there.
 
 **Which scale.** CIBMTR asks for Karnofsky from 16 years and Lansky from 1 to
-under 16 years (clinical-scores.md §5); that is the default here
+under 16 years (docs/clinical-decisions.md §5); that is the default here
 (:data:`CIBMTR_KARNOFSKY_FROM_AGE`). Protocols choose their own: HEM-iSMART-C
 uses Karnofsky for patients older than 12 years and Lansky for 12 years or
 less, i.e. ``performance_scale(age, karnofsky_from_age=13)`` with age in
@@ -117,7 +117,7 @@ _SOURCES: Mapping[Scale, str] = MappingProxyType(
     }
 )
 
-#: CIBMTR: Karnofsky from 16 years, Lansky for 1 to < 16 years (clinical-scores.md §5).
+#: CIBMTR: Karnofsky from 16 years, Lansky for 1 to < 16 years (docs/clinical-decisions.md §5).
 CIBMTR_KARNOFSKY_FROM_AGE = 16.0
 LANSKY_FROM_AGE = 1.0
 #: Adapter look-back (trialkit convention; protocols state their own screening windows).

@@ -4,7 +4,7 @@ Source: Matics TJ, Sanchez-Pinto LN. *Adaptation and validation of a pediatric
 Sequential Organ Failure Assessment score and evaluation of the Sepsis-3
 definitions in critically ill children.* JAMA Pediatr 2017;171(10):e172352,
 **Table 1** — read in verbatim copies (medicalcriteria.com/web/psofa, and a copy
-of the journal table with its footnotes), clinical-scores.md §3.2.
+of the journal table with its footnotes), docs/clinical-decisions.md §3.2.
 
 What differs from adult SOFA (:mod:`trialkit.scores.sofa`, whose tables and
 conventions are reused):
@@ -16,7 +16,7 @@ conventions are reused):
   bands are printed to one decimal and read as half-open intervals (12–23 mo:
   [0.4, 0.6) → 1, [0.6, 1.1) → 2, [1.1, 1.5) → 3, ≥ 1.5 → 4). Table 1 prints
   only mg/dL, so a µmol/L value is converted with the molar mass of the
-  vocabulary (113.12 g/mol; clinical-scores.md §9.3).
+  vocabulary (113.12 g/mol; docs/clinical-decisions.md §9.3).
 - Bilirubin in mg/dL only (µmol/L converted, 584.66 g/mol); "> 12.0" scores 4
   from 12.0, as in SOFA.
 - Respiration: PaO2/FiO2 when a blood gas exists (Table 1 footnote: PaO2 used
@@ -147,7 +147,7 @@ _NOTES = (
     "intervals of the printed one-decimal values.",
     "PaO2/FiO2 used when a blood gas exists, else SpO2/FiO2 with SpO2 <= 97 %; "
     "SpO2/FiO2 264 scores 1.",
-    "A missing variable is a 0-4 range (Matics et al. scored it 0; clinical-scores.md §9.9).",
+    "A missing variable is a 0-4 range (Matics et al. scored it 0; docs/clinical-decisions.md §9.9).",
 )
 
 

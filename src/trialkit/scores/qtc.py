@@ -3,7 +3,7 @@
 Fridericia LS. *Die Systolendauer im Elektrokardiogramm bei normalen Menschen
 und bei Herzkranken.* Acta Med Scand 1920;53:469-486: QTcF = QT / RR^(1/3), with
 QT in ms and RR in seconds; when only the heart rate is known, RR = 60 / HR
-(HR in /min). Read in clinical-scores.md §5 and in ncbi-nlp/MedCalc-Bench
+(HR in /min). Read in docs/clinical-decisions.md §5 and in ncbi-nlp/MedCalc-Bench
 ``calculator_implementations/qt_calculator_fredericia.py``.
 
 - *Rounding.* None: the value is returned unrounded. MedCalc-Bench rounds RR to
@@ -28,7 +28,7 @@ from trialkit.units import Quantity
 
 __all__ = ["ECG_LOOKBACK", "SECONDS_PER_MINUTE", "assess", "qtc_fridericia", "reported_qtcf"]
 
-#: RR (s) = 60 / heart rate (/min) (Fridericia 1920; clinical-scores.md §5).
+#: RR (s) = 60 / heart rate (/min) (Fridericia 1920; docs/clinical-decisions.md §5).
 SECONDS_PER_MINUTE = 60.0
 #: Adapter look-back for an ECG (trialkit convention; protocols state their own screening
 #: windows): the latest ECG at or before the index time and no older than 7 days.

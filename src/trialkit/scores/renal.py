@@ -4,7 +4,7 @@
 equations to estimate GFR in children with CKD.* J Am Soc Nephrol
 2009;20(3):629-637 (CKiD cohort): eGFR (mL/min/1.73 m²) = 0.413 × height (cm) /
 serum creatinine (mg/dL). Read by the team on the kidney.org and QxMD pages
-(clinical-scores.md §5) and checked again on three calculator pages that print
+(docs/clinical-decisions.md §5) and checked again on three calculator pages that print
 the same constant and worked examples (100 cm, 0.4 mg/dL → 103; 100 cm, 0.5 mg/dL
 → 82.6).
 
@@ -25,7 +25,7 @@ the same constant and worked examples (100 cm, 0.4 mg/dL → 103; 100 cm, 0.5 mg
 **Cockcroft–Gault (1976).** Cockcroft DW, Gault MH. *Prediction of creatinine
 clearance from serum creatinine.* Nephron 1976;16(1):31-41: CrCl (mL/min) =
 (140 − age) × weight (kg) / (72 × SCr mg/dL), × 0.85 if female. Not normalised
-to body surface area. Decision clinical-scores.md §9.6: **total body weight**, as
+to body surface area. Decision docs/clinical-decisions.md §9.6: **total body weight**, as
 in the original paper; MDCalc and MedCalc-Bench use an adjusted body weight
 (BMI ≥ 25: IBW + 0.4 × (TBW − IBW); normal BMI: min(IBW, TBW); BMI < 18.5: TBW),
 so their answers agree with this function only for underweight patients or
@@ -67,7 +67,7 @@ __all__ = [
 #: Bedside Schwartz constant, creatinine in mg/dL (Schwartz 2009, J Am Soc Nephrol 20:629).
 SCHWARTZ_K = 0.413
 #: Ages (years) for which bedside Schwartz is used: [1, 18). Derived in 1–16 y (CKiD,
-#: Schwartz 2009); used up to 18 y (kidney.org, clinical-scores.md §5). Outside: a note.
+#: Schwartz 2009); used up to 18 y (kidney.org, docs/clinical-decisions.md §5). Outside: a note.
 SCHWARTZ_AGE_RANGE = (1.0, 18.0)
 
 #: Cockcroft & Gault 1976 (Nephron 16:31): (140 − age) × weight / (72 × SCr), × 0.85 if female.
@@ -93,9 +93,7 @@ _SCHWARTZ_SOURCE = (
     "Schwartz GJ et al. J Am Soc Nephrol 2009;20:629-637 (bedside CKiD equation, "
     "0.413 × height / SCr mg/dL)"
 )
-_CG_SOURCE = (
-    "Cockcroft DW, Gault MH. Nephron 1976;16:31-41 (total body weight, clinical-scores.md §9.6)"
-)
+_CG_SOURCE = "Cockcroft DW, Gault MH. Nephron 1976;16:31-41 (total body weight, docs/clinical-decisions.md §9.6)"
 
 
 def bedside_schwartz(

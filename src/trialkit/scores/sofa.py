@@ -4,9 +4,9 @@ Source: Vincent JL, Moreno R, Takala J, et al. *The SOFA (Sepsis-related Organ
 Failure Assessment) score to describe organ dysfunction/failure.* Intensive Care
 Med 1996;22:707-710, **Table 1** — read in the adaptation of Singer M et al.
 (Sepsis-3), JAMA 2016;315:801, Table 1 ("adapted from Vincent"), which also
-prints the kPa and µmol/L equivalents used here (clinical-scores.md §3.1).
+prints the kPa and µmol/L equivalents used here (docs/clinical-decisions.md §3.1).
 
-Conventions where sources disagree (clinical-scores.md §9.5, §9.3, §9.9):
+Conventions where sources disagree (docs/clinical-decisions.md §9.5, §9.3, §9.9):
 
 - Boundaries as Vincent 1996: platelets 150 → 0 and 100 → 1; P/F 400 → 0 and
   300 → 1; bilirubin 1.2 mg/dL → 1; creatinine 1.2 mg/dL → 1; dopamine 5.0 → 2.
@@ -36,7 +36,7 @@ Conventions where sources disagree (clinical-scores.md §9.5, §9.3, §9.9):
   naming what is missing.
 
 Record adapter (:func:`sofa_from_record`, :func:`assess`): the worst value of
-each system in the 24 h before the index time (clinical-scores.md §3.1; the
+each system in the 24 h before the index time (docs/clinical-decisions.md §3.1; the
 24-h maximum of mimic-code ``score_final``); PaO2 is paired with the FiO2 recorded last at or before the blood
 gas, at most 4 h before it (the pairing of mimic-code ``bg.sql``); respiratory
 support is a ventilation Procedure covering the time of the gas, else the
@@ -99,7 +99,10 @@ ADULT_AGE_YEARS = 18
 """From this age (completed years) the adapter scores adult SOFA; below it, pSOFA."""
 
 LOOKBACK = timedelta(hours=24)
-"""The worst value of each system in the 24 h before the index time (clinical-scores.md §3.1)."""
+"""The worst value of each system in the 24 h before the index time.
+
+docs/clinical-decisions.md §3.1.
+"""
 
 FIO2_PAIRING = timedelta(hours=4)
 """FiO2 (and a support finding) count for a blood gas if recorded at most 4 h before it (mimic-code bg.sql)."""
@@ -201,7 +204,7 @@ VASOACTIVE_TIERS: Mapping[str, tuple[tuple[int, float], ...]] = {
 
 _NOTES = (
     "Boundaries as Vincent 1996 Table 1: platelets 150 -> 0, P/F 400 -> 0 and 300 -> 1, "
-    "bilirubin and creatinine 1.2 mg/dL -> 1, dopamine 5.0 ug/kg/min -> 2 (clinical-scores.md §9.5).",
+    "bilirubin and creatinine 1.2 mg/dL -> 1, dopamine 5.0 ug/kg/min -> 2 (docs/clinical-decisions.md §9.5).",
     "Thresholds compared in the unit the laboratory reported (§9.3); a printed umol/L band runs "
     "from its lower edge to the next band's lower edge.",
     "P/F < 200 scores 3-4 only with respiratory support (invasive or non-invasive ventilation, "

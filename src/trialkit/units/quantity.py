@@ -115,7 +115,7 @@ def comparable(quantity: Quantity, limits: Mapping[str, float]) -> tuple[float, 
     ``limits`` gives one threshold in one or more units, as the source prints it
     (HLH-2004: triglycerides ≥ 3.0 mmol/L, i.e. ≥ 265 mg/dL). The threshold is
     compared in the unit the laboratory reported whenever the source gives it in
-    a unit of that dimension (decision 3 of clinical-scores.md §9: 265 mg/dL and
+    a unit of that dimension (decision §9.3 of docs/clinical-decisions.md: 265 mg/dL and
     3.0 mmol/L are not the same boundary, 265 / 88.57 = 2.992); only when no
     such unit exists is the value converted with the concept's molar mass to the
     first unit listed. Returns ``(value, limit, unit)``.

@@ -87,9 +87,9 @@ def r_hlh_eligible() -> Bundle:
             "attestation.childbearing_potential",
             "attestation.infection_other_than_hlh_trigger",
             "attestation.hepatic_failure_grade4",
+            "attestation.isolated_cns_hlh",
         ),
         ruled_out=(
-            "condition.isolated_cns_hlh",
             "condition.hypersensitivity_ruxolitinib",
             "condition.hypersensitivity_ruxolitinib_excipients",
             "condition.hypersensitivity_methylprednisolone_prednisolone",
@@ -325,15 +325,15 @@ def hem_ismart_c_eligible() -> Bundle:
         ),
         absent=(
             "attestation.qtc_prolongation",
-            "finding.sexually_active",
+            "attestation.sexually_active",
             "attestation.uncontrolled_infection",
             "attestation.unresolved_toxicity_grade2",
+            "attestation.bone_disorder_other",
+            "attestation.growth_retardation",
         ),
         ruled_out=(
             "condition.malabsorption",
-            "condition.bone_disorder_other",
             "condition.pml",
-            "condition.growth_retardation",
             "condition.tuberculosis",
         ),
     )

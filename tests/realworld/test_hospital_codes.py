@@ -522,7 +522,7 @@ def test_a_current_problem_list_and_an_empty_past_illness_list_close_diagnoses(
 def test_childbearing_potential_before_the_age_of_puberty(born: str, expected: Truth) -> None:
     """Unassessed: a girl of 6 is before puberty (8, Carel & Léger 2008), a girl of 12 unknown."""
     b = BundleBuilder("girl", born, "female")
-    b.flag("finding.sexually_active", True, "2025-06-14")
+    b.flag("attestation.sexually_active", True, "2025-06-14")
     b.flag("attestation.contraception", False, "2025-06-14")
     # HEM-iSMART-C E8: of childbearing potential, sexually active and refusing contraception.
     assert _status("hem-ismart-c", "E8", b) is expected

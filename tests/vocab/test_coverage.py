@@ -47,3 +47,22 @@ def test_attestations_and_drug_classes_need_no_code_of_their_own() -> None:
     kinds = {vocab[g.key].kind for g in missing_standard_codes()}
     assert Kind.ATTESTATION not in kinds
     assert Kind.DRUG_CLASS not in kinds
+
+
+def test_a_rheumatological_diagnosis_is_read_from_its_icd10_category() -> None:
+    """R-HLH E10: systemic JIA (M08.2), SLE (M32.9), Kawasaki (M30.3); not TTP or cancer."""
+    vocab = vocabulary()
+    who, cm = "http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"
+    for system, code in ((who, "M08.2"), (who, "M32.9"), (who, "M30.3"), (cm, "M06.1")):
+        found = vocab.by_code(system, code)
+        assert found is not None and found.key == "condition.rheumatologic_disorder", code
+    # M31.1 thrombotic microangiopathy and M36.1 arthropathy in neoplastic disease are not.
+    for code in ("M31.1", "M36.1", "M00.9"):
+        found = vocab.by_code(who, code)
+        assert found is None or found.key != "condition.rheumatologic_disorder", code
+    assert "condition.rheumatologic_disorder" not in {g.key for g in missing_standard_codes()}
+
+
+def test_severe_renal_impairment_is_read_from_the_clearance_it_is_defined_by() -> None:
+    """R-HLH E7: the seed's clearance < 15 mL/min/1.73 m², not a diagnosis no code expresses."""
+    assert "condition.severe_renal_impairment" not in concepts_read()

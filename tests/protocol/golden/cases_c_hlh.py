@@ -78,7 +78,7 @@ def _workup(
     if scd25 is not None:
         b.quantity("lab.scd25", scd25, "U/mL", DAY)
     if activated_t is not None:
-        b.flag("finding.activated_t_cells_hla_dr", activated_t, DAY)
+        b.flag("attestation.activated_t_cells_hla_dr", activated_t, DAY)
 
 
 def _team(

@@ -28,7 +28,6 @@ ELIGIBLE = {**dict.fromkeys(INCLUSIONS, "met"), **dict.fromkeys(EXCLUSIONS, "not
 
 # Exclusion diagnoses the team rules out (a refuted Condition) unless present.
 _DIAGNOSES = {
-    "E3": ("condition.isolated_cns_hlh",),
     "E4": (
         "condition.hypersensitivity_ruxolitinib",
         "condition.hypersensitivity_ruxolitinib_excipients",
@@ -40,6 +39,7 @@ _DIAGNOSES = {
 }
 # Exclusion findings the team records (false unless present).
 _FINDINGS = {
+    "E3": "attestation.isolated_cns_hlh",
     "E6": "attestation.infection_other_than_hlh_trigger",
     "E8": "attestation.hepatic_failure_grade4",
 }
@@ -94,7 +94,7 @@ def _workup(
     if scd25 is not None:
         b.quantity("lab.scd25", scd25, "U/mL", DAY)
     if hla_dr is not None:
-        b.flag("finding.activated_t_cells_hla_dr", hla_dr, DAY)
+        b.flag("attestation.activated_t_cells_hla_dr", hla_dr, DAY)
 
 
 def _renal(b: BundleBuilder, creatinine: float, height: float, weight: float | None = None) -> None:
@@ -357,7 +357,6 @@ def ineligible_contraindications() -> Case:
 def ineligible_cns_renal() -> Case:
     b = BundleBuilder("r-hlh-cns-renal", "2023-04-01", "male")
     b.flag("finding.family_history_hlh", True, DAY)
-    b.condition("condition.isolated_cns_hlh", "2025-06-10")
     _renal(b, 3.0, 85)
     _team(b)
     _exclusions(b, present=("E3",))
@@ -396,7 +395,7 @@ def ineligible_no_consent_on_dialysis() -> Case:
 def ineligible_no_hlh() -> Case:
     b = BundleBuilder("r-hlh-no-hlh", "2017-01-09", "female")
     b.condition("condition.hlh_primary", SCREENING, verification="refuted")
-    b.flag("finding.cytotoxic_protein_expression_abnormal", False, DAY)
+    b.flag("attestation.cytotoxic_protein_expression_abnormal", False, DAY)
     b.flag("finding.family_history_hlh", False, DAY)
     _workup(
         b,
@@ -528,7 +527,7 @@ def eligible_neonate_boundaries() -> Case:
 def ineligible_just_below_thresholds() -> Case:
     b = BundleBuilder("r-hlh-just-below", "2025-05-04", "male")
     b.condition("condition.hlh_primary", SCREENING, verification="refuted")
-    b.flag("finding.cytotoxic_protein_expression_abnormal", False, DAY)
+    b.flag("attestation.cytotoxic_protein_expression_abnormal", False, DAY)
     b.flag("finding.family_history_hlh", False, DAY)
     _workup(
         b,

@@ -215,7 +215,7 @@ def rux_salvage_eligible() -> Bundle:
     b.medication("drug.dexamethasone", "2025-05-10")
     b.quantity("lab.ferritin", 5200, "ug/L", DAY)
     b.quantity("lab.platelets", 54, "10*9/L", DAY)
-    b.condition("condition.hlh_refractory_relapsed", "2025-06-07")
+    b.flag("attestation.hlh_refractory_relapsed", True, "2025-06-07")
     b.medication("drug.ruxolitinib", "2025-06-15")
     b.flag("attestation.treated_at_study_site", True, "2025-06-15")
     return b.build()
@@ -330,6 +330,8 @@ def hem_ismart_c_eligible() -> Bundle:
             "attestation.unresolved_toxicity_grade2",
             "attestation.bone_disorder_other",
             "attestation.growth_retardation",
+            "attestation.major_surgery_21d",
+            "attestation.immunotherapy_other_than_mab_42d",
         ),
         ruled_out=(
             "condition.malabsorption",

@@ -173,7 +173,6 @@ CONDITIONS: tuple[ConditionRule, ...] = (
     ConditionRule("condition.hlh", "hlh", 0.6, _STAY, status=(0.6, 0.3, 0.1)),
     ConditionRule("condition.hlh_secondary", "hlh_adult", 0.6, _STAY, status=(0.65, 0.3, 0.05)),
     ConditionRule("condition.hlh", "febrile", 0.5, _STAY, status=(0.0, 0.35, 0.65)),
-    ConditionRule("condition.hlh_refractory_relapsed", "refractory_hlh", 1.0, When("extract", (0.0, 10.0)), status=(0.85, 0.15, 0.0)),
     ConditionRule("condition.ebv_hlh", "hlh", 0.15, _STAY, status=(0.8, 0.15, 0.05)),
     ConditionRule("condition.ebv_infection", "hlh", 0.25, _STAY, ended=0.2),
     ConditionRule("condition.infection", "all", 0.22, _STAY, ended=0.5),
@@ -230,7 +229,6 @@ CONDITIONS: tuple[ConditionRule, ...] = (
             ("condition.skin_cancer", 0.25),
             ("condition.malabsorption", 0.3),
             ("condition.breastfeeding", 0.2),
-            ("condition.hlh_refractory_relapsed", 0.1),
         )
     ),
     ConditionRule("condition.hlh_primary", "acquired_hlh_child", 0.35, _RULED_OUT, status=(0.0, 0.0, 1.0)),
@@ -418,6 +416,10 @@ FINDINGS: tuple[FindingRule, ...] = (
     FindingRule("attestation.isolated_cns_hlh", "hlh_child", 0.3, 0.1, _LAST_DAY),
     FindingRule("attestation.bone_disorder_other", "leukaemia", 0.3, 0.01, _LAST_DAY),
     FindingRule("attestation.growth_retardation", "leukaemia", 0.4, 0.1, _LAST_DAY),
+    FindingRule("attestation.major_surgery_21d", "leukaemia", 0.4, 0.03, _LAST_DAY),
+    # The response assessment of a refractory or relapsed HLH, stated by the investigator.
+    FindingRule("attestation.hlh_refractory_relapsed", "refractory_hlh", 1.0, 0.85, When("extract", (0.0, 10.0))),
+    FindingRule("attestation.immunotherapy_other_than_mab_42d", "relapsed", 0.5, 0.04, _LAST_DAY),
     # After a complete work-up every screening finding is recorded (Yes as often as above).
     *(
         FindingRule(key, "worked_up", 1.0, yes, _LAST_DAY)
@@ -433,6 +435,8 @@ FINDINGS: tuple[FindingRule, ...] = (
             ("attestation.isolated_cns_hlh", 0.03),
             ("attestation.bone_disorder_other", 0.01),
             ("attestation.growth_retardation", 0.04),
+            ("attestation.major_surgery_21d", 0.03),
+            ("attestation.immunotherapy_other_than_mab_42d", 0.02),
         )
     ),
     FindingRule("lab.hcg", "screened", 0.5, 0.03, When("end", (0.0, 3.0)), ages=(10.0, 56.0), female=True),

@@ -56,6 +56,8 @@ FINDINGS = {
     "attestation.sexually_active": False,
     "attestation.bone_disorder_other": False,
     "attestation.growth_retardation": False,
+    "attestation.immunotherapy_other_than_mab_42d": False,
+    "attestation.major_surgery_21d": False,
     "attestation.uncontrolled_infection": False,
     "attestation.unresolved_toxicity_grade2": False,
     "attestation.qtc_prolongation": False,
@@ -489,14 +491,13 @@ def _late_post_transplant() -> Case:
 
 
 def _recent_therapies() -> Case:
-    b = patient("recent-therapy")
+    b = patient("recent-therapy", findings={"attestation.major_surgery_21d": True})
     b.medication("drug.vincristine", "2025-06-12", "2025-06-12", route="route.intravenous")
     b.medication("drug.dexamethasone", "2025-06-01", route="route.oral")
     b.procedure("procedure.radiotherapy", "2025-06-01")
     b.procedure("procedure.hsct_autologous", "2025-05-01")
     b.procedure("procedure.car_t_therapy", "2025-05-20")
     b.medication("drug.inotuzumab_ozogamicin", "2025-06-01", "2025-06-01")
-    b.procedure("procedure.major_surgery", "2025-06-05")
     return case(
         "recent-therapies",
         "The base boy with every wash-out still running. Vincristine on 2025-06-12 (< 7 days) and "
@@ -505,8 +506,8 @@ def _recent_therapies() -> Case:
         "met. Non-palliative radiotherapy 2025-06-01 (< 21 days): E27.2 met. Autologous HSCT "
         "2025-05-01 (after 2025-04-15, < 2 months): E27.3a met. CAR-T 2025-05-20 (< 42 days): E27.4 "
         "met. Inotuzumab ozogamicin 2025-06-01: 5 × 12.3 days = 61.5 days, so the 21-day limit "
-        "applies, and 14 days have passed: E27.5 met. Major surgery 2025-06-05 (< 21 days): E27.6 "
-        "met. Ineligible.",
+        "applies, and 14 days have passed: E27.5 met. Major surgery on 2025-06-05 (< 21 days), as "
+        "the investigator states it (attestation.major_surgery_21d): E27.6 met. Ineligible.",
         "ineligible",
         {
             **ELIGIBLE,

@@ -34,7 +34,7 @@ def _ruxolitinib(b: BundleBuilder, start: str = AT) -> None:
 
 def _salvage(b: BundleBuilder, *, relapse: str = "2025-06-07") -> None:
     """Refractory/relapsed state, HLH-94 before, ruxolitinib from the index day, at the site."""
-    b.condition("condition.hlh_refractory_relapsed", relapse)
+    b.flag("attestation.hlh_refractory_relapsed", True, relapse)
     _hlh94(b)
     _ruxolitinib(b)
     b.flag("attestation.treated_at_study_site", True, AT)
@@ -59,7 +59,7 @@ def eligible_ebv_refractory() -> Case:
 def eligible_familial_relapse_infant() -> Case:
     b = _child("eligible-familial-relapse-infant", "2024-09-10", "male")
     b.condition("condition.hlh_primary", "2025-04-12")
-    b.condition("condition.hlh_refractory_relapsed", "2025-06-05")
+    b.flag("attestation.hlh_refractory_relapsed", True, "2025-06-05")
     b.medication("drug.etoposide", "2025-04-15", "2025-05-13")
     b.medication("drug.dexamethasone", "2025-04-15")
     _ruxolitinib(b)
@@ -113,7 +113,7 @@ def ineligible_18th_birthday() -> Case:
 def ineligible_no_etoposide() -> Case:
     b = _child("ineligible-no-etoposide", "2021-03-03", "male")
     b.condition("condition.hlh_secondary", "2025-05-01")
-    b.condition("condition.hlh_refractory_relapsed", "2025-06-01")
+    b.flag("attestation.hlh_refractory_relapsed", True, "2025-06-01")
     b.medication("drug.dexamethasone", "2025-05-02")
     b.medication("drug.ciclosporin", "2025-05-02")
     _ruxolitinib(b)
@@ -135,7 +135,7 @@ def ineligible_no_etoposide() -> Case:
 def ineligible_ruxolitinib_not_started() -> Case:
     b = _child("ineligible-ruxolitinib-not-started", "2022-08-20")
     b.condition("condition.ebv_hlh", "2025-05-05")
-    b.condition("condition.hlh_refractory_relapsed", "2025-06-07")
+    b.flag("attestation.hlh_refractory_relapsed", True, "2025-06-07")
     _hlh94(b)
     _ruxolitinib(b, "2025-06-20")
     b.flag("attestation.treated_at_study_site", True, AT)
@@ -156,7 +156,7 @@ def ineligible_ruxolitinib_not_started() -> Case:
 def ineligible_in_remission() -> Case:
     b = _child("ineligible-in-remission", "2020-11-11", "male")
     b.condition("condition.hlh_primary", "2025-04-20")
-    b.condition("condition.hlh_refractory_relapsed", "2025-06-14", verification="refuted")
+    b.flag("attestation.hlh_refractory_relapsed", False, "2025-06-14")
     _hlh94(b)
     _ruxolitinib(b)
     b.flag("attestation.treated_at_study_site", True, AT)
@@ -164,7 +164,7 @@ def ineligible_in_remission() -> Case:
         PROTOCOL,
         "ineligible-in-remission",
         "Boy of 4 with familial HLH in complete remission after HLH-94 (refractory/relapsed "
-        "state ruled out) given ruxolitinib as a bridge to transplant: not salvage.",
+        "state stated absent) given ruxolitinib as a bridge to transplant: not salvage.",
         AT,
         "ineligible",
         {**ALL_MET, "I2": "not_met"},
@@ -175,7 +175,8 @@ def ineligible_in_remission() -> Case:
 def ineligible_remission_before_ruxolitinib() -> Case:
     b = _child("ineligible-remission-before-ruxolitinib", "2021-07-07")
     b.condition("condition.ebv_hlh", "2025-04-28")
-    b.condition("condition.hlh_refractory_relapsed", "2025-05-26", abatement="2025-06-10")
+    b.flag("attestation.hlh_refractory_relapsed", True, "2025-05-26")
+    b.flag("attestation.hlh_refractory_relapsed", False, "2025-06-10")  # remission
     _hlh94(b)
     _ruxolitinib(b)
     b.flag("attestation.treated_at_study_site", True, AT)
@@ -183,7 +184,7 @@ def ineligible_remission_before_ruxolitinib() -> Case:
         PROTOCOL,
         "ineligible-remission-before-ruxolitinib",
         "Girl of 3 whose EBV-HLH was refractory from 2025-05-26 but reached remission on "
-        "2025-06-10, before ruxolitinib: the state is recorded but no longer present.",
+        "2025-06-10, before ruxolitinib: the investigator's latest statement is 'no'.",
         AT,
         "ineligible",
         {**ALL_MET, "I2": "not_met"},
@@ -227,7 +228,7 @@ def undetermined_no_birth_date() -> Case:
 def undetermined_history_incomplete() -> Case:
     b = _child("undetermined-history-incomplete", "2022-02-02", "male")
     b.condition("condition.ebv_hlh", "2025-05-08")
-    b.condition("condition.hlh_refractory_relapsed", "2025-06-07")
+    b.flag("attestation.hlh_refractory_relapsed", True, "2025-06-07")
     b.medication("drug.etoposide", "2025-05-10", "2025-06-07")
     b.flag("attestation.treated_at_study_site", True, AT)
     return Case(

@@ -53,6 +53,27 @@ def test_design_loads_no_screening_layer() -> None:
     assert _loaded(modules, (*_NEVER, "trialkit.record", "trialkit.eligibility")) == []
 
 
+def test_design_simon_loads_the_search_only() -> None:
+    # The other design modules (inference, decisions, operating characteristics, the
+    # R-HLH design), numpy.typing and the layers with pydantic models are not needed to
+    # search and print designs; pydantic itself is loaded, by typer's option coercion.
+    modules = _modules("design", "simon", "--p0", "0.1", "--p1", "0.3", "--beta", "0.2")
+    assert "trialkit.design.simon" in modules
+    unneeded = (
+        "trialkit.design.inference",
+        "trialkit.design.decision",
+        "trialkit.design.operating",
+        "trialkit.design.r_hlh",
+        "trialkit.design.protocol_check",
+        "numpy.typing",
+        "trialkit.protocol",
+        "trialkit.vocab",
+        "trialkit.units",
+        "trialkit.scores",
+    )
+    assert _loaded(modules, unneeded) == []
+
+
 def test_screen_of_a_bundle_loads_no_unit_registry_nor_numpy() -> None:
     modules = _modules("screen", str(EXAMPLE), "--protocol", "r-hlh")
     assert "trialkit.eligibility" in modules

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import import_module
 from pathlib import Path
 
+import pytest
+
 import trialkit
+import trialkit.design
 from trialkit.record import parse_bundle
 from trialkit.scores.export import SCHEMA
 
@@ -42,6 +46,17 @@ def test_package_exports() -> None:
     )
     for name in trialkit.__all__:
         assert hasattr(trialkit, name)
+
+
+def test_design_exports_are_each_modules_own() -> None:
+    # trialkit.design imports its names on first use: each must come from its module.
+    design = trialkit.design
+    assert sorted(design._MODULE) == sorted(design.__all__)
+    for name, module in design._MODULE.items():
+        assert getattr(design, name) is getattr(import_module(f"trialkit.design.{module}"), name)
+        assert name in dir(design)
+    with pytest.raises(AttributeError, match="no attribute 'simon_design'"):
+        _ = design.simon_design
 
 
 def test_fhir_input_doc_example_is_a_valid_bundle() -> None:

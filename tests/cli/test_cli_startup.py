@@ -7,6 +7,7 @@ does not depend on the machine's load: the modules a command loads.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,10 +54,66 @@ def test_design_loads_no_screening_layer() -> None:
     assert _loaded(modules, (*_NEVER, "trialkit.record", "trialkit.eligibility")) == []
 
 
+def test_design_simon_loads_the_search_only() -> None:
+    # The other design modules (inference, decisions, operating characteristics, the
+    # R-HLH design), numpy.typing and the layers with pydantic models are not needed to
+    # search and print designs; pydantic itself is loaded, by typer's option coercion.
+    modules = _modules("design", "simon", "--p0", "0.1", "--p1", "0.3", "--beta", "0.2")
+    assert "trialkit.design.simon" in modules
+    unneeded = (
+        "trialkit.design.inference",
+        "trialkit.design.decision",
+        "trialkit.design.operating",
+        "trialkit.design.r_hlh",
+        "trialkit.design.protocol_check",
+        "numpy.typing",
+        "trialkit.protocol",
+        "trialkit.vocab",
+        "trialkit.units",
+        "trialkit.scores",
+    )
+    assert _loaded(modules, unneeded) == []
+
+
 def test_screen_of_a_bundle_loads_no_unit_registry_nor_numpy() -> None:
     modules = _modules("screen", str(EXAMPLE), "--protocol", "r-hlh")
     assert "trialkit.eligibility" in modules
     assert _loaded(modules, (*_NEVER, "numpy")) == []
+
+
+def _blas(threads: str | None) -> tuple[int, str]:
+    """Threads running once numpy is loaded after ``trialkit --help``, and OPENBLAS_NUM_THREADS."""
+    code = (
+        "import os, sys, time\n"
+        "from trialkit.cli import main\n"
+        "sys.argv = ['trialkit', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "for _ in range(500):  # the signal watcher's thread, joined, may still be ending\n"
+        "    if len(os.listdir('/proc/self/task')) == 1:\n"
+        "        break\n"
+        "    time.sleep(0.01)\n"
+        "import numpy\n"
+        "running = len(os.listdir('/proc/self/task'))\n"
+        "sys.stderr.write(f\"{running} {os.environ.get('OPENBLAS_NUM_THREADS', '-')}\")\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if threads is not None:
+        env["OPENBLAS_NUM_THREADS"] = threads
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    running, chosen = done.stderr.split()
+    return int(running), chosen
+
+
+def test_the_command_starts_no_blas_threads_unless_asked() -> None:
+    # OpenBLAS's worker threads cost design simon about 40 ms of CPU (issue 12); on a
+    # machine of one core OpenBLAS starts none, and only the variable tells.
+    assert _blas(None) == (1, "1")
+    assert _blas("3")[1] == "3"
 
 
 @pytest.mark.parametrize("name", list(_COMMANDS))

@@ -176,5 +176,11 @@ def _quiet_stdout() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    OpenBLAS, loaded with numpy, starts a worker thread per core whose start-up costs
+    ``trialkit design`` about 40 ms of CPU (a tenth of its run, issue 12); no command
+    does linear algebra, so one thread is asked for unless the user chose a number.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     sys.exit(run())

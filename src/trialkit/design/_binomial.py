@@ -8,13 +8,17 @@ every step is a convex combination, so the relative error stays near ``m`` ulps 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
-from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    # numpy.typing only for the checker: the command line does not import it.
+    from numpy.typing import NDArray
+
+    FloatArray: TypeAlias = NDArray[np.float64]
 
 __all__ = ["pmf_rows", "pmf_table", "tail_table"]
-
-FloatArray = NDArray[np.float64]
 
 
 def pmf_rows(n: int, ps: Sequence[float] | FloatArray) -> FloatArray:

@@ -26,10 +26,14 @@ every ``r1`` come from one cumulative sum over ``x1`` of ``P(X1 = x1) P(X2 > r -
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trialkit.design._binomial import FloatArray, pmf_table, tail_table
+from trialkit.design._binomial import pmf_table, tail_table
+
+if TYPE_CHECKING:
+    from trialkit.design._binomial import FloatArray
 
 __all__ = ["TIE", "Candidate", "best_per_n", "single_stage_bound"]
 

@@ -34,12 +34,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trialkit.design._binomial import FloatArray, pmf_rows
+from trialkit.design._binomial import pmf_rows
 from trialkit.design.two_stage import TwoStageDesign
 from trialkit.errors import DesignInputError
+
+if TYPE_CHECKING:
+    from trialkit.design._binomial import FloatArray
 
 __all__ = [
     "ConfidenceInterval",

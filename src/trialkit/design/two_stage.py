@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trialkit.design._binomial import FloatArray, pmf_rows
+from trialkit.design._binomial import pmf_rows
 from trialkit.errors import DesignInputError
+
+if TYPE_CHECKING:
+    from trialkit.design._binomial import FloatArray
 
 __all__ = ["NMAX_LIMIT", "StageProbabilities", "TwoStageDesign", "stage_probabilities"]
 

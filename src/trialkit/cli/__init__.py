@@ -115,6 +115,14 @@ def run(argv: Sequence[str] | None = None) -> int:
             code = exit_code(signal.SIGINT)
         except OSError as error:
             code = _failed_write(error)
+        except Exception:
+            # DuckDB runs Python's signal handlers while a query executes and turns the
+            # handler's KeyboardInterrupt into RuntimeError('Query interrupted'): after a
+            # signal, whatever the interrupted work raised is the interrupt (the clean-up
+            # of the finally blocks has run on the way out).
+            if received() is None:
+                raise
+            code = exit_code(signal.SIGINT)
         signum = received()
         if signum is not None or code == exit_code(signal.SIGINT):
             name = signal.Signals(signum or signal.SIGINT).name

@@ -10,6 +10,9 @@ unknown, its evidence says why, and no older value stands in for it.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import math
 import shutil
 from collections.abc import Iterator
@@ -255,3 +258,43 @@ def test_the_sql_plausible_range_is_the_readers_on_every_double(
             (math.nextafter(high, math.inf), False),
         ):
             assert _usable(key, edge, unit) is expected, (key, unit, edge)
+
+
+def test_an_observation_period_ending_in_the_future_moves_the_default_index_time_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """One period ending in 2099 moved every person's index time to 2099, silently."""
+    from trialkit.cli import run
+    from trialkit.synth import generate_omop
+
+    folder = tmp_path / "omop"
+    generate_omop(folder, 40, 5)
+
+    def prescreen(name: str) -> tuple[int, dict[str, Any], str]:
+        stdout, stderr = io.StringIO(), io.StringIO()
+        args = ["prescreen", "--omop", str(folder), "--protocol", "r-hlh"]
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = run([*args, "--out", str(tmp_path / name), "--json", "--quiet"])
+        return code, json.loads(stdout.getvalue() or "{}"), stderr.getvalue()
+
+    code, summary, err = prescreen("before.csv")
+    assert code == 0 and err == "", err
+    assert not summary["at"].startswith("2099")
+    periods = folder / "observation_period.parquet"
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"COPY (SELECT * REPLACE (CASE WHEN observation_period_id = 1 THEN DATE '2099-06-30' "
+            f"ELSE observation_period_end_date END AS observation_period_end_date) "
+            f"FROM read_parquet('{periods}')) TO '{tmp_path / 'p.parquet'}'"
+        )
+    finally:
+        con.close()
+    (tmp_path / "p.parquet").replace(periods)
+    code, summary, err = prescreen("after.csv")
+    assert code == 0, err
+    assert summary["at"].startswith("2099-06-30")
+    assert err == (
+        "trialkit: warning: the index time defaults to the latest end of an observation "
+        "period, 2099-06-30, which is in the future; give --at to screen as of another time\n"
+    )

@@ -30,6 +30,7 @@ __all__ = [
     "report",
     "shown",
     "shown_time",
+    "warn_if_future",
 ]
 
 console = Console(highlight=False)
@@ -43,14 +44,23 @@ def index_time(text: str | None, record: PatientRecord, option: str = "--at") ->
     """
     if text is None:
         latest = latest_entry_time(record)
-        if latest > datetime.now():
-            report(
-                f"the index time defaults to the latest entry, {latest:%Y-%m-%dT%H:%M}, which "
-                f"is in the future; give --at to screen as of another time",
-                "warning",
-            )
+        warn_if_future(latest, f"the latest entry, {latest:%Y-%m-%dT%H:%M}")
         return latest
     return parse_time(text, option)
+
+
+def warn_if_future(default: datetime, what: str) -> None:
+    """A warning line when a default index time (``what``) is in the future of the wall clock.
+
+    One entry dated 2099 would otherwise move the index time, and every
+    verdict, to 2099 silently; the default is still used (``--at`` chooses).
+    """
+    if default > datetime.now():
+        report(
+            f"the index time defaults to {what}, which is in the future; give --at to "
+            "screen as of another time",
+            "warning",
+        )
 
 
 def parse_time(text: str, option: str = "--at") -> datetime:

@@ -27,7 +27,15 @@ from rich.table import Table
 from sqlglot import exp
 
 from trialkit.cli import app
-from trialkit.cli.common import console, parse_time, print_json, progress_bar, report, shown
+from trialkit.cli.common import (
+    console,
+    parse_time,
+    print_json,
+    progress_bar,
+    report,
+    shown,
+    warn_if_future,
+)
 from trialkit.cli.files import check_output, writing
 from trialkit.cli.protocol import is_file, resolve
 from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Held, screening
@@ -356,7 +364,11 @@ def _latest_day(engine: Engine) -> datetime:
         raise TrialkitInputError("--at: observation_period is empty, give the index date")
     day = latest.date() if isinstance(latest, datetime) else latest
     assert isinstance(day, date)
-    return datetime.combine(day, time.max)
+    default = datetime.combine(day, time.max)
+    # The day's start: an extract that ends today is not in the future.
+    start = datetime.combine(day, time.min)
+    warn_if_future(start, f"the latest end of an observation period, {day.isoformat()}")
+    return default
 
 
 # Output -----------------------------------------------------------------------------------

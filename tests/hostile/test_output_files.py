@@ -153,3 +153,28 @@ def test_batch_screen_never_writes_over_a_bundle_it_reads(
     out.write_text("mine")
     _refused(capsys, [*args, "--out", out], f"--out {out}: exists; --force replaces it")
     assert out.read_text() == "mine"
+
+
+_PRESCREEN = ["prescreen", "--protocol", "r-hlh", "--quiet", "--omop"]
+_PLOT = ["design", "oc", "--n1", "10", "--r1", "1", "--n", "29", "--r", "5", "--p0", "0.1"]
+
+
+@pytest.mark.parametrize("command", ["prescreen", "design oc --plot"])
+def test_a_command_whose_stdout_fails_leaves_no_output_file(
+    command: str, population: Path, tmp_path: Path
+) -> None:
+    """The files were moved into place before stdout was flushed: exit 2 and the file kept."""
+    out = tmp_path / "out"
+    out.mkdir()
+    args: list[str | Path] = (
+        [*_PRESCREEN, population, "--out", out / "s.csv"]
+        if command == "prescreen"
+        else [*_PLOT, "--p1", "0.3", "--plot", out / "oc.png"]
+    )
+    with open("/dev/full", "wb") as full:
+        done = finish(start(args, stdout=full))
+    assert done.code == 2, done.err
+    assert done.one_error_line() == (
+        "trialkit: error: cannot write the output: No space left on device"
+    )
+    assert sorted(p.name for p in out.iterdir()) == []

@@ -16,7 +16,7 @@ import errno
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import Any
 
@@ -105,12 +105,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     on stderr; 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM) when
     interrupted, with one line on stderr (``docs/cli.md``, "Exit codes").
     """
+    from trialkit.cli.files import deferred
     from trialkit.cli.signals import exit_code, handled
 
-    with handled() as received:
+    with handled() as received, deferred() as commit:
         try:
             code = _invoke(list(sys.argv[1:] if argv is None else argv))
             sys.stdout.flush()
+            if received() is None:
+                code = _committed(commit, code)
         except KeyboardInterrupt:
             code = exit_code(signal.SIGINT)
         except OSError as error:
@@ -129,6 +132,16 @@ def run(argv: Sequence[str] | None = None) -> int:
             report(f"interrupted ({name})", None)
             return exit_code(signum or signal.SIGINT)
         return code
+
+
+def _committed(commit: Callable[[], None], code: int) -> int:
+    """Move the run's output files into place, last: a stdout that failed leaves none."""
+    try:
+        commit()
+    except TrialkitInputError as error:
+        report(error)
+        return 2
+    return code
 
 
 def _invoke(args: list[str]) -> int:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from trialkit.errors import TrialkitInputError
 
-__all__ = ["Outputs", "check_output", "writing"]
+__all__ = ["Outputs", "check_output", "deferred", "writing"]
 
 
 def check_output(option: str, file: Path, inputs: Iterable[Path] = (), *, force: bool) -> None:
@@ -107,12 +107,52 @@ def _place(hidden: Path, file: Path) -> None:
     hidden.unlink()
 
 
+_DEFERRED: list[Outputs] | None = None
+"""While a command line runs (:func:`deferred`), the outputs of its finished blocks."""
+
+
 @contextmanager
 def writing(*, force: bool) -> Iterator[Outputs]:
-    """A run's output files: committed when the block ends normally, else removed."""
+    """A run's output files: committed when the block ends normally, else removed.
+
+    Within :func:`deferred` (a command run by the ``trialkit`` command line)
+    they are committed at its end instead, once the command's stdout is
+    written: a command whose stdout fails (``> /dev/full``) leaves no file.
+    """
     outputs = Outputs(force=force)
+    handed = False
     try:
         yield outputs
-        outputs.commit()
+        if _DEFERRED is None:
+            outputs.commit()
+        else:
+            _DEFERRED.append(outputs)
+            handed = True
     finally:
-        outputs.discard()
+        if not handed:
+            outputs.discard()
+
+
+@contextmanager
+def deferred() -> Iterator[Callable[[], None]]:
+    """Within: output files are moved into place only by the yielded commit, else removed.
+
+    The command line commits after the command returned and its stdout was
+    flushed, unless a signal arrived; anything not committed is removed on
+    the way out.
+    """
+    global _DEFERRED
+    previous, _DEFERRED = _DEFERRED, []
+    pending = _DEFERRED
+
+    def commit() -> None:
+        while pending:
+            pending[0].commit()
+            pending.pop(0).discard()
+
+    try:
+        yield commit
+    finally:
+        for outputs in pending:
+            outputs.discard()
+        _DEFERRED = previous

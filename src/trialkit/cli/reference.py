@@ -69,7 +69,9 @@ _RULES = [
     "Every file a command writes (`prescreen --out`, batch `screen --out`, `synth omop --out`, "
     "`design oc --plot`) "
     "is written under a hidden name beside it (`.<stem>.<random>.partial<suffix>`) and moved into "
-    "place only when the whole command has succeeded; the files of `prescreen --all` are "
+    "place only when the whole command has succeeded and its standard output is written "
+    "(so `> /dev/full` leaves no file; `synth omop` is the exception, its tables are in place "
+    "before its summary is printed); the files of `prescreen --all` are "
     "moved together. An error or an interrupt removes them: no partial file, and no file "
     "of an interrupted run. SIGKILL cannot be caught and can leave a hidden `.partial` "
     "file behind (remove it).",

@@ -5,7 +5,9 @@ traceback, an integer of 5,000 digits a ``ValueError`` traceback; a key given tw
 silently kept the last; ``within: 99999999 d`` passed ``validate`` and ``check`` and
 broke ``screen`` with ``OverflowError``; ``value: 1e999`` passed; a criterion id
 ``verdict`` passed and broke ``prescreen``; a threshold's ``source:`` not in
-``sources`` passed ``check``.
+``sources`` passed ``check``; a criterion ``I1.0`` beside a composite ``I1`` passed,
+and ``prescreen`` wrote I1's first child's evidence in the columns ``I1.0:*`` and
+dropped I1.0's own (review 13, F3).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 
 from hostile.conftest import EXAMPLES, trialkit
 from trialkit.cli import run
+from trialkit.synth import generate_omop
 
 BASE = """\
 format: trialkit.protocol/2
@@ -109,6 +112,85 @@ def test_two_criterion_ids_differing_in_case_are_one_column(
     path.write_text(BASE.replace("arms:", second + "arms:"))
     assert run(["protocol", "validate", str(path)]) == 2
     assert "criterion ids 'I1' and 'i1' differ only in case" in capsys.readouterr().err
+
+
+LEAF = "{measure: lab.platelets, op: '>=', value: 50, unit: 10*9/L, within: 7 d, source: s1}"
+HAEMOGLOBIN = "{measure: lab.haemoglobin, op: '<', value: 70, unit: g/L, within: 7 d, source: s1}"
+CLASHES = {
+    # name: (I1's rule, the other criterion's id, the clashing path, the other listed first)
+    "review F3": (f"{{any_of: [{LEAF}, {LEAF}]}}", "I1.0", "I1.0", False),
+    "listed first": (f"{{any_of: [{LEAF}, {LEAF}]}}", "I1.1", "I1.1", True),
+    "case": (f"{{all_of: [{LEAF}, {LEAF}]}}", "i1.1", "I1.1", False),
+    "not": (f"{{not: {LEAF}}}", "I1.0", "I1.0", False),
+    "nested": (
+        f"{{any_of: [{LEAF}, {{at_least: 1, of: [{LEAF}, {LEAF}]}}]}}",
+        "I1.1.0",
+        "I1.1.0",
+        False,
+    ),
+    "inner node": (f"{{any_of: [{LEAF}, {{not: {LEAF}}}]}}", "I1.1", "I1.1", False),
+}
+"""Each makes an evidence column name ``<path>:<field>`` belong to both criteria."""
+
+
+def _clashing(tmp_path: Path, case: str) -> Path:
+    rule, other, _, first = CLASHES[case]
+    composite = BASE.replace(
+        'rule: {measure: lab.platelets, op: ">=", value: 50, unit: 10*9/L, within: 7 d, source: s1}',
+        f"rule: {rule}",
+    )
+    second = f"  - {{id: {other}, kind: exclusion, text: Anaemia, rule: {HAEMOGLOBIN}}}\n"
+    if first:
+        text = composite.replace("criteria:\n", "criteria:\n" + second)
+    else:
+        text = composite.replace("arms:", second + "arms:")
+    path = tmp_path / "clash.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("population")
+    generate_omop(folder, 5, 1)
+    return folder
+
+
+@pytest.mark.parametrize("case", sorted(CLASHES))
+def test_a_criterion_id_that_is_another_criterions_node_path_is_refused(
+    case: str, tmp_path: Path, tiny_population: Path
+) -> None:
+    _, other, clash, _ = CLASHES[case]
+    path = _clashing(tmp_path, case)
+    out = tmp_path / "out.csv"
+    commands = [
+        ["protocol", "validate", path],
+        ["protocol", "check", path],
+        ["screen", EXAMPLES / "r-hlh-eligible.json", "--protocol", path],
+        ["prescreen", "--omop", tiny_population, "--protocol", path, "--out", out],
+    ]
+    for command in commands:
+        done = trialkit(*command)
+        assert done.code == 2, (command, done.out, done.err)
+        line = done.one_error_line()
+        assert f"criterion ids 'I1' and '{other}' clash" in line, line
+        assert f"'{clash}:<field>'" in line, line
+    assert not out.exists()
+
+
+def test_a_dotted_id_that_is_no_node_path_of_another_criterion_is_valid(
+    tmp_path: Path, tiny_population: Path
+) -> None:
+    # hem-ismart-c names its criteria E27.1 … E27.6 and has no E27; and I1 has no node 2.
+    path = _clashing(tmp_path, "review F3")
+    path.write_text(path.read_text().replace("id: I1.0,", "id: I1.2,"))
+    assert trialkit("protocol", "validate", path).code == 0
+    out = tmp_path / "out.csv"
+    done = trialkit("prescreen", "--omop", tiny_population, "--protocol", path, "--out", out)
+    assert done.code == 0, done.err
+    header = out.read_text().splitlines()[0].split(",")
+    assert len(header) == len({name.lower() for name in header})
+    assert {"I1.0:value", "I1.1:value", "I1.2", "I1.2:value"} <= set(header)
 
 
 def test_check_refuses_a_threshold_source_that_is_not_a_sources_id(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta
 
 import duckdb
@@ -94,6 +95,15 @@ def test_a_criterion_id_must_not_shadow_an_output_column() -> None:
     )
     with pytest.raises(NotCompiledError, match="verdict"):
         compile_criteria([unchecked], AT)
+
+
+def test_criteria_whose_columns_clash_are_never_compiled() -> None:
+    # The protocol model refuses I1.0 beside a composite I1 (review 13, F3); criteria
+    # compiled without a protocol would make I1's first child's evidence I1.0's.
+    leaf = {"measure": "lab.platelets", "op": ">=", "value": 50, "unit": "10*9/L", "within": "7 d"}
+    criteria = [_criterion({"any_of": [leaf, leaf]}, "I1"), _criterion(leaf, "i1.0")]
+    with pytest.raises(NotCompiledError, match=re.escape("'i1.0:value' and 'I1.0:value'")):
+        compile_criteria(criteria, AT)
 
 
 @given(

@@ -22,6 +22,7 @@ criterion ("known ...") never closes a history.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -57,7 +58,10 @@ __all__ = [
     "ProcedureNode",
     "Score",
     "SexNode",
+    "child_path",
     "children",
+    "node_name",
+    "node_paths",
 ]
 
 Op = Literal["<", "<=", ">", ">="]
@@ -499,3 +503,30 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Not):
         return (node.not_,)
     return ()
+
+
+def child_path(path: str, index: int) -> str:
+    """The path of the ``index``-th of :func:`children` of the node at ``path``.
+
+    A path is the child indices from the criterion's root joined by ``.``
+    (``"1.0"``); the root's is ``""``. It names a leaf's evidence columns,
+    ``<criterion>.<path>:<field>`` (``docs/sql.md``, ``docs/prescreen.md``).
+    """
+    return f"{path}.{index}" if path else str(index)
+
+
+def node_paths(node: Node, path: str = "") -> Iterator[tuple[str, Node]]:
+    """Every node under ``node`` (not ``node`` itself) with its path, depth first."""
+    for index, child in enumerate(children(node)):
+        below = child_path(path, index)
+        yield below, child
+        yield from node_paths(child, below)
+
+
+def node_name(criterion: str, path: str) -> str:
+    """The node at ``path`` of criterion ``criterion`` as its evidence columns name it: ``I1.0``.
+
+    The root is the criterion's id. Two criteria must never share a node name
+    (:class:`~trialkit.protocol.model.Protocol` refuses such ids).
+    """
+    return f"{criterion}.{path}" if path else criterion

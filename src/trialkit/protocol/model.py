@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from trialkit.protocol.criteria import Node
+from trialkit.protocol.criteria import Node, node_name, node_paths
 from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
@@ -278,6 +278,7 @@ class Protocol(_Row):
                     f"criterion ids {other!r} and {criterion.id!r} differ only in case "
                     "(one column of the pre-screening file)"
                 )
+        _no_id_names_a_node(self.criteria)
         _unique_ids("arm", [a.id for a in self.arms])
         _unique_ids("endpoint", [e.id for e in self.endpoints])
         _unique_ids("source", [s.id for s in self.sources])
@@ -304,3 +305,30 @@ def _unique_ids(what: str, ids: list[str]) -> None:
         if item in seen:
             raise ValueError(f"duplicate {what} id {item!r}")
         seen.add(item)
+
+
+def _no_id_names_a_node(criteria: list[Criterion]) -> None:
+    """Refuse a criterion id that is the name of another criterion's node (``I1.0``, ``I1.1.0``).
+
+    A leaf's evidence columns in the pre-screening file are ``<node name>:<field>``
+    (``I1.0:value``, ``docs/prescreen.md``), so a criterion ``I1.0`` beside an
+    ``I1`` with children would share columns with I1's first child; SQL compares
+    the names without case. Ids hold no ``:``, so that with this check and
+    :meth:`Protocol._references`' (ids unique without case, none a fixed column)
+    every name of the file is unique: two evidence columns can only clash when one
+    criterion's id is the other's id followed by ``.`` and a path in its rule.
+    """
+    nodes: dict[str, tuple[str, str]] = {}
+    for criterion in criteria:
+        for path, _ in node_paths(criterion.rule):
+            nodes.setdefault(node_name(criterion.id, path).lower(), (criterion.id, path))
+    for criterion in criteria:
+        clash = nodes.get(criterion.id.lower())
+        if clash is not None:
+            owner, path = clash
+            raise ValueError(
+                f"criterion ids {owner!r} and {criterion.id!r} clash: {criterion.id!r} names "
+                f"node {path} of {owner!r} too, and both would have the evidence columns "
+                f"'{node_name(owner, path)}:<field>' in the pre-screening file (names compare "
+                "without case); choose another id"
+            )

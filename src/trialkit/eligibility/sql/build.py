@@ -28,6 +28,7 @@ from trialkit.errors import TrialkitError
 from trialkit.omop.concepts import FEMALE as OMOP_FEMALE
 from trialkit.omop.concepts import MALE as OMOP_MALE
 from trialkit.omop.concepts import concept_id, gene_concept_id
+from trialkit.protocol.criteria import node_name
 from trialkit.protocol.window import split
 from trialkit.vocab import Kind, vocabulary
 
@@ -165,8 +166,8 @@ class Build:
 
     def explain(self, path: str, node: str, fields: Iterable[tuple[str, exp.Expr]]) -> None:
         """Add the evidence columns of the leaf at ``path`` of the current criterion."""
+        where = node_name(self.criterion, path)
         for name, expression in fields:
-            where = f"{self.criterion}.{path}" if path else self.criterion
             column = EvidenceColumn(f"{where}:{name}", self.criterion, path, node, name)
             self.evidence.append((column, expression))
 

@@ -241,6 +241,23 @@ def _criterion_query(build: Build, selected: list[exp.Expr]) -> exp.Select:
     return exp.select(col("person_id"), *outputs).from_(layer.subquery("bound", copy=False))
 
 
+def _unique_columns(name: str, columns: list[str]) -> None:
+    """Refuse two output columns whose names SQL takes for one (compared without case).
+
+    :class:`~trialkit.protocol.model.Protocol` refuses the criterion ids that would
+    make them (``I1.0`` beside a composite ``I1``); this guards criteria compiled
+    without a protocol.
+    """
+    seen: dict[str, str] = {}
+    for column in columns:
+        other = seen.get(column.lower())
+        if other is not None:
+            raise NotCompiledError(
+                f"{name}: the columns {column!r} and {other!r} would be one column"
+            )
+        seen[column.lower()] = column
+
+
 def compile_protocol(
     protocol: Protocol,
     index: datetime | exp.Expr | None = None,
@@ -314,6 +331,7 @@ def compile_criteria(
     for cte, query in [(_DEATHS, _deaths()), *build.ctes, *ctes]:
         outer = outer.with_(cte, as_=query, copy=False)
     columns = tuple(c for c, _ in build.evidence)
+    _unique_columns(name, [*RESERVED, *kinds, *(c.name for c in columns)])
     parameter = INDEX_PARAMETER if index is None else None
     return Compiled(name, outer, kinds, columns, skipped, parameter)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import Build, and_, case, flag, not_, or_
-from trialkit.protocol.criteria import AllOf, AnyOf, AtLeast, Node, Not
+from trialkit.protocol.criteria import AllOf, AnyOf, AtLeast, Node, Not, child_path
 
 __all__ = [
     "at_least_expression",
@@ -26,12 +26,8 @@ __all__ = [
 Walk = Callable[[Node, Build, str], exp.Expr]
 
 
-def _child(path: str, index: int) -> str:
-    return f"{path}.{index}" if path else str(index)
-
-
 def _children(nodes: Sequence[Node], build: Build, path: str, walk: Walk) -> list[exp.Expr]:
-    return [walk(child, build, _child(path, i)) for i, child in enumerate(nodes)]
+    return [walk(child, build, child_path(path, i)) for i, child in enumerate(nodes)]
 
 
 def compile_all_of(node: AllOf, build: Build, path: str, walk: Walk) -> exp.Expr:
@@ -46,7 +42,7 @@ def compile_any_of(node: AnyOf, build: Build, path: str, walk: Walk) -> exp.Expr
 
 def compile_not(node: Not, build: Build, path: str, walk: Walk) -> exp.Expr:
     """Kleene NOT of the child."""
-    return not_(walk(node.not_, build, _child(path, 0)))
+    return not_(walk(node.not_, build, child_path(path, 0)))
 
 
 def _sum(items: list[exp.Expr]) -> exp.Expr:

@@ -283,3 +283,27 @@ def test_files_that_are_not_what_their_names_say_give_one_line(tmp_path: Path) -
         started = time.monotonic()
         _refused(_prescreen(Path(folder), tmp_path / f"{name}.csv"), expected[name])
         assert time.monotonic() - started < SECONDS
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("a/person.csv", "b/PERSON.csv"),
+        ("a/person.csv", "b/person.parquet"),
+        ("a/person.csv", "b/person.csv"),
+    ],
+    ids=["other case", "other format", "same name"],
+)
+def test_a_zip_holding_one_table_twice_names_the_zip_and_both_members(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    """Before: the line named the extracted temporary folder, deleted when it was read."""
+    archive = _zip(
+        tmp_path / "twoperson.zip",
+        {first: PERSON, second: PERSON, "a/observation_period.csv": PERIOD},
+    )
+    err = _refused(
+        _prescreen(archive, tmp_path / "out.csv"),
+        f"person: two files for one table in twoperson.zip: {first} and {second}",
+    )
+    assert "trialkit-omop-" not in err

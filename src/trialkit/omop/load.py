@@ -219,10 +219,15 @@ _CHUNK = 2**20
 
 
 def _members(archive: Path, bundle: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """The members trialkit reads, checked from the central directory (no data read)."""
+    """The members trialkit reads, checked from the central directory (no data read).
+
+    One member per table, as in a folder (:func:`find_tables`): two members
+    that would be read as one table (``a/person.csv`` and ``b/PERSON.csv``, or
+    ``person.parquet``) are an :class:`OmopError` naming the zip and both.
+    """
     wanted = {spec.name for spec in TABLES}
     found: list[zipfile.ZipInfo] = []
-    names: set[str] = set()
+    tables: dict[str, str] = {}
     for member in bundle.infolist():
         name = PurePosixPath(member.filename)
         if (
@@ -234,9 +239,15 @@ def _members(archive: Path, bundle: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
         ):
             continue
         where = f"{archive.name}: {member.filename}"
-        if name.name in names:
-            raise OmopError(f"{archive.name}: two members named {name.name}")
-        names.add(name.name)
+        # Checked here, by member path: once extracted, the two files would be named
+        # only in the temporary folder, which is gone when the message is read.
+        stem = name.stem.lower()
+        if stem in tables:
+            raise OmopError(
+                f"{stem}: two files for one table in {archive.name}: "
+                f"{tables[stem]} and {member.filename}"
+            )
+        tables[stem] = member.filename
         if member.flag_bits & 0x1:
             raise OmopError(f"{where}: the member is encrypted; trialkit reads unencrypted zips")
         ratio = member.file_size / max(member.compress_size, 1)

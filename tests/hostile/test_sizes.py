@@ -8,6 +8,7 @@ forever.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -67,3 +68,27 @@ def test_a_bundle_over_256_mib_is_refused_unread(
     assert capsys.readouterr().err == (
         f"trialkit: error: {huge}: larger than 256 MiB, the most trialkit reads\n"
     )
+
+
+def test_a_batch_folder_names_its_json_entries_that_are_not_files(tmp_path: Path) -> None:
+    """Before: a FIFO (or folder, or dangling link) named *.json was skipped silently, exit 0."""
+    folder = tmp_path / "ward"
+    folder.mkdir()
+    (folder / "b.json").write_bytes((EXAMPLES / "r-hlh-eligible.json").read_bytes())
+    os.mkfifo(folder / "a.json")
+    (folder / "c.json").mkdir()
+    (folder / "d.json").symlink_to(tmp_path / "gone.json")
+    done = trialkit("screen", folder, "--protocol", "r-hlh", timeout=20)
+    assert done.code == 1, done.err
+    assert "Traceback" not in done.err
+    lines = [json.loads(line) for line in done.out.splitlines()]
+    assert [line["file"] for line in lines] == [str(folder / f"{n}.json") for n in "abcd"]
+    assert [line["error"] is None for line in lines] == [False, True, False, False]
+    reasons = {
+        "a": "not a regular file (a pipe)",
+        "c": "not a regular file (a folder)",
+        "d": "cannot read the file",
+    }
+    for name, reason in reasons.items():
+        assert f"{folder / name}.json: {reason}" in done.err, done.err
+    assert "screened 1 of 4 bundles; 3 could not be screened" in done.err

@@ -40,13 +40,19 @@ FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 
 
 def bundle_files(paths: Sequence[Path]) -> list[Path]:
-    """The bundles to screen: each file as given, each folder's ``*.json`` files by name."""
+    """The bundles to screen: each file as given, each folder's ``*.json`` entries by name.
+
+    Every entry counts, a file or not: a pipe, a folder or a dangling link
+    named ``*.json`` is a bundle that cannot be read, named on stderr (never
+    opened for reading: :func:`trialkit.record.read_bundle` refuses it), not
+    one skipped silently.
+    """
     files: list[Path] = []
     for path in paths:
         if not path.is_dir():
             files.append(path)
             continue
-        found = sorted(p for p in path.glob("*.json") if p.is_file())
+        found = sorted(path.glob("*.json"))
         if not found:
             raise TrialkitInputError(f"{path}: no *.json file in this folder")
         files += found

@@ -13,6 +13,8 @@ import pytest
 
 from hostile.conftest import EXAMPLES, finish, start
 from trialkit.cli import run
+from trialkit.omop import load_folder, row_counts
+from trialkit.omop.schema import TABLES
 from trialkit.synth import generate_omop
 
 BUNDLE = EXAMPLES / "r-hlh-eligible.json"
@@ -125,6 +127,51 @@ def test_synth_replaces_the_tables_of_a_folder_only_with_force(
     assert run(["synth", "omop", "--persons", "5", "--out", str(folder), "--force"]) == 0
     assert (folder / "person.parquet").read_bytes() != before
     capsys.readouterr()
+
+
+def _table_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.suffix.lower() in (".csv", ".parquet"))
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        {"person.csv": "person_id\n1\n", "observation_period.csv": "x\n"},
+        {"PERSON.parquet": "not parquet", "Measurement.CSV": "x\n"},
+    ],
+    ids=["a CSV CDM", "other case"],
+)
+def test_synth_counts_a_table_held_in_any_format_or_case_as_existing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], held: dict[str, str]
+) -> None:
+    """Before: ``.parquet`` files were written beside ``.csv`` ones, no --force asked, and the
+    folder was then refused as input (two files for one table)."""
+    folder = tmp_path / "cdm"
+    folder.mkdir()
+    for name, text in held.items():
+        (folder / name).write_text(text)
+    (folder / "notes.txt").write_text("mine")
+    args = ["synth", "omop", "--persons", "5", "--out", str(folder)]
+    first = sorted(held)[0]
+    _refused(capsys, args, f"--out {folder / first}: exists; --force replaces it")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*held, "notes.txt"])
+    assert all((folder / name).read_text() == text for name, text in held.items())
+    # --force replaces each table's files, whatever their format: one file per table.
+    assert run([*args, "--force"]) == 0
+    capsys.readouterr()
+    assert _table_files(folder) == sorted(f"{spec.name}.parquet" for spec in TABLES)
+    assert (folder / "notes.txt").read_text() == "mine"
+    assert row_counts(load_folder(folder))["person"] == 5
+
+
+def test_synth_never_removes_a_folder_named_as_a_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "cdm"
+    (folder / "person.csv").mkdir(parents=True)
+    args = ["synth", "omop", "--persons", "5", "--out", str(folder), "--force"]
+    _refused(capsys, args, f"--out {folder / 'person.csv'}: is a folder")
+    assert sorted(p.name for p in folder.iterdir()) == ["person.csv"]
 
 
 def test_design_plot_replaces_a_file_only_with_force(

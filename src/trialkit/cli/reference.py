@@ -79,7 +79,10 @@ _RULES = [
     "A file that exists is replaced only with `--force`. A file that is one of the "
     "command's inputs (the same path, or the same file through a link; for an OMOP folder, "
     "its table files and any name that would be read as a table) is never written, with "
-    "or without `--force`.",
+    "or without `--force`. For `synth omop --out FOLDER`, a table the folder holds in any "
+    "format or case (`PERSON.csv`, `person.parquet`) exists: `--force` replaces it by its "
+    "Parquet file and removes its other files once the run has succeeded, so the folder "
+    "never holds two files for one table; a sub-folder named as a table is never removed.",
     "",
     "## Untrusted text",
     "",

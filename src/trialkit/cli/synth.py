@@ -14,6 +14,7 @@ from trialkit.cli import app
 from trialkit.cli.common import console, progress_bar, shown
 from trialkit.cli.files import check_output
 from trialkit.errors import TrialkitInputError
+from trialkit.omop.load import table_of
 from trialkit.omop.schema import TABLES
 from trialkit.synth import EXTRACTED, generate_omop
 from trialkit.synth.generate import CHUNK_PERSONS
@@ -35,6 +36,24 @@ def _extract_time(text: str | None) -> datetime:
         ) from None
 
 
+def _check_folder(out: Path, *, force: bool) -> None:
+    """Refuse ``out`` before any work if it holds a table, in any format or case, without --force.
+
+    Any file that would be read as a table (``person.csv``, ``PERSON.parquet``)
+    is that table's file: with ``--force`` it is replaced by ``<table>.parquet``
+    (the others removed, never two files for one table); a folder of such a
+    name never is.
+    """
+    held = sorted(entry for entry in out.iterdir() if table_of(entry) is not None)
+    for file in [*held, *(out / f"{spec.name}.parquet" for spec in TABLES)]:
+        if file.is_dir():
+            raise TrialkitInputError(
+                f"--out {file}: is a folder, named as the table {table_of(file)}; "
+                "never replaced, even with --force: remove or rename it"
+            )
+        check_output(f"--out {file}", file, force=force)
+
+
 @synth_app.command("omop")
 def omop_command(
     persons: Annotated[int, typer.Option("--persons", help="Number of persons.")],
@@ -42,8 +61,8 @@ def omop_command(
         Path,
         typer.Option(
             "--out",
-            help="Folder for the Parquet files (created if need be; its table files are "
-            "replaced only with --force).",
+            help="Folder for the Parquet files (created if need be; a table it holds, in any "
+            "format or case, is replaced only with --force).",
         ),
     ],
     seed: Annotated[
@@ -57,7 +76,12 @@ def omop_command(
         ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the table files the folder holds.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the table files the folder holds: each table's file in any format "
+            "or case (PERSON.csv) is removed once its Parquet file is written.",
+        ),
     ] = False,
 ) -> None:
     """Write a synthetic OMOP CDM 5.4 population: one Parquet file per table, same seed same bytes.
@@ -69,10 +93,7 @@ def omop_command(
     """
     when = _extract_time(extracted)
     if out.is_dir():
-        for spec in TABLES:
-            check_output(
-                f"--out {out / f'{spec.name}.parquet'}", out / f"{spec.name}.parquet", force=force
-            )
+        _check_folder(out, force=force)
     created = not out.exists()
     errors = Console(stderr=True, highlight=False)
     # A bar on a terminal only: redirected, it would leave an empty line on stderr.

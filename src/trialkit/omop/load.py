@@ -37,9 +37,10 @@ from trialkit.omop.model import Column, Table
 from trialkit.omop.quiet import quiet_connect
 from trialkit.omop.schema import TABLES, create_table, sql_type, table
 
-__all__ = ["connect", "find_tables", "load_database", "load_folder", "row_counts"]
+__all__ = ["connect", "find_tables", "load_database", "load_folder", "row_counts", "table_of"]
 
 _SUFFIXES = (".csv", ".parquet")
+_TABLE_NAMES = frozenset(spec.name for spec in TABLES)
 _Columns = dict[str, tuple[str, str]]
 _ATHENA_DATE = r"^\d{8}$"
 
@@ -56,13 +57,24 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_table(spec).sql(dialect="duckdb"))
 
 
+def table_of(path: Path) -> str | None:
+    """The CDM table a file of this name is read as (``PERSON.csv``: person), else None.
+
+    A table trialkit uses, named in any case, ``.csv`` or ``.parquet``; a
+    hidden name (``.person.csv``) is not read.
+    """
+    stem, suffix = path.stem.lower(), path.suffix.lower()
+    if suffix not in _SUFFIXES or stem not in _TABLE_NAMES or path.name.startswith("."):
+        return None
+    return stem
+
+
 def find_tables(folder: Path) -> dict[str, Path]:
     """The CDM table files in ``folder``, by table name (file names compared case-insensitively)."""
-    wanted = {spec.name for spec in TABLES}
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
-        stem, suffix = path.stem.lower(), path.suffix.lower()
-        if suffix not in _SUFFIXES or stem not in wanted or path.name.startswith("."):
+        stem = table_of(path)
+        if stem is None:
             continue
         if stem in found:
             raise OmopError(

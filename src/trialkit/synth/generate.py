@@ -124,7 +124,8 @@ def generate_omop(
 
     Deterministic: the same ``persons``, ``seed`` and ``extracted`` give
     byte-identical files. Existing table files in ``out`` are replaced, all
-    at the end: on an error or an interrupt the folder keeps its files.
+    at the end, a table's files in another format or case (``person.csv``)
+    removed: on an error or an interrupt the folder keeps its files.
     """
     if not 1 <= persons <= MAX_PERSONS:
         raise TrialkitInputError(f"--persons {persons}: give a number from 1 to {MAX_PERSONS:,}")

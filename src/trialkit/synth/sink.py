@@ -10,7 +10,8 @@ text looked up from its codes, dates taken from their date-times, the
 columns trialkit does not fill NULL. Insertion order is preserved, so one
 seed gives byte-identical files. Each file is written under a hidden
 ``.partial`` name and :meth:`Sink.commit` moves them all into place at the
-end, so that an error or an interrupt leaves the folder as it was. The
+end (then removes the tables' files in another format or case), so that an
+error or an interrupt leaves the folder as it was. The
 staging file is removed at the end. All SQL is built as sqlglot expressions.
 """
 
@@ -28,6 +29,7 @@ import numpy as np
 from sqlglot import exp
 
 from trialkit.errors import TrialkitInputError
+from trialkit.omop.load import table_of
 from trialkit.omop.model import Table
 from trialkit.omop.quiet import quiet
 from trialkit.omop.rows import ConceptAncestorRow, ConceptRow
@@ -201,7 +203,29 @@ class Sink:
         return target
 
     def commit(self) -> None:
-        """Move every written file into place (replacing the table files of the folder)."""
+        """Move every written file into place, replacing the table files of the folder.
+
+        A table's other files, in another format or case (``person.csv``,
+        ``PERSON.parquet``), are removed once every new file is in place: left,
+        they would be two files for one table, a folder that no load accepts.
+        """
+        replaced = {table_of(target) for target in self.written}
         for target, partial in list(self.written.items()):
             partial.replace(target)
             del self.written[target]
+        for entry in sorted(self.folder.iterdir()):
+            table = table_of(entry)
+            if table not in replaced:
+                continue
+            if not _written(entry, self.folder / f"{table}.parquet"):
+                entry.unlink()
+
+
+def _written(entry: Path, kept: Path) -> bool:
+    """Whether ``entry`` names the new file ``kept`` (``PERSON.parquet``, on a case-blind system)."""
+    if entry.name.lower() != kept.name.lower():
+        return False
+    try:
+        return os.path.samefile(entry, kept)
+    except OSError:
+        return False  # a dangling link

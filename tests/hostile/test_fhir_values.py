@@ -12,13 +12,19 @@ object"; two Observations ``obs-8`` were read as one silently; an entry dated
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from hostile.conftest import EXAMPLES, bundle, resources
 from trialkit.cli import run
+from trialkit.eligibility import Context, Truth, evaluate
+from trialkit.protocol.criteria import Node
+from trialkit.record import record_from_bundle
+from trialkit.testing import BundleBuilder
 
 
 def _err(capsys: pytest.CaptureFixture[str]) -> str:
@@ -134,3 +140,100 @@ def test_a_default_index_time_in_the_future_is_used_with_a_warning(
         )
     assert run(["scores", str(path), "--at", "2025-06-15", "--json"]) == 0
     assert capsys.readouterr().err == ""
+
+
+# An age is impossible when it is negative or above the oldest verified human age
+# (122 years: trialkit.record.model.OLDEST_AGE_YEARS). The index date of these
+# records is 2025-06-15: born 1902-06-15 is 123 years old (impossible), born
+# 1903-06-15 122 (possible), 1903-06-16 121.
+AT = datetime(2025, 6, 15, 12)
+IMPOSSIBLE = ("1825-01-01", "1902-06-15", "2025-06-16", "2030-01-01")
+NODE: TypeAdapter[Node] = TypeAdapter(Node)
+
+
+@pytest.mark.parametrize("birth", ["1825-01-01", "2030-01-01"])
+@pytest.mark.parametrize(("protocol", "criterion"), [("r-hlh", "I1"), ("jak-hs-icu", "I1")])
+def test_an_impossible_age_decides_no_age_criterion_and_is_not_printed(
+    birth: str,
+    protocol: str,
+    criterion: str,
+    tmp_path: Path,
+    eligible: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    resources(eligible, "Patient")[0]["birthDate"] = birth
+    path = str(bundle(tmp_path, "born", eligible))
+    assert run(["screen", path, "--protocol", protocol, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    found = next(c for c in data["criteria"] if c["id"] == criterion)
+    assert found["status"] == "unknown", found["reason"]
+    assert "impossible age" in found["reason"]
+    assert [m["item"] for m in found["missing"]] == ["birth_date"]
+    assert data["patient"]["age_years"] is None
+    assert "impossible age" in data["patient"]["age_impossible"]
+    assert run(["screen", path, "--protocol", protocol]) == 0
+    text = capsys.readouterr().out
+    line = next(x for x in text.splitlines() if x.startswith("Patient "))
+    assert "· age impossible (birthDate " in line, line
+    assert run(["scores", path, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["patient"]["age_years"] is None
+
+
+def _outcome(rule: dict[str, Any], builder: BundleBuilder) -> Any:
+    return evaluate(NODE.validate_python(rule), Context(record_from_bundle(builder.build()), AT))
+
+
+@pytest.mark.parametrize("birth", IMPOSSIBLE)
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"age": ">=", "value": 18, "unit": "a", "source": "t"},
+        {"age": "<", "value": 130, "unit": "a", "source": "t"},
+        {"age": ">=", "value": 0, "unit": "d", "source": "t"},
+        {"childbearing_potential": True},
+        {"score": "performance", "op": ">=", "value": 50, "karnofsky_from_age": 13, "source": "t"},
+        {"score": "cockcroft_gault", "op": ">=", "value": 60, "source": "t"},
+        {"score": "schwartz_bedside", "op": ">=", "value": 60, "source": "t"},
+        {"score": "hlh2004", "op": ">=", "value": 0, "source": "t"},
+    ],
+)
+def test_no_rule_decides_from_an_impossible_age(birth: str, rule: dict[str, Any]) -> None:
+    b = BundleBuilder("p", birth, "female")
+    b.quantity("assessment.karnofsky", 80, "1", "2025-06-14")
+    b.quantity("assessment.lansky", 80, "1", "2025-06-14")
+    b.quantity("lab.creatinine", 0.8, "mg/dL", "2025-06-14")
+    b.quantity("vital.weight", 60, "kg", "2025-06-14")
+    b.quantity("vital.height", 160, "cm", "2025-06-14")
+    outcome = _outcome(rule, b)
+    assert outcome.truth is Truth.UNKNOWN, outcome.reason
+    assert "impossible age" in outcome.reason
+    assert "birth_date" in [m.item for m in outcome.missing]
+
+
+@pytest.mark.parametrize("birth", ["1903-06-15", "1903-06-16"])
+def test_an_age_of_122_years_is_possible(birth: str) -> None:
+    b = BundleBuilder("p", birth, "female")
+    outcome = _outcome({"age": ">=", "value": 122, "unit": "a", "source": "t"}, b)
+    assert outcome.truth is Truth.of(birth == "1903-06-15"), outcome.reason
+
+
+@pytest.mark.parametrize("birth", IMPOSSIBLE)
+def test_age_bands_and_age_tables_read_an_impossible_age_as_unknown(birth: str) -> None:
+    # Haemoglobin 95 g/L is low under 28 days (< 100) and not otherwise (< 90); the ULN
+    # of creatinine comes from a table by age: an impossible age chooses no band or row.
+    b = BundleBuilder("p", birth, "male")
+    b.quantity("lab.haemoglobin", 95, "g/L", "2025-06-14T08:00:00")
+    b.quantity("lab.creatinine", 0.9, "mg/dL", "2025-06-14T08:00:00")
+    banded = {
+        "measure": "lab.haemoglobin",
+        "op": "<",
+        "by_age": [{"below": "28 d", "value": 100}, {"value": 90}],
+        "unit": "g/L",
+        "within": "7 d",
+        "source": "Henter 2007",
+    }
+    uln = {"measure": "lab.creatinine", "op": ">", "uln": 1.5, "within": "48 h", "source": "t"}
+    for rule in (banded, uln):
+        outcome = _outcome(rule, b)
+        assert outcome.truth is Truth.UNKNOWN, (rule, outcome.reason)
+        assert "impossible age" in outcome.reason

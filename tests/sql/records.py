@@ -34,7 +34,7 @@ from trialkit.record import (
     Procedure,
     Sex,
 )
-from trialkit.record.model import UnknownCode
+from trialkit.record.model import OLDEST_AGE_YEARS, UnknownCode
 from trialkit.record.patient import group_observations
 from trialkit.record.reported import reported_measurement
 from trialkit.units import Quantity, conversion, convert
@@ -171,15 +171,23 @@ def _years_before(day: date, years: int) -> date:
 
 
 def births(at: datetime) -> st.SearchStrategy[date | None]:
-    """No birth date, 29 February, a birthday near the index, a newborn, or any age."""
+    """No birth date, 29 February, a birthday near the index, a newborn, or any age.
+
+    Also impossible ones, as a hostile record holds them (review 13, F4): after the
+    index date, around the oldest verified human age (122 years: 123 is impossible)
+    and 1825 (200 years).
+    """
     day = at.date()
     leap = [d for d in (date(y, 2, 29) for y in range(2004, 2025, 4)) if d <= day]
-    around = st.tuples(st.sampled_from([1, 2, 12, 13, 18, 22]), st.integers(-2, 2)).map(
+    oldest = OLDEST_AGE_YEARS + 1
+    around = st.tuples(st.sampled_from([1, 2, 12, 13, 18, 22, oldest]), st.integers(-2, 2)).map(
         lambda t: _years_before(day, t[0]) + timedelta(days=t[1])
     )
     newborn = st.integers(0, 70).map(lambda n: day - timedelta(days=n))
     anyone = st.integers(0, 80 * 365).map(lambda n: day - timedelta(days=n))
-    return st.one_of(st.none(), st.sampled_from(leap), around, newborn, anyone)
+    unborn = st.integers(1, 6 * 365).map(lambda n: day + timedelta(days=n))
+    ancient = st.just(date(1825, 1, 1))
+    return st.one_of(st.none(), st.sampled_from(leap), around, newborn, anyone, unborn, ancient)
 
 
 _VALUES: dict[str, tuple[float, ...]] = {

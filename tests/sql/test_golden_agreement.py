@@ -37,6 +37,7 @@ from trialkit.eligibility.sql import (
 )
 from trialkit.protocol.files import builtin_ids, builtin_protocol
 from trialkit.record import PatientRecord, record_from_bundle
+from trialkit.record.model import OLDEST_AGE_YEARS
 from trialkit.record.reported import reported_measurement
 
 GOLDEN = Path(__file__).parents[1] / "protocol" / "golden"
@@ -156,8 +157,33 @@ def _hostile(cases: tuple[Golden, ...]) -> Iterator[Golden]:
             yield Golden(person_id, case.protocol, f"{case.case}+{which}-hostile", AT, record)
 
 
+def _unborn_or_ancient(cases: tuple[Golden, ...]) -> Iterator[Golden]:
+    """Each eligible golden patient again, with a birth date giving an impossible age.
+
+    Born the day after the index date, or 123 years before it (above the oldest
+    verified human age, :data:`trialkit.record.model.OLDEST_AGE_YEARS`), and, as a
+    check of the edge, one day later (122 years: possible). No rule decides from an
+    impossible age, in SQL as in the evaluator (review 13, F4).
+    """
+    person_id = len(cases)
+    day = AT.date()
+    oldest = day.replace(year=day.year - OLDEST_AGE_YEARS - 1)
+    for case in GOLDEN_CASES:
+        if screen(builtin_protocol(case.protocol), case.record, AT).verdict.value != "eligible":
+            continue
+        for label, birth in (
+            ("born-after", day + timedelta(days=1)),
+            ("born-123-years", oldest),
+            ("born-122-years", oldest + timedelta(days=1)),
+        ):
+            person_id += 1
+            record = replace(case.record, birth_date=birth)
+            yield Golden(person_id, case.protocol, f"{case.case}+{label}", AT, record)
+
+
 _LIVING_AND_DEAD = GOLDEN_CASES + tuple(_died(GOLDEN_CASES))
-CASES = _LIVING_AND_DEAD + tuple(_hostile(_LIVING_AND_DEAD))
+_HOSTILE_VALUES = _LIVING_AND_DEAD + tuple(_hostile(_LIVING_AND_DEAD))
+CASES = _HOSTILE_VALUES + tuple(_unborn_or_ancient(_HOSTILE_VALUES))
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +234,8 @@ def test_every_golden_case_is_a_person_screened_at_one_index_time() -> None:
         assert any(kind in reason for reason in unusable), kind
     assert {c.protocol for c in CASES} == set(builtin_ids())
     assert any(c.record.birth_date is None for c in CASES)
+    impossible = [c for c in CASES if c.record.age_problem(AT) is not None]
+    assert len(impossible) >= 10
     assert {c.at for c in CASES} == {AT}, "group the cases by index time"
 
 

@@ -110,9 +110,15 @@ def shown_time(at: datetime) -> str:
 
 
 def patient_line(record: PatientRecord, at: datetime) -> str:
-    """``Patient p1 · sex female · age 1 year · index time 2025-06-15 (end of day)``."""
+    """``Patient p1 · sex female · age 1 year · index time 2025-06-15 (end of day)``.
+
+    An impossible age (after the index time, above the oldest verified human age) is
+    never shown as an age: ``age impossible (birthDate 1825-01-01)``.
+    """
     age = record.age_years(at)
     shown = "unknown" if age is None else plural(age, "year")
+    if record.age_problem(at) is not None:
+        shown = f"impossible (birthDate {record.birth_date})"
     return (
         f"Patient {plain(record.patient_id)} · sex {record.sex.value} · age {shown} · "
         f"index time {shown_time(at)}"

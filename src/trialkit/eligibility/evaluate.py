@@ -68,6 +68,7 @@ from trialkit.units import convert
 from trialkit.vocab import History, Limit, concept, upper_limits, vocabulary
 
 __all__ = [
+    "AGE_SCORES",
     "SCORE_ADAPTERS",
     "TREATMENT_HISTORY",
     "Context",
@@ -122,6 +123,10 @@ SCORE_ADAPTERS: dict[str, tuple[ScoreAdapter, tuple[str, ...]]] = {
 }
 """Each score a criterion can name: its record adapter and the result ids it accepts."""
 
+AGE_SCORES = frozenset({"hlh2004", "psofa", "schwartz_bedside", "cockcroft_gault", "performance"})
+"""The scores that read the age (a limit, a band, a term or a scale chosen by age): unknown
+when the birth date gives an impossible age at the index time, as an ``age`` node is."""
+
 
 @dataclass(frozen=True, slots=True)
 class Missing:
@@ -134,6 +139,9 @@ class Missing:
 
     item: str
     detail: str
+
+
+_INCONSISTENT_BIRTH = Missing("birth_date", "birth date (it gives an impossible age)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,17 +163,21 @@ class Context:
 
     ``record`` is the record as it stood at ``at`` (:meth:`PatientRecord.as_of`):
     nothing dated or recorded after the index time decides a criterion.
-    ``origin`` is the record as given.
+    ``origin`` is the record as given. ``age_problem`` says why the birth date
+    gives an impossible age at ``at`` (:func:`trialkit.record.model.impossible_age`),
+    or is None: no rule decides from such an age.
     """
 
     record: PatientRecord
     at: datetime
     _scores: dict[str, tuple[Scored, ...]] = field(default_factory=dict)
     origin: PatientRecord = field(init=False)
+    age_problem: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.origin = self.record
         self.record = self.record.as_of(self.at)
+        self.age_problem = self.record.age_problem(self.at)
 
     def scores(self, adapter: ScoreAdapter) -> tuple[Scored, ...]:
         """The adapter's results for this patient at this time (computed once)."""
@@ -275,6 +287,15 @@ def _measure(node: Measure, context: Context) -> Outcome:
             source=node.source,
         )
     verdicts = {_compare_quantity(found, node.op, limit, node.unit) for limit in limits}
+    if len(verdicts) > 1 and context.age_problem is not None:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{shown}: the threshold depends on age; {context.age_problem}",
+            (found,),
+            (_INCONSISTENT_BIRTH,),
+            threshold,
+            node.source,
+        )
     if len(verdicts) > 1:
         return Outcome(
             Truth.UNKNOWN,
@@ -331,6 +352,10 @@ def _uln(node: Measure, found: Observation, context: Context) -> Outcome:
             node.source,
         )
 
+    if context.age_problem is not None:
+        return unknown(
+            f"the upper limit of normal depends on age; {context.age_problem}", _INCONSISTENT_BIRTH
+        )
     if birth is not None and day < birth:
         return unknown(
             f"sampled before the birth date {birth}",
@@ -407,11 +432,12 @@ def _band_values(node: Measure, context: Context, sampled: datetime) -> list[flo
         return [node.value]
     assert node.by_age is not None
     record, at = context.record, sampled
+    # an impossible age chooses no band: every band that may apply is tried
+    birth = None if context.age_problem is not None else record.birth_date
     values: list[float] = []
     for band in node.by_age:
         if band.sex is not None and record.sex not in (band.sex, Sex.UNKNOWN, Sex.OTHER):
             continue
-        birth = record.birth_date
         if band.below is not None and birth is not None:
             younger = datetime.combine(birth, datetime.min.time()) > before(at, band.below)
             if not younger:
@@ -459,6 +485,14 @@ def _score(node: Score, context: Context) -> Outcome:
     adapter, names = SCORE_ADAPTERS[node.score]
     op = SYMBOLS[node.op]
     threshold = f"{op} {node.value:g}"
+    if node.score in AGE_SCORES and context.age_problem is not None:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"{node.score} reads the age: {context.age_problem}",
+            missing=(_INCONSISTENT_BIRTH,),
+            threshold=threshold,
+            source=node.source,
+        )
     try:
         scored = context.scores(adapter)
     except AgeError as error:
@@ -588,6 +622,15 @@ def _age(node: Age, context: Context) -> Outcome:
             threshold,
             node.source,
         )
+    if context.age_problem is not None:
+        return Outcome(
+            Truth.UNKNOWN,
+            context.age_problem,
+            evidence,
+            (_INCONSISTENT_BIRTH,),
+            threshold,
+            node.source,
+        )
     day = when.date()
     if day < record.birth_date:
         return Outcome(
@@ -634,24 +677,25 @@ def _childbearing_potential(node: ChildbearingPotential, context: Context) -> Ou
     if pregnant.truth is Truth.TRUE:
         return Outcome(Truth.TRUE, "pregnant, so of childbearing potential", pregnant.evidence)
     puberty = PUBERTY_FROM.get(record.sex.value)
-    age = record.age_years(context.at)
+    age = record.age_years(context.at)  # None for an impossible age: no age rule
     if puberty is not None and age is not None and age < puberty:
         return Outcome(
             Truth.FALSE,
             f"{record.sex.value}, {plural(age, 'year')} old: before the age of puberty "
             f"({puberty} years), not of childbearing potential",
         )
-    return Outcome(
-        Truth.UNKNOWN,
-        "childbearing potential not assessed",
-        missing=(
-            Missing(
-                CHILDBEARING_POTENTIAL,
-                "childbearing potential (CTFG 2020: a woman after menarche and before "
-                "menopause, a man after puberty, unless permanently sterile)",
-            ),
-        ),
+    gap = Missing(
+        CHILDBEARING_POTENTIAL,
+        "childbearing potential (CTFG 2020: a woman after menarche and before "
+        "menopause, a man after puberty, unless permanently sterile)",
     )
+    if puberty is not None and context.age_problem is not None:
+        return Outcome(
+            Truth.UNKNOWN,
+            f"childbearing potential not assessed; {context.age_problem}",
+            missing=(gap, _INCONSISTENT_BIRTH),
+        )
+    return Outcome(Truth.UNKNOWN, "childbearing potential not assessed", missing=(gap,))
 
 
 # -- conditions, findings, attestations ------------------------------------------------------------

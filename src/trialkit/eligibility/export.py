@@ -63,6 +63,7 @@ def _patient(record: PatientRecord, at: datetime) -> JSONObject:
         "birth_date": None if record.birth_date is None else record.birth_date.isoformat(),
         "sex": record.sex.value,
         "age_years": record.age_years(at),
+        "age_impossible": record.age_problem(at),
     }
 
 

@@ -17,6 +17,7 @@ from trialkit.units import Quantity
 
 __all__ = [
     "EARLIEST",
+    "OLDEST_AGE_YEARS",
     "AlterationType",
     "Condition",
     "Exposure",
@@ -26,6 +27,7 @@ __all__ = [
     "Sex",
     "UnknownCode",
     "Unusable",
+    "impossible_age",
 ]
 
 
@@ -35,8 +37,18 @@ EARLIEST = datetime(1800, 1, 1)
 No patient record reaches further back; a bound keeps every look-back of a
 protocol (at most 200 years, ``trialkit.protocol.window``) within the calendar,
 where a date in year 1 made the arithmetic overflow. A birth date of 1825 is
-read (its age, 200 years, is then reported as impossible by the scores that
-read it).
+read (its age, 200 years, is impossible: :func:`impossible_age`).
+"""
+
+OLDEST_AGE_YEARS = 122
+"""The oldest verified human age, in completed years: an age above it is impossible.
+
+Jeanne Calment, 21 February 1875 – 4 August 1997, 122 years and 164 days, the
+longest human life whose age is verified (Robine JM, Allard M. The oldest
+human. Science 1998;279(5358):1834–1835; the validation reviewed again by
+Robine JM et al., J Gerontol A Biol Sci Med Sci 2019;74(Suppl 1):S13–S20).
+A birth date that gives more, like one after the index time, is wrong: every
+rule that reads the age reads it as unknown (:func:`impossible_age`).
 """
 
 
@@ -219,6 +231,25 @@ class UnknownCode:
     kind: str = ""
     start: datetime | None = None
     end: datetime | None = None
+
+
+def impossible_age(birth: date, at: date) -> str | None:
+    """Why the age on ``at`` of someone born on ``birth`` cannot be, or None when it can.
+
+    trialkit's one definition of a possible age, read by the scores
+    (:func:`trialkit.scores.assess_all`), the screening evaluator and the SQL
+    compiler (``trialkit.eligibility.sql.build.impossible_age``): from 0 (born
+    on ``at``) to :data:`OLDEST_AGE_YEARS` completed years.
+    """
+    if at < birth:
+        return f"birthDate {birth} gives an impossible age on {at} (born after it)"
+    years = birth_age(birth, at)[0]
+    if years > OLDEST_AGE_YEARS:
+        return (
+            f"birthDate {birth} gives an impossible age on {at} ({years} years; the oldest "
+            f"verified human age is {OLDEST_AGE_YEARS} years, Robine & Allard 1998)"
+        )
+    return None
 
 
 def birth_age(birth: date, at: date) -> tuple[int, int]:

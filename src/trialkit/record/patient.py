@@ -19,6 +19,7 @@ from trialkit.record.model import (
     Sex,
     UnknownCode,
     birth_age,
+    impossible_age,
 )
 from trialkit.vocab import Kind, vocabulary
 
@@ -90,10 +91,21 @@ class PatientRecord:
 
     # -- demographics -------------------------------------------------------------------------
     def age_years(self, at: date | datetime) -> int | None:
-        """Completed years of age at ``at``; None without a birth date."""
-        if self.birth_date is None:
+        """Completed years of age at ``at``; None without a birth date or when impossible.
+
+        An impossible age (:func:`~trialkit.record.model.impossible_age`: negative,
+        or above the oldest verified human age) is no age: :meth:`age_problem`
+        says why.
+        """
+        if self.birth_date is None or self.age_problem(at) is not None:
             return None
         return birth_age(self.birth_date, _day(at))[0]
+
+    def age_problem(self, at: date | datetime) -> str | None:
+        """Why the birth date gives an impossible age at ``at`` (naming it), or None."""
+        if self.birth_date is None:
+            return None
+        return impossible_age(self.birth_date, _day(at))
 
     def age_days(self, at: date | datetime) -> int | None:
         """Days of life at ``at``; None without a birth date."""

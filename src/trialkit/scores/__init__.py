@@ -63,19 +63,20 @@ def assess_all(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
     A birth date that gives an impossible age fails no score: the scores are
     computed as for an unknown age, their age-dependent items unknown, with a
     note naming ``Patient.birthDate`` and the reason; the screening evaluator
-    reads such a record as unknown too. A birth date after the index time
-    makes the age unknown to every score (each carries the note); an age that
-    one formula cannot take (Cockcroft–Gault from 140 years), or a sample
-    taken before the birth date, to the scores that raise it.
+    reads such a record as unknown too. An impossible age at the index time
+    (:func:`trialkit.record.model.impossible_age`: after the index time, or
+    above the oldest verified human age, 122 years) makes the age unknown to
+    every score (each carries the note); a sample taken before the birth date,
+    or an age one formula cannot take, to the scores that raise it.
 
     The scores read the record as it stood at ``at`` (:meth:`PatientRecord.as_of`).
     """
     record = record.as_of(at)
-    birth = record.birth_date
-    if birth is not None and birth > at.date():
+    problem = record.age_problem(at)
+    if problem is not None:
         note = (
-            f"age unknown: Patient/{record.patient_id}: birthDate {birth} is after the index "
-            f"time {at:%Y-%m-%d}; the age-dependent items are unknown"
+            f"age unknown: Patient/{record.patient_id}: {problem}; "
+            f"the age-dependent items are unknown"
         )
         unaged = replace(record, birth_date=None)
         return tuple(_noted(s, note) for adapter in _ADAPTERS for s in adapter(unaged, at))

@@ -117,6 +117,7 @@ def report_json(record: PatientRecord, at: datetime, scores: Iterable[Scored]) -
             "birth_date": None if record.birth_date is None else record.birth_date.isoformat(),
             "sex": record.sex.value,
             "age_years": record.age_years(at),
+            "age_impossible": record.age_problem(at),
         },
         "at": at.isoformat(),
         "scores": [scored_json(s) for s in scores],

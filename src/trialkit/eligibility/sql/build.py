@@ -30,6 +30,7 @@ from trialkit.omop.concepts import MALE as OMOP_MALE
 from trialkit.omop.concepts import concept_id, gene_concept_id
 from trialkit.protocol.criteria import node_name
 from trialkit.protocol.window import split
+from trialkit.record.model import OLDEST_AGE_YEARS
 from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "count_if",
     "flag",
     "greatest",
+    "impossible_age",
     "in_concepts",
     "index_literal",
     "interval",
@@ -57,6 +59,7 @@ __all__ = [
     "not_",
     "number",
     "or_",
+    "plausible_birth",
     "timestamp_of",
 ]
 
@@ -413,6 +416,30 @@ def birth_date_of_person() -> exp.Expr:
         expressions=[col("year_of_birth"), col("month_of_birth"), col("day_of_birth")],
     )
     return exp.func("COALESCE", cast(col("birth_datetime"), "DATE"), parts)
+
+
+def impossible_age(birth: exp.Expr, day: exp.Expr) -> exp.Expr:
+    """TRUE when ``birth`` gives an impossible age on ``day``; NULL without a birth date.
+
+    As :func:`trialkit.record.model.impossible_age`: born after ``day``, or more
+    than :data:`~trialkit.record.model.OLDEST_AGE_YEARS` completed years old
+    (``birth <= day - 123 years``, calendar years as the ``age`` node counts them).
+    """
+    oldest = cast(minus(day, f"{OLDEST_AGE_YEARS + 1} a"), "DATE")
+    return or_(
+        exp.LT(this=day.copy(), expression=birth.copy()),
+        exp.LTE(this=birth.copy(), expression=oldest),
+    )
+
+
+def plausible_birth(build: Build) -> exp.Expr:
+    """The person's birth date, NULL when it gives an impossible age at the index date.
+
+    For the rules that try every age band when the birth date is unknown (the
+    evaluator reads an impossible age so: no band is chosen by it).
+    """
+    birth = col("birth_date", PERSON)
+    return case([(impossible_age(birth, build.day), exp.null())], birth.copy())
 
 
 def persons() -> exp.Select:

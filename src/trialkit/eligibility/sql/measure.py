@@ -31,6 +31,7 @@ from trialkit.eligibility.sql.build import (
     case,
     cast,
     col,
+    impossible_age,
     in_concepts,
     latest_rows,
     measurement_columns,
@@ -38,6 +39,7 @@ from trialkit.eligibility.sql.build import (
     not_,
     number,
     or_,
+    plausible_birth,
     timestamp_of,
 )
 from trialkit.eligibility.sql.exact import affine, compare_reported, round12_sql
@@ -121,7 +123,8 @@ def _by_age(node: Measure, bands: list[AgeBand], name: str, build: Build) -> exp
     A band's fit and comparison are used again by every later band and by the
     result: each is bound once (:meth:`Build.bind`).
     """
-    birth, sex = col("birth_date", PERSON), col("sex", PERSON)
+    # an impossible age chooses no band: read as an unknown birth date, as the evaluator
+    birth, sex = plausible_birth(build), col("sex", PERSON)
     value, unit, time = col("value", name), col("unit", name), col("time", name)
     stopped: list[exp.Expr] = []
     any_true: list[exp.Expr] = []
@@ -223,6 +226,7 @@ def _table(node: Measure, name: str, build: Build) -> exp.Expr:
     return case(
         [
             (birth.copy().is_(exp.null()), exp.null()),
+            (impossible_age(birth, build.day), exp.null()),
             (exp.LT(this=day.copy(), expression=birth.copy()), exp.null()),
             (sex.copy().eq(exp.Literal.string("male")), male),
             (sex.copy().eq(exp.Literal.string("female")), female),

@@ -14,7 +14,17 @@ import math
 
 from sqlglot import exp
 
-from trialkit.eligibility.sql.build import PERSON, Build, and_, case, cast, col, minus, not_
+from trialkit.eligibility.sql.build import (
+    PERSON,
+    Build,
+    and_,
+    case,
+    cast,
+    col,
+    impossible_age,
+    minus,
+    not_,
+)
 from trialkit.eligibility.sql.events import compile_finding, diagnosis_cte
 from trialkit.protocol.criteria import (
     CHILDBEARING_POTENTIAL,
@@ -35,7 +45,8 @@ def _reached(birth: exp.Expr, day: exp.Expr, count: int, unit: str) -> exp.Expr:
 
 
 def compile_age(node: Age, build: Build, path: str) -> exp.Expr:
-    """The truth of an ``age`` node: NULL without a birth date or before birth."""
+    """The truth of an ``age`` node: NULL without a birth date, before birth, or when the
+    birth date gives an impossible age at the index date (:func:`impossible_age`)."""
     birth = col("birth_date", PERSON)
     when: exp.Expr = build.index.copy()
     whens: list[tuple[exp.Expr, exp.Expr]] = []
@@ -46,6 +57,7 @@ def compile_age(node: Age, build: Build, path: str) -> exp.Expr:
         build.explain(path, "age", [("first_onset", when.copy())])
     day = cast(when, "DATE")
     whens.append((birth.copy().is_(exp.null()), exp.null()))
+    whens.append((impossible_age(birth, build.day), exp.null()))
     whens.append((exp.LT(this=day.copy(), expression=birth.copy()), exp.null()))
     unit = node.unit
     # completed ages are whole: "age > 17.5" is "age >= 18", "age < 17.5" is "not age >= 18"

@@ -32,6 +32,7 @@ from trialkit.eligibility.sql.build import (
     cast,
     col,
     greatest,
+    impossible_age,
     least,
     not_,
     number,
@@ -69,13 +70,12 @@ def _both(value: exp.Expr) -> Range:
 
 
 def _born(build: Build, value: exp.Expr) -> exp.Expr:
-    """``value``, but NULL for a birth date after the index day (an inconsistent record).
+    """``value``, but NULL for a birth date that gives an impossible age at the index day.
 
-    The score functions refuse a negative age; the ``age`` node reads the same
-    record as unknown, and so does the SQL.
+    After the index day or above the oldest human age (:func:`impossible_age`): the
+    evaluator reads these scores (``AGE_SCORES``) as unknown, as the ``age`` node.
     """
-    birth = col("birth_date", PERSON)
-    return case([(exp.LT(this=build.day, expression=birth), exp.null())], value)
+    return case([(impossible_age(col("birth_date", PERSON), build.day), exp.null())], value)
 
 
 def schwartz_bedside(node: Score, build: Build, path: str) -> Range:

@@ -20,12 +20,14 @@ from __future__ import annotations
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import (
+    PERSON,
     Build,
     and_,
     case,
     cast,
     col,
     count_if,
+    impossible_age,
     not_,
     or_,
 )
@@ -212,7 +214,10 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
         "ferritin": _state("ferritin", values),
         "scd25": _state("scd25", values),
     }
-    refused = build.bind(_picked_before_birth(values))  # both ends read it: computed once
+    # the haemoglobin limit reads the age: unknown for an impossible age at the index, as
+    # the evaluator reads it (AGE_SCORES), or when the pick was sampled before the birth date
+    impossible = impossible_age(col("birth_date", PERSON), build.day)
+    refused = build.bind(or_(impossible, _picked_before_birth(values)))  # both ends read it
     low = case([(refused, exp.null())], total([low_of(item) for item in criteria.values()]))
     high = case([(refused.copy(), exp.null())], total([high_of(i) for i in criteria.values()]))
     build.explain(path, "score", [("low", low.copy()), ("high", high.copy())])

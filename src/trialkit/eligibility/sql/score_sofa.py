@@ -33,6 +33,7 @@ from trialkit.eligibility.sql.build import (
     col,
     count_if,
     greatest,
+    impossible_age,
     not_,
     number,
     or_,
@@ -285,9 +286,9 @@ def psofa(node: Score, build: Build, path: str) -> Range:
         _cns(build, singles),
         renal,
     ]
-    # no age band without a birth date; none either for a birth after the index (the
-    # score refuses a negative age; the SQL reads the inconsistent record as unknown)
-    unknown_age = or_(birth.is_(exp.null()), exp.LT(this=day.copy(), expression=birth.copy()))
+    # no age band without a birth date; none either for an impossible age at the index
+    # (after it, or above the oldest human age: the evaluator reads the score as unknown)
+    unknown_age = or_(birth.is_(exp.null()), impossible_age(birth, day))
     low = case([(unknown_age, exp.null())], total([i[0] for i in items]))
     high = case([(unknown_age.copy(), exp.null())], total([i[1] for i in items]))
     low, high = build.bind(low), build.bind(high)

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from hostile.conftest import refused
 from trialkit.errors import OmopError
 from trialkit.omop import connect
 from trialkit.omop.checks import open_database
@@ -47,15 +48,6 @@ def _prescreen(omop: Path, out: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _refused(result: subprocess.CompletedProcess[str], *phrases: str) -> str:
-    err = result.stderr
-    assert result.returncode == 2, (result.returncode, err[-2000:])
-    assert err.count("\n") == 1 and err.startswith("trialkit: error: "), err[-2000:]
-    for phrase in phrases:
-        assert phrase in err, (phrase, err)
-    return err
-
-
 def test_a_database_from_another_tool_is_read(tmp_path: Path) -> None:
     path = tmp_path / "cdm.duckdb"
     _cdm(path)
@@ -82,13 +74,13 @@ def test_a_cdm_table_that_is_a_cross_join_view_is_refused_without_running_it(
     )
     con.close()
     started = time.monotonic()
-    _refused(_prescreen(path, tmp_path / "out.csv"), "measurement", "view")
+    refused(_prescreen(path, tmp_path / "out.csv"), "measurement", "view")
     assert time.monotonic() - started < SECONDS
     with pytest.raises(OmopError, match=r"^measurement: a view in cdm\.duckdb"):
         open_database(path)
 
 
-def test_a_cdm_table_that_is_a_view_of_a_local_file_is_refused(tmp_path: Path) -> None:
+def test_a_cdm_table_that_is_a_view_of_a_local_file_isrefused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.csv"
     secret.write_text(
         "person_id,gender_concept_id,year_of_birth,race_concept_id,ethnicity_concept_id\n"
@@ -113,17 +105,17 @@ def test_a_cdm_table_that_is_a_view_of_a_local_file_is_refused(tmp_path: Path) -
     )
     con.close()
     secret.unlink()  # had the view been read, its error would name this file
-    err = _refused(_prescreen(path, tmp_path / "out.csv"), "person: a view in cdm.duckdb")
+    err = refused(_prescreen(path, tmp_path / "out.csv"), "person: a view in cdm.duckdb")
     assert "secret" not in err
 
 
-def test_a_macro_that_shadows_a_built_in_function_is_refused(tmp_path: Path) -> None:
+def test_a_macro_that_shadows_a_built_in_function_isrefused(tmp_path: Path) -> None:
     path = tmp_path / "cdm.duckdb"
     _cdm(path)
     con = duckdb.connect(str(path))
     con.execute("CREATE MACRO make_date(y, m, d) AS DATE '1900-01-01'")
     con.close()
-    _refused(_prescreen(path, tmp_path / "out.csv"), "cdm.duckdb", "macro make_date")
+    refused(_prescreen(path, tmp_path / "out.csv"), "cdm.duckdb", "macro make_date")
 
 
 _SETTINGS = """

@@ -15,7 +15,6 @@ import contextlib
 import copy
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from sql.engines import ENGINE_NAMES, SPARK_TEST_MEMORY, engine_for, unavailable
+from sql.engines import ENGINE_NAMES, engine_for
 from sql.population import database
 from trialkit.cli import run
 from trialkit.eligibility import Verdict, screen
@@ -148,22 +147,6 @@ def deaths_db() -> Iterator[duckdb.DuckDBPyConnection]:
     con = database([record for _, _, record, _ in PERSONS])
     yield con
     con.close()
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """The running Spark session (the SQL tests' one), else a local one for this module."""
-    if shutil.which("java") is None:
-        unavailable("no Java runtime: Spark cannot start (scripts/services.sh installs one)")
-    from pyspark.sql import SparkSession
-
-    from trialkit.eligibility.sql.spark import local_session
-
-    running = SparkSession.getActiveSession()
-    session = running or local_session(memory=SPARK_TEST_MEMORY)
-    yield session
-    if running is None:
-        session.stop()
 
 
 @pytest.fixture(scope="module", params=ENGINE_NAMES)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,22 +177,6 @@ def test_a_duplicate_key_on_postgres_is_refused(tmp_path: Path) -> None:
             ]
         )
         assert "measurement.measurement_id: 7" in err and not out.exists()
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    if shutil.which("java") is None:
-        unavailable("no Java runtime: Spark cannot start (scripts/services.sh installs one)")
-    from pyspark.sql import SparkSession
-
-    from sql.engines import SPARK_TEST_MEMORY
-    from trialkit.eligibility.sql.spark import local_session
-
-    running = SparkSession.getActiveSession()
-    session = running or local_session(memory=SPARK_TEST_MEMORY)
-    yield session
-    if running is None:
-        session.stop()
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")

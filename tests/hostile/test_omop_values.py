@@ -14,7 +14,6 @@ import contextlib
 import io
 import json
 import math
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sql.engines import ENGINE_NAMES, SPARK_TEST_MEMORY, engine_for, unavailable
+from sql.engines import ENGINE_NAMES, engine_for
 from trialkit.eligibility import Context, Truth, evaluate
 from trialkit.eligibility.sql import Engine, compile_criteria
 from trialkit.eligibility.sql.plausible import plausible_range
@@ -167,22 +166,6 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPy
     con = load_folder(_folder(tmp_path_factory.mktemp("values")))
     yield con
     con.close()
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """The running Spark session (the SQL tests' one), else a local one for this module."""
-    if shutil.which("java") is None:
-        unavailable("no Java runtime: Spark cannot start (scripts/services.sh installs one)")
-    from pyspark.sql import SparkSession
-
-    from trialkit.eligibility.sql.spark import local_session
-
-    running = SparkSession.getActiveSession()
-    session = running or local_session(memory=SPARK_TEST_MEMORY)
-    yield session
-    if running is None:
-        session.stop()
 
 
 @pytest.fixture(scope="module", params=ENGINE_NAMES)

@@ -43,9 +43,8 @@ from trialkit.eligibility.sql.compiler import DECEASED, VERDICT
 from trialkit.errors import OmopError, TrialkitInputError
 from trialkit.omop import connect, load_folder
 from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_query, open_database
-from trialkit.omop.load import find_tables, load_database
+from trialkit.omop.load import find_tables, load_database, table_of
 from trialkit.omop.quiet import quiet_connect
-from trialkit.omop.schema import TABLES
 from trialkit.protocol import builtin_protocols
 from trialkit.protocol.model import OUTPUT_COLUMNS, Protocol
 
@@ -60,7 +59,6 @@ _FIRST = OUTPUT_COLUMNS
 assert VERDICT in _FIRST and DECEASED in _FIRST
 _FORMATS = {".csv": "CSV", ".parquet": "PARQUET"}
 _DATABASE_SUFFIXES = (".duckdb", ".db")
-_TABLE_NAMES = frozenset(spec.name for spec in TABLES)
 _URL_PREFIXES = ("postgresql://", "postgres://")
 
 
@@ -399,7 +397,7 @@ def _outputs(
     folder = None if omop.startswith(_URL_PREFIXES) else Path(omop)
     for file in files:
         check_output(f"--out {file}", file, inputs, force=force)
-        if folder is not None and folder.is_dir() and file.stem.lower() in _TABLE_NAMES:
+        if folder is not None and folder.is_dir() and table_of(file) is not None:
             parent = file.parent if str(file.parent) else Path(".")
             if parent.is_dir() and os.path.samefile(parent, folder):
                 raise TrialkitInputError(

@@ -80,7 +80,7 @@ def test_a_cdm_table_that_is_a_cross_join_view_is_refused_without_running_it(
         open_database(path)
 
 
-def test_a_cdm_table_that_is_a_view_of_a_local_file_isrefused(tmp_path: Path) -> None:
+def test_a_cdm_table_that_is_a_view_of_a_local_file_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.csv"
     secret.write_text(
         "person_id,gender_concept_id,year_of_birth,race_concept_id,ethnicity_concept_id\n"
@@ -109,7 +109,7 @@ def test_a_cdm_table_that_is_a_view_of_a_local_file_isrefused(tmp_path: Path) ->
     assert "secret" not in err
 
 
-def test_a_macro_that_shadows_a_built_in_function_isrefused(tmp_path: Path) -> None:
+def test_a_macro_that_shadows_a_built_in_function_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "cdm.duckdb"
     _cdm(path)
     con = duckdb.connect(str(path))

@@ -165,7 +165,24 @@ def test_damaged_zips_are_refused_with_one_line(tmp_path: Path) -> None:
     assert not any(p.suffix == ".csv" for p in tmp_path.iterdir())
 
 
-def test_a_zip_whose_member_lies_about_its_size_isrefused(tmp_path: Path) -> None:
+def test_a_member_compressed_by_a_method_zipfile_cannot_read_is_refused(tmp_path: Path) -> None:
+    """Method 98 (PPMd) in both headers: zipfile raises NotImplementedError when it opens it."""
+    archive = _zip(tmp_path / "ppmd.zip", {"person.csv": PERSON, "observation_period.csv": PERIOD})
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as bundle:
+        info = bundle.getinfo("person.csv")
+    data[info.header_offset + 8 : info.header_offset + 10] = (98).to_bytes(2, "little")
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        name_length = int.from_bytes(data[central + 28 : central + 30], "little")
+        if bytes(data[central + 46 : central + 46 + name_length]) == b"person.csv":
+            data[central + 10 : central + 12] = (98).to_bytes(2, "little")
+        central = data.find(b"PK\x01\x02", central + 4)
+    archive.write_bytes(bytes(data))
+    refused(_prescreen(archive, tmp_path / "out.csv"), "ppmd.zip", "person.csv", "deflate")
+
+
+def test_a_zip_whose_member_lies_about_its_size_is_refused(tmp_path: Path) -> None:
     """The central directory says 10 bytes; the data expands to far more: damaged, not loaded."""
     body = PERSON + "".join(f"{n},8532,2014,10,22,0,0,p{n}\n" for n in range(3, 20_000))
     archive = _zip(tmp_path / "lies.zip", {"person.csv": body, "observation_period.csv": PERIOD})

@@ -16,8 +16,6 @@ from trialkit.scores.ctcae.terms import _FN, _FN_SUSTAINED_FOR, SOURCE, TERMS, D
 from trialkit.scores.result import Item, ScoreResult
 from trialkit.units import Quantity
 
-__all__ = ["febrile_neutropenia", "sustained_fever"]
-
 
 def sustained_fever(readings: Iterable[tuple[datetime, Quantity]]) -> bool | None:
     """Whether temperatures stayed ≥ 38 °C (100.4 °F) for more than one hour.

@@ -34,8 +34,6 @@ from trialkit.scores.ctcae.terms import (
 from trialkit.scores.result import Item, ScoreResult
 from trialkit.units import Quantity
 
-__all__ = ["grade"]
-
 
 def _fixed(rule: Fixed, quantity: Quantity, direction: Direction) -> tuple[int, str]:
     for cut in rule.cuts:

@@ -20,8 +20,6 @@ from trialkit.scores.inputs import finding
 from trialkit.scores.result import RecordEntry, Scored
 from trialkit.units import Quantity
 
-__all__ = ["FEBRILE_WINDOW", "LOOKBACK", "assess"]
-
 LOOKBACK = timedelta(days=7)
 """Look-back of :func:`assess`: the latest value of each lab in the 7 days up to ``at``
 (a trialkit convention; CTCAE grades a value, not a window)."""

@@ -28,18 +28,6 @@ from pydantic import (
 
 from trialkit.errors import DefinitionError, TrialkitInputError
 
-__all__ = [
-    "SOURCE",
-    "TERMS",
-    "Cut",
-    "Direction",
-    "Fixed",
-    "FixedCut",
-    "Multiple",
-    "Term",
-    "find_term",
-]
-
 SOURCE = (
     "NCI Common Terminology Criteria for Adverse Events (CTCAE) v5.0, 27 Nov 2017; "
     "grade text as carried by pharmaverse/admiral data-raw/adlb_grading/ncictcaev5.json"

@@ -30,21 +30,6 @@ from trialkit.scores.sofa.tables import (
 )
 from trialkit.units import Quantity
 
-__all__ = [
-    "FIO2_BOUNDS",
-    "Infusion",
-    "SofaInputs",
-    "cardiovascular",
-    "cns",
-    "coagulation",
-    "fio2_fraction",
-    "liver",
-    "oxygenation",
-    "renal",
-    "respiration",
-    "sofa",
-]
-
 FIO2_BOUNDS = (0.21, 1.0)
 """Room air to pure oxygen: the P/F range when a gas has no FiO2 beside it.
 

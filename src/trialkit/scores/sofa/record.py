@@ -42,24 +42,6 @@ from trialkit.scores.sofa.tables import (
 from trialkit.units import Quantity, commensurable, conversion
 from trialkit.vocab import concept
 
-__all__ = [
-    "ADULT_AGE_YEARS",
-    "CATECHOLAMINE_MINIMUM",
-    "FIO2_PAIRING",
-    "LOOKBACK",
-    "VENTILATION",
-    "assess",
-    "quantity_of",
-    "read_cardiovascular",
-    "read_gcs",
-    "read_infusions",
-    "read_oxygenation",
-    "respiratory_support",
-    "sofa_from_record",
-    "worst_of",
-    "worst_quantity",
-]
-
 ADULT_AGE_YEARS = 18
 """From this age (completed years) the adapter scores adult SOFA; below it, pSOFA."""
 

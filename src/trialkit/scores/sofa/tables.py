@@ -12,22 +12,6 @@ from dataclasses import dataclass
 
 from trialkit.units import Quantity, comparable
 
-__all__ = [
-    "BILIRUBIN_EDGES",
-    "CREATININE_EDGES",
-    "GCS_EDGES",
-    "MAP_LIMIT",
-    "PF_EDGES",
-    "PLATELET_EDGES",
-    "RATE_UNIT",
-    "SOURCE",
-    "URINE_EDGES",
-    "VASOACTIVE_TIERS",
-    "Edge",
-    "points_from_bottom",
-    "points_from_top",
-]
-
 SOURCE = "Vincent JL et al., Intensive Care Med 1996;22:707-710, Table 1"
 
 RATE_UNIT = "ug/kg/min"

@@ -16,7 +16,7 @@ from trialkit.record import Observation, PatientRecord
 from trialkit.scores.result import RecordEntry
 from trialkit.units import Quantity
 
-__all__ = ["Evidence", "Inputs", "finding", "latest_quantity", "worst"]
+__all__ = ["Evidence", "Inputs", "finding", "worst"]
 
 Evidence = dict[str, tuple[RecordEntry, ...]]
 
@@ -57,14 +57,6 @@ class Inputs:
         if found is not None:
             self.evidence[name] = (found,)
         return found
-
-
-def latest_quantity(
-    record: PatientRecord, concept: str, at: datetime, within: timedelta
-) -> Quantity | None:
-    """The latest quantity of ``concept`` at or before ``at`` and no older than ``within``."""
-    found = record.latest(concept, at, within)
-    return None if found is None else found.quantity
 
 
 def finding(

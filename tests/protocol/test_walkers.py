@@ -145,17 +145,21 @@ def test_the_evaluator_covers_every_score(name: str) -> None:
     assert "could not be computed" not in outcome.reason, outcome.reason
 
 
+AGELESS_DATA = {
+    "assessment.karnofsky": (80, "1"),
+    "assessment.lansky": (60, "1"),
+    "lab.creatinine": (0.9, "mg/dL"),
+    "lab.haemoglobin": (95, "g/L"),
+    "lab.platelets": (80, "10*9/L"),
+    "vital.weight": (20, "kg"),
+    "vital.height": (110, "cm"),
+}
+"""The same data for every age: the scores that read the age change with it."""
+
+
 def _aged(birth: str) -> PatientRecord:
     b = BundleBuilder(f"p-{birth}", birth, "female")
-    for key, value, unit in (
-        ("assessment.karnofsky", 80, "1"),
-        ("assessment.lansky", 60, "1"),
-        ("lab.creatinine", 0.9, "mg/dL"),
-        ("lab.haemoglobin", 95, "g/L"),
-        ("lab.platelets", 80, "10*9/L"),
-        ("vital.weight", 20, "kg"),
-        ("vital.height", 110, "cm"),
-    ):
+    for key, (value, unit) in AGELESS_DATA.items():
         b.quantity(key, value, unit, "2025-06-14T08:00:00")
     return record_from_bundle(b.build())
 

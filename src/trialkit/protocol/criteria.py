@@ -6,10 +6,11 @@ tree is walked by the readable-text renderer (:mod:`trialkit.protocol.render`),
 by the bedside evaluator (:mod:`trialkit.eligibility.evaluate`), by the SQL
 compiler (:mod:`trialkit.eligibility.sql.compiler`) and by the checker
 (:mod:`trialkit.protocol.check`). Adding a node means adding one class here
-(with its ``tag``, and its line in :data:`Node`) and one function per walker
-(STYLE §1, after sqlglot's expression tree and OHDSI Circe's groups); the
-tag table, :data:`NODE_TYPES`, the error message listing the tags and the node
-reference of ``docs/protocol-format.md`` come from the classes.
+(with its ``tag``, and its line in the union of node classes) and one function
+per walker (STYLE §1, after sqlglot's expression tree and OHDSI Circe's
+groups); the tag table, :data:`NODE_TYPES`, the tagged union pydantic reads,
+the error message listing the tags and the node reference of
+``docs/protocol-format.md`` come from the classes.
 
 Logic is Kleene's three-valued logic (the logic of SQL NULL and of CQL): a
 criterion is true, false or unknown, and unknown is never silently false: a
@@ -459,7 +460,7 @@ _NODE_CLASSES: TypeAlias = (
     | ProcedureNode
     | Genomic
 )
-# The one list of node classes (mypy needs it written out); the rest is derived from it.
+"""The one list of the node classes (mypy needs it written out); the rest derives from it."""
 
 NODE_TYPES: dict[str, type[_Node]] = {model.tag: model for model in get_args(_NODE_CLASSES)}
 """Every node type by the tag key that introduces it in a protocol file."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from trialkit.protocol.criteria import NODE_TYPES
 from trialkit.units import Quantity, conversion
 from trialkit.vocab import ValueType, concept, vocabulary
 
@@ -83,6 +84,25 @@ CRITERIA_LEAVES: tuple[dict[str, object], ...] = (
     {"procedure": "procedure.hsct_allogeneic", "within": "3 mo"},
     {"gene": ["gene.jak1"], "alteration": ["mutation"], "protein_change": ["F958"]},
 )
+
+
+LOGIC_EXAMPLES: tuple[dict[str, object], ...] = (
+    {"all_of": [{"sex": "female"}, {"childbearing_potential": True}]},
+    {"any_of": [{"sex": "female"}, {"attestation": "attestation.informed_consent"}]},
+    {"at_least": 1, "of": [{"sex": "male"}, {"condition": "condition.tuberculosis"}]},
+    {"not": {"condition": "condition.malignancy"}},
+)
+"""One mapping of each logic node type."""
+
+
+def node_examples() -> dict[str, dict[str, object]]:
+    """One protocol-file mapping per node tag found in :data:`LOGIC_EXAMPLES` and
+    :data:`CRITERIA_LEAVES` (the first of each), keyed by the tag that introduces it."""
+    found: dict[str, dict[str, object]] = {}
+    for mapping in (*LOGIC_EXAMPLES, *CRITERIA_LEAVES):
+        tag = next(key for key in mapping if key in NODE_TYPES)
+        found.setdefault(tag, mapping)
+    return found
 
 
 def criteria_trees() -> st.SearchStrategy[dict[str, object]]:

@@ -13,8 +13,10 @@
     │   │   └── NegativeAgeError        an age below zero: a date (sample, index) before the birth date
     │   ├── DesignInputError            impossible parameters for a trial design
     │   └── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
-    └── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
-                                        a bug in trialkit, never the user's fault
+    ├── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
+    │                                   a bug in trialkit, never the user's fault
+    └── NotCompiledError (NotImplementedError) criteria the SQL compiler cannot translate
+                                        (a node without a walker, clashing column names)
 
 User-input errors subclass ``ValueError`` (pint's habit) and carry a message that
 names the field, the value and the reason, so that one line on stderr is enough
@@ -29,6 +31,7 @@ __all__ = [
     "DefinitionError",
     "DesignInputError",
     "NegativeAgeError",
+    "NotCompiledError",
     "OmopError",
     "PlausibilityError",
     "ProtocolError",
@@ -90,6 +93,16 @@ class OmopError(TrialkitInputError):
 
 class DefinitionError(TrialkitError):
     """A data file shipped with trialkit is invalid. This is a bug in trialkit."""
+
+
+class NotCompiledError(TrialkitError, NotImplementedError):
+    """Criteria the SQL compiler cannot translate; the message names the criterion and why.
+
+    Every node type compiles (a test holds the compiler's walkers to the node
+    types), so it is raised for criteria that no protocol file can hold: a
+    criterion id that is an output column, or two columns that SQL takes for
+    one (``trialkit.eligibility.sql`` also exports it).
+    """
 
 
 class ProtocolError(TrialkitInputError):

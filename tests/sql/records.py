@@ -103,25 +103,7 @@ EXTRA_LEAVES: tuple[dict[str, object], ...] = (
     {"score": "performance", "op": ">=", "value": 60},
 )
 
-COMPILED_SCORES = frozenset(
-    {
-        "hlh2004",
-        "hscore",
-        "sofa",
-        "psofa",
-        "schwartz_bedside",
-        "cockcroft_gault",
-        "qtc_fridericia",
-        "performance",
-    }
-)
-"""Score nodes the SQL compiler translates (the others raise NotCompiledError)."""
-
-LEAVES = tuple(
-    leaf
-    for leaf in (*CRITERIA_LEAVES, *EXTRA_LEAVES)
-    if "score" not in leaf or leaf["score"] in COMPILED_SCORES
-)
+LEAVES = (*CRITERIA_LEAVES, *EXTRA_LEAVES)
 
 INDEX_TIMES = (
     datetime(2024, 2, 29, 12, 0),

@@ -73,13 +73,6 @@ def test_a_node_without_a_walker_is_never_compiled_to_null(
     rule = {"any_of": [{"sex": "female"}, {"score": "psofa", "op": ">=", "value": 4}]}
     with pytest.raises(NotCompiledError, match=r"criterion C: .*score node 'psofa'"):
         compile_criteria([_criterion(rule)], AT)
-    partial = compile_criteria(
-        [_criterion(rule), _criterion({"sex": "male"}, "D")], AT, partial=True
-    )
-    assert list(partial.not_compiled) == ["C"]
-    assert partial.criteria == ("D",)
-    assert not partial.has_verdict
-    assert "verdict" not in partial.sql()
 
 
 def test_a_criterion_id_must_not_shadow_an_output_column() -> None:

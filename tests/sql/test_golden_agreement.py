@@ -9,8 +9,7 @@ engine of ``ENGINES`` (each holding a copy of that database, see
 :func:`sql.engines.engine_of`); each criterion's status, the verdict and the
 attrition table must equal the in-memory evaluator's
 (``trialkit.eligibility.screen``) for every person, not only the protocol's
-own cases. Criteria the compiler does not translate yet are listed exactly in
-``NOT_COMPILED``: the test fails if one more, or one fewer, is left out.
+own cases.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from trialkit.eligibility.sql import (
     Engine,
     Prescreening,
     attrition_of,
-    compile_protocol,
     prescreen,
 )
 from trialkit.protocol.files import builtin_ids, builtin_protocol
@@ -44,15 +42,6 @@ GOLDEN = Path(__file__).parents[1] / "protocol" / "golden"
 
 ENGINES = ("duckdb", "postgres", "spark")
 """The engines the golden agreement runs on (names of :data:`sql.engines.ENGINE_NAMES`)."""
-
-NOT_COMPILED: dict[str, set[str]] = {
-    "r-hlh": set(),
-    "jak-hs-icu": set(),
-    "rux-hlh-salvage": set(),
-    "c-hlh": set(),
-    "hem-ismart-c": set(),
-}
-"""Criteria with a node the SQL compiler does not translate yet (score nodes), by protocol."""
 
 
 @dataclass(frozen=True)
@@ -205,9 +194,7 @@ def engine(
 @pytest.fixture(scope="module")
 def screened(engine: Engine) -> dict[str, Prescreening]:
     """Every golden person screened in SQL against every protocol (one query per protocol)."""
-    return {
-        pid: prescreen(engine, builtin_protocol(pid), AT, partial=True) for pid in builtin_ids()
-    }
+    return {pid: prescreen(engine, builtin_protocol(pid), AT) for pid in builtin_ids()}
 
 
 @pytest.fixture(scope="module")
@@ -240,17 +227,6 @@ def test_every_golden_case_is_a_person_screened_at_one_index_time() -> None:
 
 
 @pytest.mark.parametrize("protocol_id", builtin_ids())
-def test_only_the_listed_criteria_are_not_compiled(protocol_id: str) -> None:
-    # Without a criterion to leave out, compile strictly: no NotCompiledError.
-    partial = bool(NOT_COMPILED[protocol_id])
-    compiled = compile_protocol(builtin_protocol(protocol_id), AT, partial=partial)
-    assert set(compiled.not_compiled) == NOT_COMPILED[protocol_id], compiled.not_compiled
-    for reason in compiled.not_compiled.values():
-        assert "score node" in reason and "not compiled" in reason
-    assert compiled.has_verdict is not partial
-
-
-@pytest.mark.parametrize("protocol_id", builtin_ids())
 def test_sql_agrees_with_the_evaluator_on_every_golden_patient(
     protocol_id: str,
     screened: dict[str, Prescreening],
@@ -264,14 +240,12 @@ def test_sql_agrees_with_the_evaluator_on_every_golden_patient(
         got = rows[case.person_id]
         for outcome in bedside.criteria:
             cid = outcome.criterion.id
-            if cid in result.compiled.not_compiled:
-                continue
             if got.criteria[cid] is not outcome.status:
                 wrong.append(
                     f"{case.protocol}/{case.case} {cid}: evaluator {outcome.status.value} "
                     f"({outcome.outcome.reason}), SQL {got.criteria[cid].value}"
                 )
-        if result.compiled.has_verdict and got.verdict is not bedside.verdict:
+        if got.verdict is not bedside.verdict:
             wrong.append(f"{case.protocol}/{case.case}: verdict {bedside.verdict} vs {got.verdict}")
         died = None if bedside.death is None else bedside.death.time
         if got.deceased != died:
@@ -293,8 +267,7 @@ def test_attrition_in_sql_equals_the_evaluators(
     assert table.deceased == sum(deaths) > 0
     assert table.persons == len(CASES)
     assert [r.criterion for r in table.rows] == list(result.compiled.criteria)
-    if result.compiled.has_verdict:
-        verdicts = [e.verdict.value for e in expected[protocol_id]]
-        assert table.eligible == verdicts.count("eligible")
-        assert table.undetermined == verdicts.count("undetermined")
-        assert table.ineligible == verdicts.count("ineligible")
+    verdicts = [e.verdict.value for e in expected[protocol_id]]
+    assert table.eligible == verdicts.count("eligible")
+    assert table.undetermined == verdicts.count("undetermined")
+    assert table.ineligible == verdicts.count("ineligible")

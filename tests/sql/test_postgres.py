@@ -178,8 +178,8 @@ def test_evidence_equals_duckdbs_value_for_value_and_type_for_type(
     kinds: set[type] = set()
     for protocol_id in ("jak-hs-icu", "c-hlh"):  # score bounds, values, units, timestamps
         protocol = builtin_protocol(protocol_id)
-        on_duckdb = prescreen(DuckDBEngine(golden_db), protocol, AT, partial=True).persons
-        on_postgres = prescreen(golden_pg, protocol, AT, partial=True).persons
+        on_duckdb = prescreen(DuckDBEngine(golden_db), protocol, AT).persons
+        on_postgres = prescreen(golden_pg, protocol, AT).persons
         assert [p.person_id for p in on_postgres] == [p.person_id for p in on_duckdb]
         for duck, pg in zip(on_duckdb, on_postgres, strict=True):
             assert pg.evidence.keys() == duck.evidence.keys()

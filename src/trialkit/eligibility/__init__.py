@@ -1,4 +1,4 @@
-"""Eligibility: the criteria tree evaluated for one patient (and, later, compiled to SQL)."""
+"""Eligibility: the criteria tree evaluated for one patient, and compiled to SQL for a population."""
 
 from __future__ import annotations
 

@@ -51,25 +51,13 @@ from trialkit.record import (
 )
 from trialkit.record.genomics import gene_label
 from trialkit.record.model import UnknownCode, birth_age
-from trialkit.scores import (
-    RecordEntry,
-    Scored,
-    ScoreResult,
-    hlh2004,
-    hscore,
-    performance,
-    psofa,
-    qtc,
-    renal,
-    sofa,
-)
+from trialkit.scores import SCORE_SPECS, RecordEntry, Scored, ScoreResult, performance
 from trialkit.scores.psofa import age_in_months
+from trialkit.scores.registry import ScoreAdapter
 from trialkit.units import convert
 from trialkit.vocab import History, Limit, concept, upper_limits, vocabulary
 
 __all__ = [
-    "AGE_SCORES",
-    "SCORE_ADAPTERS",
     "TREATMENT_HISTORY",
     "Context",
     "Evidence",
@@ -96,36 +84,6 @@ TREATMENT_HISTORY = "attestation.treatment_history_reviewed"
 TENTATIVE = frozenset({"unconfirmed", "provisional", "differential"})
 """FHIR condition-ver-status codes of a diagnosis not yet confirmed: unknown, not present."""
 _NOT_PRESENT = frozenset({"refuted", "entered-in-error"})
-
-ScoreAdapter = Callable[[PatientRecord, datetime], tuple[Scored, ...]]
-
-
-def _sofa(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
-    # A protocol that names SOFA means adult SOFA at any age (its own age
-    # criterion decides who may enter); the scores report picks SOFA or pSOFA by age.
-    return (sofa.sofa_from_record(record, at),)
-
-
-def _psofa(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
-    scored = psofa.psofa_from_record(record, at)
-    return () if scored is None else (scored,)
-
-
-SCORE_ADAPTERS: dict[str, tuple[ScoreAdapter, tuple[str, ...]]] = {
-    "hlh2004": (hlh2004.assess, ("hlh2004",)),
-    "hscore": (hscore.assess, ("hscore",)),
-    "sofa": (_sofa, ("sofa",)),
-    "psofa": (_psofa, ("psofa",)),
-    "schwartz_bedside": (renal.assess, ("schwartz_bedside",)),
-    "cockcroft_gault": (renal.assess, ("cockcroft_gault",)),
-    "qtc_fridericia": (qtc.assess, ("qtc_fridericia",)),
-    "performance": (performance.assess, ("karnofsky", "lansky")),
-}
-"""Each score a criterion can name: its record adapter and the result ids it accepts."""
-
-AGE_SCORES = frozenset({"hlh2004", "psofa", "schwartz_bedside", "cockcroft_gault", "performance"})
-"""The scores that read the age (a limit, a band, a term or a scale chosen by age): unknown
-when the birth date gives an impossible age at the index time, as an ``age`` node is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,10 +440,10 @@ def _threshold_text(node: Measure) -> str:
 
 
 def _score(node: Score, context: Context) -> Outcome:
-    adapter, names = SCORE_ADAPTERS[node.score]
+    spec = SCORE_SPECS[node.score]
     op = SYMBOLS[node.op]
     threshold = f"{op} {node.value:g}"
-    if node.score in AGE_SCORES and context.age_problem is not None:
+    if spec.reads_age and context.age_problem is not None:
         return Outcome(
             Truth.UNKNOWN,
             f"{node.score} reads the age: {context.age_problem}",
@@ -494,7 +452,7 @@ def _score(node: Score, context: Context) -> Outcome:
             source=node.source,
         )
     try:
-        scored = context.scores(adapter)
+        scored = context.scores(spec.adapter)
     except AgeError as error:
         # A sample or the index date before the birth date, or an age beyond a life:
         # the record contradicts itself, and the score is unknown until the birth
@@ -507,7 +465,7 @@ def _score(node: Score, context: Context) -> Outcome:
             threshold=threshold,
             source=node.source,
         )
-    found = next((s for s in scored if s.result.score in names), None)
+    found = next((s for s in scored if s.result.score in spec.results), None)
     if found is None:
         return Outcome(
             Truth.UNKNOWN,

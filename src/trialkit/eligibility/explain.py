@@ -22,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trialkit._wording import plural
-from trialkit.eligibility.evaluate import SCORE_ADAPTERS, Context, Outcome
+from trialkit.eligibility.evaluate import Context, Outcome
 from trialkit.eligibility.logic import Truth
 from trialkit.protocol.criteria import AllOf, AnyOf, AtLeast, Node, Not, Score, children
-from trialkit.scores import Item, Scored
+from trialkit.scores import SCORE_SPECS, Item, Scored
 
 __all__ = ["Line", "explain"]
 
@@ -131,12 +131,12 @@ def _scored(node: Score, context: Context) -> Scored | None:
     """The score result the evaluator compared (its components; None for performance)."""
     if node.score == "performance":
         return None  # one level on one scale: the reason says it all
-    adapter, names = SCORE_ADAPTERS[node.score]
+    spec = SCORE_SPECS[node.score]
     try:
-        found = context.scores(adapter)
+        found = context.scores(spec.adapter)
     except ValueError:
         return None  # the evaluator's reason already says why it cannot be computed
-    return next((s for s in found if s.result.score in names), None)
+    return next((s for s in found if s.result.score in spec.results), None)
 
 
 def _item(item: Item) -> str:

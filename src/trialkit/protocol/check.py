@@ -15,17 +15,25 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 
 from trialkit.protocol.criteria import (
     Age,
     AllOf,
     AnyOf,
     AtLeast,
+    Attestation,
+    ChildbearingPotential,
+    ConditionNode,
     Drug,
+    Finding,
+    Genomic,
     Measure,
     Node,
+    Not,
+    ProcedureNode,
     Score,
+    SexNode,
     children,
 )
 from trialkit.protocol.model import CriterionKind, Protocol
@@ -82,47 +90,84 @@ def check_protocol(protocol: Protocol, extra: Iterable[Checker] = ()) -> list[Pr
 
 
 def _walk(node: Node, path: str) -> Iterator[tuple[str, Node]]:
+    """``node`` and every node under it, each with its path as the file writes it."""
     yield path, node
-    tag = {AllOf: "all_of", AnyOf: "any_of", AtLeast: "of"}.get(type(node))
+    if node.branches is None:
+        return
+    key = type(node).model_fields[node.branches].alias or node.branches
+    many = isinstance(getattr(node, node.branches), list)
     for index, child in enumerate(children(node)):
-        yield from _walk(child, f"{path}.{tag}[{index}]" if tag else f"{path}.not")
+        yield from _walk(child, f"{path}.{key}[{index}]" if many else f"{path}.{key}")
+
+
+_Found = tuple[Literal["error", "warning"], str]
+"""A problem of one node: its level and its message (the caller adds where it is)."""
 
 
 def _node_problems(where: str, node: Node) -> list[Problem]:
-    found: list[Problem] = []
-    if isinstance(node, Measure | Score | Age) and not (node.source or "").strip():
-        found.append(Problem("error", where, "threshold without a cited source"))
-    if isinstance(node, Drug):
-        item = concept(node.drug)
-        if item.kind is Kind.DRUG_CLASS and not item.members:
-            found.append(Problem("error", where, f"drug class {node.drug} has no members"))
-        if (
-            node.longer_than is not None
-            and node.within is not None
-            and before(_ANCHOR, node.longer_than) <= before(_ANCHOR, node.within)
-        ):
+    return [Problem(level, where, message) for level, message in _CHECKS[type(node)](node)]
+
+
+def _nothing(node: Node) -> list[_Found]:
+    return []
+
+
+def _cited(node: Measure | Score | Age) -> list[_Found]:
+    if (node.source or "").strip():
+        return []
+    return [("error", "threshold without a cited source")]
+
+
+def _drug(node: Drug) -> list[_Found]:
+    found: list[_Found] = []
+    item = concept(node.drug)
+    if item.kind is Kind.DRUG_CLASS and not item.members:
+        found.append(("error", f"drug class {node.drug} has no members"))
+    if (
+        node.longer_than is not None
+        and node.within is not None
+        and before(_ANCHOR, node.longer_than) <= before(_ANCHOR, node.within)
+    ):
+        found.append(
+            (
+                "error",
+                f"an exposure longer than {node.longer_than} cannot fit in a "
+                f"window of {node.within}",
+            )
+        )
+    if node.half_lives is not None:
+        members = item.members if item.kind is Kind.DRUG_CLASS else (item.key,)
+        unknown = [m for m in members if concept(m).half_life is None]
+        if unknown:
             found.append(
-                Problem(
-                    "error",
-                    where,
-                    f"an exposure longer than {node.longer_than} cannot fit in a "
-                    f"window of {node.within}",
+                (
+                    "warning",
+                    "no cited half-life for "
+                    + ", ".join(unknown)
+                    + " (exposures in the window stay unknown)",
                 )
             )
-        if node.half_lives is not None:
-            members = item.members if item.kind is Kind.DRUG_CLASS else (item.key,)
-            unknown = [m for m in members if concept(m).half_life is None]
-            if unknown:
-                found.append(
-                    Problem(
-                        "warning",
-                        where,
-                        "no cited half-life for "
-                        + ", ".join(unknown)
-                        + " (exposures in the window stay unknown)",
-                    )
-                )
     return found
+
+
+_CHECKS: dict[type, Callable[[Any], list[_Found]]] = {
+    AllOf: _nothing,
+    AnyOf: _nothing,
+    AtLeast: _nothing,
+    Not: _nothing,
+    Measure: _cited,
+    Score: _cited,
+    Age: _cited,
+    SexNode: _nothing,
+    ChildbearingPotential: _nothing,
+    ConditionNode: _nothing,
+    Finding: _nothing,
+    Attestation: _nothing,
+    Drug: _drug,
+    ProcedureNode: _nothing,
+    Genomic: _nothing,
+}
+"""One check per node type (STYLE §1): what a node can get wrong that loading does not see."""
 
 
 def _source_problems(where: str, node: Node, sources: set[str]) -> list[Problem]:

@@ -3,9 +3,14 @@
 Every node is a small pydantic model; a protocol file writes a node as a mapping
 whose *tag* key says what it is (``all_of``, ``measure``, ``drug``, ...). The
 tree is walked by the readable-text renderer (:mod:`trialkit.protocol.render`),
-by the bedside evaluator (:mod:`trialkit.eligibility.evaluate`) and, later, by
-the SQL compiler. Adding a node means adding one class here and one method per
-walker (STYLE §1, after sqlglot's expression tree and OHDSI Circe's groups).
+by the bedside evaluator (:mod:`trialkit.eligibility.evaluate`), by the SQL
+compiler (:mod:`trialkit.eligibility.sql.compiler`) and by the checker
+(:mod:`trialkit.protocol.check`). Adding a node means adding one class here
+(with its ``tag``, and its line in the union of node classes) and one function
+per walker (STYLE §1, after sqlglot's expression tree and OHDSI Circe's
+groups); the tag table, :data:`NODE_TYPES`, the tagged union pydantic reads,
+the error message listing the tags and the node reference of
+``docs/protocol-format.md`` come from the classes.
 
 Logic is Kleene's three-valued logic (the logic of SQL NULL and of CQL): a
 criterion is true, false or unknown, and unknown is never silently false: a
@@ -23,13 +28,16 @@ criterion ("known ...") never closes a history.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from trialkit.errors import TrialkitInputError
 from trialkit.protocol.window import Duration, split
 from trialkit.record import AlterationType, Sex
+from trialkit.scores import SCORE_SPECS
 from trialkit.units import check_unit
 from trialkit.vocab import Kind, ValueType, vocabulary
 
@@ -38,7 +46,6 @@ __all__ = [
     "NODE_TYPES",
     "PREGNANCY",
     "PUBERTY_FROM",
-    "SCORE_NAMES",
     "TAG_PREFIX",
     "Age",
     "AgeBand",
@@ -57,6 +64,7 @@ __all__ = [
     "Op",
     "ProcedureNode",
     "Score",
+    "ScoreName",
     "SexNode",
     "child_path",
     "children",
@@ -67,35 +75,26 @@ __all__ = [
 Op = Literal["<", "<=", ">", ">="]
 """A comparison of a value with a threshold."""
 
-SCORE_NAMES = (
-    "hlh2004",
-    "hscore",
-    "sofa",
-    "psofa",
-    "schwartz_bedside",
-    "cockcroft_gault",
-    "qtc_fridericia",
-    "performance",
-)
-"""Scores a criterion can compare (``performance`` is Karnofsky or Lansky by age)."""
-
-ScoreName = Literal[
-    "hlh2004",
-    "hscore",
-    "sofa",
-    "psofa",
-    "schwartz_bedside",
-    "cockcroft_gault",
-    "qtc_fridericia",
-    "performance",
-]
+if TYPE_CHECKING:
+    ScoreName: TypeAlias = str
+else:
+    ScoreName = Literal[tuple(SCORE_SPECS)]
+"""A score a criterion can compare: one of :data:`trialkit.scores.SCORE_SPECS` (``performance``
+is Karnofsky or Lansky by age); the protocol format lists them as an enum."""
 
 
-class _Node(BaseModel):
+class _Model(BaseModel):
     # No inf or NaN threshold (YAML reads 1e999 as inf): every number is finite.
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
+
+
+class _Node(_Model):
+    tag: ClassVar[str]
+    """The key that introduces the node in a protocol file (``all_of``, ``measure``, ``gene``)."""
+    branches: ClassVar[str | None] = None
+    """The field that holds a logic node's children (a list, or one node); None for a leaf."""
 
 
 def _concept_of(key: str, kinds: tuple[Kind, ...], role: str) -> None:
@@ -112,17 +111,26 @@ def _concept_of(key: str, kinds: tuple[Kind, ...], role: str) -> None:
 class AllOf(_Node):
     """True when every child is true; false when any is false; else unknown."""
 
+    tag = "all_of"
+    branches = "all_of"
+
     all_of: list[Node] = Field(min_length=1)
 
 
 class AnyOf(_Node):
     """True when any child is true; false when every child is false; else unknown."""
 
+    tag = "any_of"
+    branches = "any_of"
+
     any_of: list[Node] = Field(min_length=1)
 
 
 class AtLeast(_Node):
     """True when at least ``at_least`` children are true; false when too few can still be."""
+
+    tag = "at_least"
+    branches = "of"
 
     at_least: int = Field(ge=1)
     of: list[Node] = Field(min_length=1)
@@ -137,11 +145,14 @@ class AtLeast(_Node):
 class Not(_Node):
     """The negation of its child (unknown stays unknown)."""
 
+    tag = "not"
+    branches = "not_"
+
     not_: Node = Field(alias="not")
 
 
 # -- data -----------------------------------------------------------------------------------------
-class AgeBand(_Node):
+class AgeBand(_Model):
     """One row of an age- (and sex-) dependent threshold: applies below ``below`` of age."""
 
     below: Duration | None = Field(default=None, description="Upper age bound (exclusive).")
@@ -162,6 +173,8 @@ class Measure(_Node):
     agrees when the birth date or sex is unknown. No value in the window, or
     no ULN that decides, is unknown.
     """
+
+    tag = "measure"
 
     measure: str
     op: Op
@@ -202,6 +215,8 @@ class Score(_Node):
     Scores are computed as of the index time by trialkit's score functions.
     """
 
+    tag = "score"
+
     score: ScoreName
     op: Op
     value: float
@@ -222,6 +237,8 @@ class Score(_Node):
 class Age(_Node):
     """Age in completed years, months or days at the index date, or at the first diagnosis of a condition."""
 
+    tag = "age"
+
     age: Op
     value: float = Field(ge=0)
     unit: Literal["a", "mo", "d"] = "a"
@@ -239,6 +256,8 @@ class Age(_Node):
 
 class SexNode(_Node):
     """Administrative sex (``unknown`` or absent is unknown)."""
+
+    tag = "sex"
 
     sex: Literal["female", "male"]
 
@@ -275,6 +294,8 @@ class ChildbearingPotential(_Node):
     ``sex: female``.
     """
 
+    tag = "childbearing_potential"
+
     childbearing_potential: Literal[True]
 
 
@@ -287,6 +308,8 @@ class ConditionNode(_Node):
     list; the drug-allergy history for a hypersensitivity) → false. Otherwise
     not recorded → unknown.
     """
+
+    tag = "condition"
 
     condition: str
     ever: bool = False
@@ -314,6 +337,8 @@ class Finding(_Node):
     Also a qualitative laboratory result (a yes/no lab such as a pregnancy test).
     """
 
+    tag = "finding"
+
     finding: str
     within: Duration | None = None
 
@@ -328,6 +353,8 @@ class Finding(_Node):
 
 class Attestation(_Node):
     """A yes/no statement recorded by the team (consent, insurance, contraception): unknown until recorded."""
+
+    tag = "attestation"
 
     attestation: str
     within: Duration | None = None
@@ -352,6 +379,8 @@ class Drug(_Node):
     exposure" only where the record states the medication history complete;
     until then it is unknown.
     """
+
+    tag = "drug"
 
     drug: str
     within: Duration | None = None
@@ -381,6 +410,8 @@ class ProcedureNode(_Node):
     procedure history complete.
     """
 
+    tag = "procedure"
+
     procedure: str
     within: Duration | None = None
 
@@ -399,6 +430,8 @@ class Genomic(_Node):
     match it is false.
     """
 
+    tag = "gene"
+
     gene: list[str] = Field(min_length=1)
     alteration: list[AlterationType] | None = None
     protein_change: list[str] | None = None
@@ -410,28 +443,38 @@ class Genomic(_Node):
         return self
 
 
-_TAGS: dict[str, str] = {
-    "all_of": "all_of",
-    "any_of": "any_of",
-    "at_least": "at_least",
-    "not": "not",
-    "not_": "not",
-    "measure": "measure",
-    "score": "score",
-    "age": "age",
-    "sex": "sex",
-    "childbearing_potential": "childbearing_potential",
-    "condition": "condition",
-    "finding": "finding",
-    "attestation": "attestation",
-    "drug": "drug",
-    "procedure": "procedure",
-    "gene": "genomic",
-}
+_NODE_CLASSES: TypeAlias = (
+    AllOf
+    | AnyOf
+    | AtLeast
+    | Not
+    | Measure
+    | Score
+    | Age
+    | SexNode
+    | ChildbearingPotential
+    | ConditionNode
+    | Finding
+    | Attestation
+    | Drug
+    | ProcedureNode
+    | Genomic
+)
+"""The one list of the node classes (mypy needs it written out); the rest derives from it."""
 
+NODE_TYPES: dict[str, type[_Node]] = {model.tag: model for model in get_args(_NODE_CLASSES)}
+"""Every node type by the tag key that introduces it in a protocol file."""
 
 TAG_PREFIX = "node:"
 """Prefix of the union tags in a validation error's location (not a field of the file)."""
+
+_TAGS: dict[str, str] = {
+    key: model.tag
+    for model in NODE_TYPES.values()
+    for key in (model.tag, *(n for n, f in model.model_fields.items() if f.alias == model.tag))
+}
+"""The tag of each key that introduces a node: the tag, and the field name of a tag that is
+an alias (``not_``, as ``populate_by_name`` accepts it)."""
 
 
 def _tag(value: Any) -> str | None:
@@ -442,67 +485,30 @@ def _tag(value: Any) -> str | None:
     return None
 
 
-Node = Annotated[
-    Annotated[AllOf, Tag("node:all_of")]
-    | Annotated[AnyOf, Tag("node:any_of")]
-    | Annotated[AtLeast, Tag("node:at_least")]
-    | Annotated[Not, Tag("node:not")]
-    | Annotated[Measure, Tag("node:measure")]
-    | Annotated[Score, Tag("node:score")]
-    | Annotated[Age, Tag("node:age")]
-    | Annotated[SexNode, Tag("node:sex")]
-    | Annotated[ChildbearingPotential, Tag("node:childbearing_potential")]
-    | Annotated[ConditionNode, Tag("node:condition")]
-    | Annotated[Finding, Tag("node:finding")]
-    | Annotated[Attestation, Tag("node:attestation")]
-    | Annotated[Drug, Tag("node:drug")]
-    | Annotated[ProcedureNode, Tag("node:procedure")]
-    | Annotated[Genomic, Tag("node:genomic")],
-    Discriminator(
-        _tag,
-        custom_error_type="unknown_node",
-        custom_error_message="not a criteria node: expected one of the keys "
-        "all_of, any_of, at_least, not, measure, score, age, sex, childbearing_potential, "
-        "condition, finding, "
-        "attestation, drug, procedure, gene",
-    ),
-]
-"""Any node of the criteria tree."""
-
-NODE_TYPES: dict[str, type[_Node]] = {
-    "all_of": AllOf,
-    "any_of": AnyOf,
-    "at_least": AtLeast,
-    "not": Not,
-    "measure": Measure,
-    "score": Score,
-    "age": Age,
-    "sex": SexNode,
-    "childbearing_potential": ChildbearingPotential,
-    "condition": ConditionNode,
-    "finding": Finding,
-    "attestation": Attestation,
-    "drug": Drug,
-    "procedure": ProcedureNode,
-    "gene": Genomic,
-}
-"""Every node type by the tag key that introduces it in a protocol file."""
+if TYPE_CHECKING:
+    Node: TypeAlias = _NODE_CLASSES
+else:
+    Node = Annotated[
+        reduce(or_, (Annotated[m, Tag(TAG_PREFIX + t)] for t, m in NODE_TYPES.items())),
+        Discriminator(
+            _tag,
+            custom_error_type="unknown_node",
+            custom_error_message="not a criteria node: expected one of the keys "
+            + ", ".join(NODE_TYPES),
+        ),
+    ]
+"""Any node of the criteria tree: the tagged union of :data:`NODE_TYPES`, told apart by key."""
 
 for _model in NODE_TYPES.values():
     _model.model_rebuild()
 
 
 def children(node: Node) -> tuple[Node, ...]:
-    """The direct children of a logic node (none for a data node)."""
-    if isinstance(node, AllOf):
-        return tuple(node.all_of)
-    if isinstance(node, AnyOf):
-        return tuple(node.any_of)
-    if isinstance(node, AtLeast):
-        return tuple(node.of)
-    if isinstance(node, Not):
-        return (node.not_,)
-    return ()
+    """The direct children of a logic node (none for a data node), from its ``branches``."""
+    if node.branches is None:
+        return ()
+    held: Node | list[Node] = getattr(node, node.branches)
+    return tuple(held) if isinstance(held, list) else (held,)
 
 
 def child_path(path: str, index: int) -> str:

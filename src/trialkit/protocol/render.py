@@ -1,12 +1,16 @@
 """Readable text of criteria trees and protocols, generated from the model (never written by hand).
 
 The renderer is one walker over the criteria tree (STYLE §1): each node type
-has one function that says in words what the node asks. ``trialkit protocol
+has one function that says in words what the node asks (``_TEXTS``, as the
+evaluator's and the SQL compiler's walkers). ``trialkit protocol
 show`` prints :func:`protocol_text`; screening prints :func:`rule_text` beside
 each criterion.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from trialkit._wording import plural
 from trialkit.protocol.criteria import (
@@ -30,6 +34,7 @@ from trialkit.protocol.criteria import (
 )
 from trialkit.protocol.model import Protocol, SimonDesignSpec
 from trialkit.protocol.window import describe
+from trialkit.scores import SCORE_SPECS
 from trialkit.vocab import concept
 
 __all__ = [
@@ -43,16 +48,6 @@ __all__ = [
 ]
 
 SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
-_SCORES = {
-    "hlh2004": "HLH-2004 criteria met (of 8)",
-    "hscore": "HScore",
-    "sofa": "SOFA score",
-    "psofa": "pSOFA score",
-    "schwartz_bedside": "bedside Schwartz eGFR (mL/min/1.73 m²)",
-    "cockcroft_gault": "Cockcroft–Gault creatinine clearance (mL/min)",
-    "qtc_fridericia": "QTc Fridericia (ms)",
-    "performance": "Karnofsky / Lansky performance status",
-}
 AGE_WORDS = {"a": "year", "mo": "month", "d": "day"}
 """The protocol's age units as words (singular; :func:`age_span` agrees them)."""
 AGE_UNITS = {unit: f"{word}s" for unit, word in AGE_WORDS.items()}
@@ -73,62 +68,84 @@ def _window(within: str | None, default: str = "at any time before the index dat
 
 def node_text(node: Node) -> str:
     """One line saying what a data node asks (logic nodes: their heading)."""
-    if isinstance(node, AllOf):
-        return "all of:"
-    if isinstance(node, AnyOf):
-        return "any of:"
-    if isinstance(node, AtLeast):
-        return f"at least {node.at_least} of:"
-    if isinstance(node, Not):
-        return "not:"
-    if isinstance(node, Measure):
-        op = SYMBOLS[node.op]
-        if node.uln is not None:
-            limit = (
-                f"{op} {node.uln:g} × the upper limit of normal (the laboratory's, else for age)"
-            )
-        elif node.value is not None:
-            limit = f"{op} {node.value:g} {node.unit}"
-        else:
-            assert node.by_age is not None
-            bands = [
-                f"{op} {b.value:g} {node.unit} "
-                + (f"below {describe(b.below)} of age" if b.below else "otherwise")
-                + (f" ({b.sex.value})" if b.sex else "")
-                for b in node.by_age
-            ]
-            limit = "; ".join(bands)
-        return f"latest {_name(node.measure)} {_window(node.within)}: {limit}"
-    if isinstance(node, Score):
-        rule = (
-            f" (Karnofsky from {node.karnofsky_from_age:g} years, Lansky below)"
-            if node.karnofsky_from_age is not None
-            else ""
-        )
-        return f"{_SCORES[node.score]}{rule} {SYMBOLS[node.op]} {node.value:g}"
-    if isinstance(node, Age):
-        when = (
-            "at the index date"
-            if node.at_first is None
-            else f"at the first diagnosis of {_name(node.at_first)}"
-        )
-        return f"age {when} {SYMBOLS[node.age]} {age_span(node.value, node.unit)}"
-    if isinstance(node, SexNode):
-        return f"sex is {node.sex}"
-    if isinstance(node, ChildbearingPotential):
-        return "of childbearing potential (CTFG 2020)"
-    if isinstance(node, ConditionNode):
-        when = "at any time before the index date" if node.ever else "at the index date"
-        return f"{_name(node.condition)} {when}"
-    if isinstance(node, Finding):
-        return f"{_name(node.finding)} {_window(node.within, 'recorded before the index date')}"
-    if isinstance(node, Attestation):
-        return f"attested: {_name(node.attestation)}"
-    if isinstance(node, Drug):
-        return _drug_text(node)
-    if isinstance(node, ProcedureNode):
-        return f"{_name(node.procedure)} {_window(node.within)}"
-    return _genomic_text(node)
+    return _TEXTS[type(node)](node)
+
+
+def _all_of(node: AllOf) -> str:
+    return "all of:"
+
+
+def _any_of(node: AnyOf) -> str:
+    return "any of:"
+
+
+def _at_least(node: AtLeast) -> str:
+    return f"at least {node.at_least} of:"
+
+
+def _not(node: Not) -> str:
+    return "not:"
+
+
+def _measure_text(node: Measure) -> str:
+    op = SYMBOLS[node.op]
+    if node.uln is not None:
+        limit = f"{op} {node.uln:g} × the upper limit of normal (the laboratory's, else for age)"
+    elif node.value is not None:
+        limit = f"{op} {node.value:g} {node.unit}"
+    else:
+        assert node.by_age is not None
+        bands = [
+            f"{op} {b.value:g} {node.unit} "
+            + (f"below {describe(b.below)} of age" if b.below else "otherwise")
+            + (f" ({b.sex.value})" if b.sex else "")
+            for b in node.by_age
+        ]
+        limit = "; ".join(bands)
+    return f"latest {_name(node.measure)} {_window(node.within)}: {limit}"
+
+
+def _score_text(node: Score) -> str:
+    rule = (
+        f" (Karnofsky from {node.karnofsky_from_age:g} years, Lansky below)"
+        if node.karnofsky_from_age is not None
+        else ""
+    )
+    return f"{SCORE_SPECS[node.score].label}{rule} {SYMBOLS[node.op]} {node.value:g}"
+
+
+def _age_text(node: Age) -> str:
+    when = (
+        "at the index date"
+        if node.at_first is None
+        else f"at the first diagnosis of {_name(node.at_first)}"
+    )
+    return f"age {when} {SYMBOLS[node.age]} {age_span(node.value, node.unit)}"
+
+
+def _sex_text(node: SexNode) -> str:
+    return f"sex is {node.sex}"
+
+
+def _childbearing_text(node: ChildbearingPotential) -> str:
+    return "of childbearing potential (CTFG 2020)"
+
+
+def _condition_text(node: ConditionNode) -> str:
+    when = "at any time before the index date" if node.ever else "at the index date"
+    return f"{_name(node.condition)} {when}"
+
+
+def _finding_text(node: Finding) -> str:
+    return f"{_name(node.finding)} {_window(node.within, 'recorded before the index date')}"
+
+
+def _attestation_text(node: Attestation) -> str:
+    return f"attested: {_name(node.attestation)}"
+
+
+def _procedure_text(node: ProcedureNode) -> str:
+    return f"{_name(node.procedure)} {_window(node.within)}"
 
 
 def _drug_text(node: Drug) -> str:
@@ -153,6 +170,26 @@ def _genomic_text(node: Genomic) -> str:
     if node.protein_change:
         text += f" ({' or '.join(node.protein_change)})"
     return text
+
+
+_TEXTS: dict[type, Callable[[Any], str]] = {
+    AllOf: _all_of,
+    AnyOf: _any_of,
+    AtLeast: _at_least,
+    Not: _not,
+    Measure: _measure_text,
+    Score: _score_text,
+    Age: _age_text,
+    SexNode: _sex_text,
+    ChildbearingPotential: _childbearing_text,
+    ConditionNode: _condition_text,
+    Finding: _finding_text,
+    Attestation: _attestation_text,
+    Drug: _drug_text,
+    ProcedureNode: _procedure_text,
+    Genomic: _genomic_text,
+}
+"""One text function per node type (STYLE §1): adding a node adds one entry here."""
 
 
 def rule_text(node: Node, indent: str = "") -> str:

@@ -3,7 +3,8 @@
 Every score returns a :class:`ScoreResult`; with missing inputs it returns the
 range of possible totals and the list of what is missing, never a total that
 treats a missing input as normal. :func:`assess_all` computes every score that
-applies to a patient record at an index time.
+applies to a patient record at an index time; :data:`SCORE_SPECS` are the
+scores a protocol criterion can compare.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from trialkit.scores import (
     renal,
     sofa,
 )
+from trialkit.scores.registry import SCORE_SPECS, ScoreSpec
 from trialkit.scores.result import Item, RecordEntry, Scored, ScoreResult
 
 __all__ = [
+    "SCORE_SPECS",
     "Item",
     "RecordEntry",
     "ScoreResult",
+    "ScoreSpec",
     "Scored",
     "assess_all",
     "ctcae",

@@ -15,7 +15,7 @@ from trialkit.eligibility.sql.attrition import (
     attrition_of,
     attrition_query,
 )
-from trialkit.eligibility.sql.build import EvidenceColumn, NotCompiledError
+from trialkit.eligibility.sql.build import EvidenceColumn
 from trialkit.eligibility.sql.compiler import (
     INDEX_PARAMETER,
     WALKERS,
@@ -33,6 +33,7 @@ from trialkit.eligibility.sql.run import (
     run,
     screening,
 )
+from trialkit.errors import NotCompiledError
 
 __all__ = [
     "ENGINES",

@@ -61,7 +61,6 @@ class Attrition:
 
     persons: int
     rows: tuple[AttritionRow, ...]
-    not_compiled: tuple[str, ...] = ()
     deceased: int = 0
     """Persons who had died by the index time: excluded before the first criterion."""
 
@@ -150,7 +149,6 @@ def _table(
     kinds: Mapping[str, CriterionKind],
     persons: int,
     counts: Mapping[str, int],
-    skipped: Iterable[str],
     deceased: int,
 ) -> Attrition:
     rows, remaining = [], persons - deceased
@@ -158,7 +156,7 @@ def _table(
         found = {name: int(counts[f"{criterion}:{name}"] or 0) for name in _FIELDS}
         remaining -= found["excluded"]
         rows.append(AttritionRow(criterion, kind, remaining=remaining, **found))
-    return Attrition(persons, tuple(rows), tuple(skipped), deceased)
+    return Attrition(persons, tuple(rows), deceased)
 
 
 def attrition(
@@ -171,7 +169,7 @@ def attrition(
     (row,) = rows  # an aggregate without GROUP BY returns one row
     counts = dict(zip(names, row, strict=True))
     deceased = int(counts[DECEASED] or 0)
-    return _table(compiled.kinds, int(counts["persons"]), counts, compiled.not_compiled, deceased)
+    return _table(compiled.kinds, int(counts["persons"]), counts, deceased)
 
 
 def attrition_of(
@@ -208,4 +206,4 @@ def attrition_of(
             counts[f"{criterion}:excluded_alone"] += passes is False
             counts[f"{criterion}:unknown_alone"] += passes is None
             excluded = excluded or passes is False
-    return _table(kinds, persons, counts, (), dead)
+    return _table(kinds, persons, counts, dead)

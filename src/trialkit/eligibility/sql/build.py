@@ -24,7 +24,6 @@ from functools import cache
 
 from sqlglot import exp
 
-from trialkit.errors import TrialkitError
 from trialkit.omop.concepts import FEMALE as OMOP_FEMALE
 from trialkit.omop.concepts import MALE as OMOP_MALE
 from trialkit.omop.concepts import concept_id, gene_concept_id
@@ -38,7 +37,6 @@ __all__ = [
     "Bound",
     "Build",
     "EvidenceColumn",
-    "NotCompiledError",
     "and_",
     "at_or_before",
     "case",
@@ -65,10 +63,6 @@ __all__ = [
 
 PERSON = "persons"
 """The CTE with one row per person: ``person_id``, ``birth_date`` (DATE or NULL), ``sex``."""
-
-
-class NotCompiledError(TrialkitError, NotImplementedError):
-    """A criteria node the SQL compiler does not translate (yet); the message names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,16 +150,6 @@ class Build:
         depth = 1 + max((b.depth for b in self.bound if b.name in names), default=0)
         self.bound.append(Bound(name, value, depth))
         return exp.column(name)
-
-    def mark(self) -> tuple[int, int]:
-        """A point to :meth:`rollback` to (the CTEs and evidence registered so far)."""
-        return len(self.ctes), len(self.evidence)
-
-    def rollback(self, mark: tuple[int, int]) -> None:
-        """Forget the CTEs and evidence registered since ``mark``."""
-        dropped = {name for name, _ in self.ctes[mark[0] :]}
-        del self.ctes[mark[0] :], self.evidence[mark[1] :]
-        self._shared = {k: v for k, v in self._shared.items() if v not in dropped}
 
     def explain(self, path: str, node: str, fields: Iterable[tuple[str, exp.Expr]]) -> None:
         """Add the evidence columns of the leaf at ``path`` of the current criterion."""

@@ -20,7 +20,7 @@ FALSE, else ``undetermined`` (:mod:`trialkit.eligibility.screening`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -31,7 +31,6 @@ from trialkit.eligibility.sql.build import (
     PERSON,
     Build,
     EvidenceColumn,
-    NotCompiledError,
     at_or_before,
     case,
     cast,
@@ -58,6 +57,7 @@ from trialkit.eligibility.sql.person import (
 )
 from trialkit.eligibility.sql.scores import compile_score
 from trialkit.eligibility.sql.treatment import compile_drug, compile_procedure
+from trialkit.errors import NotCompiledError
 from trialkit.protocol.criteria import (
     Age,
     AllOf,
@@ -145,17 +145,13 @@ class Compiled:
     """Criteria (a protocol's, or any) compiled to one SELECT, and what its columns mean.
 
     ``criteria`` are the criterion ids that are columns, in order, with their
-    ``kinds``; ``not_compiled`` maps the ids the compiler could not translate
-    (only with ``partial=True``) to the reason. Without every criterion there
-    is no verdict column (``has_verdict`` is False): it would not be the
-    protocol's verdict.
+    ``kinds``; the query also has the ``verdict`` and ``deceased`` columns.
     """
 
     name: str
     query: exp.Select
     kinds: Mapping[str, CriterionKind]
     evidence: tuple[EvidenceColumn, ...]
-    not_compiled: Mapping[str, str] = field(default_factory=dict)
     parameter: str | None = None
     """The bind parameter of the index time, when it was not given as a literal."""
 
@@ -163,11 +159,6 @@ class Compiled:
     def criteria(self) -> tuple[str, ...]:
         """The criterion columns, in order."""
         return tuple(self.kinds)
-
-    @property
-    def has_verdict(self) -> bool:
-        """True when every criterion compiled, so that the verdict column is present."""
-        return not self.not_compiled
 
     def sql(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
         """The query as SQL text for ``dialect`` (duckdb, spark or postgres), identifiers quoted."""
@@ -258,35 +249,27 @@ def _unique_columns(name: str, columns: list[str]) -> None:
         seen[column.lower()] = column
 
 
-def compile_protocol(
-    protocol: Protocol,
-    index: datetime | exp.Expr | None = None,
-    *,
-    partial: bool = False,
-) -> Compiled:
+def compile_protocol(protocol: Protocol, index: datetime | exp.Expr | None = None) -> Compiled:
     """Compile every criterion of ``protocol`` as of ``index`` (see :func:`compile_criteria`)."""
-    return compile_criteria(protocol.criteria, index, partial=partial, name=protocol.id)
+    return compile_criteria(protocol.criteria, index, name=protocol.id)
 
 
 def compile_criteria(
     criteria: Sequence[Criterion],
     index: datetime | exp.Expr | None = None,
     *,
-    partial: bool = False,
     name: str = "criteria",
 ) -> Compiled:
     """Compile ``criteria`` as of ``index`` (a datetime, an expression, or the bind parameter).
 
     Each criterion becomes a CTE (``criterion_<n>``: one row per person, its
     truth and its evidence) over the leaf CTEs it uses, so that no join
-    carries more columns than one criterion needs. A node the compiler cannot
-    translate raises :class:`NotCompiledError` naming the criterion and the
-    node; with ``partial`` the criterion is left out instead (listed in
-    ``not_compiled``) and the verdict column is omitted.
+    carries more columns than one criterion needs. Every node type compiles; a
+    node without a walker (or a score without its SQL) would raise
+    :class:`NotCompiledError` naming the criterion and the node, never a NULL.
     """
     build = Build(index_expression(index))
     kinds: dict[str, CriterionKind] = {}
-    skipped: dict[str, str] = {}
     ctes: list[tuple[str, exp.Select]] = []
     outputs: list[exp.Expr] = []
     for criterion in criteria:
@@ -295,17 +278,13 @@ def compile_criteria(
                 f"{name}: criterion id {criterion.id!r} is not a free column name"
             )
         build.criterion, build.used, build.bound = criterion.id, [], []
-        mark = build.mark()
+        first = len(build.evidence)
         try:
             truth = compile_node(criterion.rule, build)
         except NotCompiledError as error:
-            if not partial:
-                raise NotCompiledError(f"{name} criterion {criterion.id}: {error}") from None
-            build.rollback(mark)
-            skipped[criterion.id] = str(error)
-            continue
+            raise NotCompiledError(f"{name} criterion {criterion.id}: {error}") from None
         cte = f"criterion_{len(ctes) + 1}"
-        evidence = build.evidence[mark[1] :]
+        evidence = build.evidence[first:]
         selected = [truth.as_("truth", copy=False)]
         selected += [e.as_(_quoted(c.name), copy=False) for c, e in evidence]
         ctes.append((cte, _criterion_query(build, selected)))
@@ -324,16 +303,16 @@ def compile_criteria(
             *outputs,
         ],
     )
-    outer = exp.select("*").from_(inner.subquery("screened", copy=False), copy=False)
-    if not skipped:
-        outer = outer.select(verdict_expression(kinds).as_(VERDICT, copy=False), copy=False)
+    outer = exp.select("*", verdict_expression(kinds).as_(VERDICT, copy=False)).from_(
+        inner.subquery("screened", copy=False), copy=False
+    )
     outer = outer.with_(PERSON, as_=persons(), copy=False)
     for cte, query in [(_DEATHS, _deaths()), *build.ctes, *ctes]:
         outer = outer.with_(cte, as_=query, copy=False)
     columns = tuple(c for c, _ in build.evidence)
     _unique_columns(name, [*RESERVED, *kinds, *(c.name for c in columns)])
     parameter = INDEX_PARAMETER if index is None else None
-    return Compiled(name, outer, kinds, columns, skipped, parameter)
+    return Compiled(name, outer, kinds, columns, parameter)
 
 
 def _deaths() -> exp.Select:

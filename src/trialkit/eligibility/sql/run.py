@@ -24,7 +24,7 @@ __all__ = ["Held", "PersonScreening", "Prescreening", "prescreen", "run", "scree
 
 @dataclass(frozen=True, slots=True)
 class PersonScreening:
-    """One person's row: criterion statuses, verdict (None without one) and evidence by column.
+    """One person's row: criterion statuses, verdict and evidence by column.
 
     ``deceased`` is the time of the person's death when it is at or before the
     index time (the verdict is then ineligible), else None.
@@ -32,7 +32,7 @@ class PersonScreening:
 
     person_id: int
     criteria: Mapping[str, Truth]
-    verdict: Verdict | None
+    verdict: Verdict
     evidence: Mapping[str, Any]
     deceased: datetime | None = None
 
@@ -87,10 +87,11 @@ def _rows(compiled: Compiled, result: Rows) -> tuple[PersonScreening, ...]:
     for values in values_of:
         row = dict(zip(names, values, strict=True))
         criteria = {c: Truth.of(row[c]) for c in compiled.criteria}
-        verdict = Verdict(row[VERDICT]) if VERDICT in row else None
         evidence = {n: row[n] for n in names if n in evidence_names}
         rows.append(
-            PersonScreening(int(row["person_id"]), criteria, verdict, evidence, row[DECEASED])
+            PersonScreening(
+                int(row["person_id"]), criteria, Verdict(row[VERDICT]), evidence, row[DECEASED]
+            )
         )
     rows.sort(key=lambda p: p.person_id)
     return tuple(rows)
@@ -101,8 +102,6 @@ def screening(
     target: Engine | duckdb.DuckDBPyConnection,
     protocol: Protocol,
     at: datetime,
-    *,
-    partial: bool = False,
 ) -> Iterator[Held]:
     """Screen every person of ``target`` against ``protocol`` as of ``at``, rows kept in the engine.
 
@@ -112,7 +111,7 @@ def screening(
     read from it first.
     """
     engine = as_engine(target)
-    compiled = compile_protocol(protocol, at, partial=partial)
+    compiled = compile_protocol(protocol, at)
     table = exp.to_table(f"trialkit_prescreen_{uuid.uuid4().hex}")
     engine.materialize(table.name, compiled.query)
     try:
@@ -125,8 +124,6 @@ def prescreen(
     target: Engine | duckdb.DuckDBPyConnection,
     protocol: Protocol,
     at: datetime,
-    *,
-    partial: bool = False,
 ) -> Prescreening:
     """Screen every person of the OMOP database ``target`` against ``protocol`` as of ``at``.
 
@@ -135,7 +132,7 @@ def prescreen(
     (:func:`screening` keeps them in the engine instead).
     """
     engine = as_engine(target)
-    with screening(engine, protocol, at, partial=partial) as held:
+    with screening(engine, protocol, at) as held:
         read = exp.select("*").from_(held.table.copy(), copy=False).order_by("person_id")
         persons = _rows(held.compiled, engine.query(read))
     return Prescreening(held.compiled, at, persons, held.attrition)

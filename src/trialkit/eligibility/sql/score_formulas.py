@@ -73,7 +73,7 @@ def _born(build: Build, value: exp.Expr) -> exp.Expr:
     """``value``, but NULL for a birth date that gives an impossible age at the index day.
 
     After the index day or above the oldest human age (:func:`impossible_age`): the
-    evaluator reads these scores (``AGE_SCORES``) as unknown, as the ``age`` node.
+    evaluator reads these scores (``ScoreSpec.reads_age``) as unknown, as the ``age`` node.
     """
     return case([(impossible_age(col("birth_date", PERSON), build.day), exp.null())], value)
 

@@ -215,7 +215,7 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
         "scd25": _state("scd25", values),
     }
     # the haemoglobin limit reads the age: unknown for an impossible age at the index, as
-    # the evaluator reads it (AGE_SCORES), or when the pick was sampled before the birth date
+    # the evaluator reads it (ScoreSpec.reads_age), or when the pick was sampled before the birth date
     impossible = impossible_age(col("birth_date", PERSON), build.day)
     refused = build.bind(or_(impossible, _picked_before_birth(values)))  # both ends read it
     low = case([(refused, exp.null())], total([low_of(item) for item in criteria.values()]))

@@ -1,9 +1,10 @@
 """``score`` nodes: a score's range (low–high) compared as the evaluator's ``_range_truth``.
 
 TRUE when both ends satisfy the comparison, FALSE when neither does, NULL
-otherwise or when the score cannot be computed (NULL ends). Each compiled
-score computes its ``(low, high)`` as its record adapter does; a score not
-in :data:`SCORES` raises :class:`NotCompiledError` naming it.
+otherwise or when the score cannot be computed (NULL ends). Each score of
+:data:`trialkit.scores.SCORE_SPECS` computes its ``(low, high)`` as its record
+adapter does (a test holds :data:`SCORES` to the registry); a score without
+its SQL would raise :class:`NotCompiledError` naming it, never a NULL.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from trialkit.eligibility.sql.build import Build, NotCompiledError, and_, case, not_, number, or_
+from trialkit.eligibility.sql.build import Build, and_, case, not_, number, or_
 from trialkit.eligibility.sql.score_formulas import (
     cockcroft_gault,
     performance_status,
@@ -22,6 +23,7 @@ from trialkit.eligibility.sql.score_formulas import (
 from trialkit.eligibility.sql.score_hlh2004 import hlh2004
 from trialkit.eligibility.sql.score_hscore import hscore
 from trialkit.eligibility.sql.score_sofa import psofa, sofa
+from trialkit.errors import NotCompiledError
 from trialkit.protocol.criteria import Score
 
 __all__ = ["SCORES", "compile_score"]
@@ -38,7 +40,7 @@ SCORES: dict[str, ScoreSql] = {
     "sofa": sofa,
     "psofa": psofa,
 }
-"""The scores compiled to SQL, by name (the rest raise NotCompiledError)."""
+"""The SQL of each score of :data:`trialkit.scores.SCORE_SPECS`, by name."""
 
 _OPS: dict[str, type[exp.Binary]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 
@@ -47,9 +49,7 @@ def compile_score(node: Score, build: Build, path: str) -> exp.Expr:
     """The truth of a ``score`` node over its (low, high) range."""
     make = SCORES.get(node.score)
     if make is None:
-        raise NotCompiledError(
-            f"score node {node.score!r} ({node.op} {node.value:g}) is not compiled to SQL yet"
-        )
+        raise NotCompiledError(f"score node {node.score!r} ({node.op} {node.value:g}) has no SQL")
     low, high = make(node, build, path)
     same = low == high
     low = build.bind(low)

@@ -95,19 +95,18 @@ unknown molecular route means.
 
 from __future__ import annotations
 
-import math
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 from trialkit._wording import plural
-from trialkit.errors import NegativeAgeError, TrialkitInputError
+from trialkit.errors import DefinitionError, NegativeAgeError, TrialkitInputError
 from trialkit.record import Observation, PatientRecord
+from trialkit.scores.bands import read_table, threshold
 from trialkit.scores.inputs import Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult, span
-from trialkit.units import Quantity, comparable
+from trialkit.units import Quantity, Threshold
 
 __all__ = [
     "CRITERIA_REQUIRED",
@@ -119,28 +118,24 @@ __all__ = [
     "LOOKBACK_VALUES",
     "PRIMARY_HLH_GENES",
     "RULE_SETS",
-    "Limit",
     "RuleSet",
     "above_uln",
     "assess",
+    "fever_at",
     "hlh2004",
 ]
 
-Comparator = Literal["<", "<=", ">=", ">"]
 RuleName = Literal["henter2007", "jordan2011"]
-
-_OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">=": operator.ge,
-    ">": operator.gt,
-}
-
-_SYMBOLS = {"<": "<", "<=": "≤", ">=": "≥", ">": ">"}
 
 FEVER_THRESHOLD_C = 38.5
 """°C. Henter 2007 Table I prints "fever" only; 38.5 °C is the HLH-94 and Jordan 2011 Table 1
 value (docs/clinical-decisions.md §9.1)."""
+
+
+def fever_at(celsius: float = FEVER_THRESHOLD_C) -> Threshold:
+    """Criterion 1's temperature threshold: ≥ ``celsius`` °C (default :data:`FEVER_THRESHOLD_C`)."""
+    return Threshold.of(">=", {"Cel": celsius}, "HLH-94 / Jordan 2011 Table 1 (§9.1)")
+
 
 INFANT_DAYS = 28
 """Henter 2007 Table I: "infants < 4 weeks" → age in days < 28 at the time of the sample."""
@@ -172,73 +167,52 @@ LOOKBACK_FINDINGS = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
-class Limit:
-    """One threshold as the source prints it: a comparator and the limit in each printed unit."""
-
-    comparator: Comparator
-    limits: Mapping[str, float]
-
-    def holds(self, quantity: Quantity) -> bool:
-        """Whether ``quantity`` satisfies the threshold, compared as decision §9.3 requires."""
-        value, limit, _ = comparable(quantity, self.limits)
-        return _OPERATORS[self.comparator](_tidy_near(value, limit), limit)
-
-    def __str__(self) -> str:
-        unit, limit = next(iter(self.limits.items()))
-        return f"{_SYMBOLS[self.comparator]} {limit:g} {unit}"
-
-
-@dataclass(frozen=True, slots=True)
 class RuleSet:
-    """The thresholds of one published version of the HLH-2004 criteria."""
+    """The thresholds of one published version of the HLH-2004 criteria (``scores/data/hlh2004.yaml``)."""
 
     name: str
     label: str
     source: str
-    haemoglobin: Limit
-    haemoglobin_infant: Limit
-    platelets: Limit
-    neutrophils: Limit
-    triglycerides: Limit
-    fibrinogen: Limit
-    ferritin: Limit
-    scd25: Limit
+    haemoglobin: Threshold
+    haemoglobin_infant: Threshold
+    platelets: Threshold
+    neutrophils: Threshold
+    triglycerides: Threshold
+    fibrinogen: Threshold
+    ferritin: Threshold
+    scd25: Threshold
     scd25_by_uln: bool
     """Jordan 2011: "elevated sCD25" means above the laboratory's norm; the flag decides."""
 
 
-HENTER_2007 = RuleSet(
-    name="henter2007",
-    label="HLH-2004",
-    source="Henter JI et al., Pediatr Blood Cancer 2007;48:124-131, Table I",
-    haemoglobin=Limit("<", {"g/L": 90}),  # Table I: "Hemoglobin < 90 g/L"
-    haemoglobin_infant=Limit("<", {"g/L": 100}),  # "(in infants < 4 weeks: hemoglobin < 100 g/L)"
-    platelets=Limit("<", {"10*9/L": 100}),  # "Platelets < 100 × 10⁹/L"
-    neutrophils=Limit("<", {"10*9/L": 1.0}),  # "Neutrophils < 1.0 × 10⁹/L"
-    # "Fasting triglycerides ≥ 3.0 mmol/L (i.e., ≥ 265 mg/dL)": both units printed (§9.3).
-    triglycerides=Limit(">=", {"mmol/L": 3.0, "mg/dL": 265}),
-    fibrinogen=Limit("<=", {"g/L": 1.5}),  # "Fibrinogen ≤ 1.5 g/L" (= 150 mg/dL, pure factor)
-    ferritin=Limit(">=", {"ug/L": 500}),  # "Ferritin ≥ 500 μg/L"
-    scd25=Limit(">=", {"U/mL": 2400}),  # "sCD25 (i.e., soluble IL-2 receptor) ≥ 2400 U/mL"
-    scd25_by_uln=False,
+_THRESHOLDS = (
+    "haemoglobin",
+    "haemoglobin_infant",
+    "platelets",
+    "neutrophils",
+    "triglycerides",
+    "fibrinogen",
+    "ferritin",
+    "scd25",
 )
 
-JORDAN_2011 = RuleSet(
-    name="jordan2011",
-    label="HLH-2004 (Jordan 2011 comparators)",
-    source="Jordan MB et al., Blood 2011;118:4041-4052, Table 1 (adapted from Henter 2007)",
-    haemoglobin=Limit("<", {"g/dL": 9}),  # Table 1: "Hemoglobin < 9 g/dL"
-    haemoglobin_infant=Limit("<", {"g/dL": 10}),  # "(in infants < 4 weeks: hemoglobin < 10 g/dL)"
-    # Printed "< 100 × 10³/mL" and "< 1 × 10³/mL": a typographical slip for /µL (= 10⁹/L).
-    platelets=Limit("<", {"10*9/L": 100}),
-    neutrophils=Limit("<", {"10*9/L": 1}),
-    triglycerides=Limit(">", {"mg/dL": 265}),  # "Hypertriglyceridemia (fasting, > 265 mg/dL)"
-    fibrinogen=Limit("<", {"mg/dL": 150}),  # "hypofibrinogenemia (< 150 mg/dL)"
-    ferritin=Limit(">", {"ng/mL": 500}),  # "Ferritin > 500 ng/mL"
-    # Footnote §: lab norms "appear more meaningful than the original designation of > 2400 U/mL".
-    scd25=Limit(">", {"U/mL": 2400}),
-    scd25_by_uln=True,
-)
+
+def _read_rule_set(name: RuleName) -> RuleSet:
+    row = read_table("hlh2004")[name]
+    given = row["thresholds"]
+    if set(given) != set(_THRESHOLDS):
+        raise DefinitionError(f"scores/data/hlh2004.yaml {name}: thresholds {sorted(given)}")
+    return RuleSet(
+        name=name,
+        label=row["label"],
+        source=row["source"],
+        scd25_by_uln=bool(row["scd25_by_uln"]),
+        **{t: threshold(given[t], f"scores/data/hlh2004.yaml {name}.{t}") for t in _THRESHOLDS},
+    )
+
+
+HENTER_2007 = _read_rule_set("henter2007")
+JORDAN_2011 = _read_rule_set("jordan2011")
 
 RULE_SETS: Mapping[str, RuleSet] = {r.name: r for r in (HENTER_2007, JORDAN_2011)}
 
@@ -385,7 +359,7 @@ def assess(
     """
     rule = _rule_set(rules)
     inputs = Inputs(record, at, LOOKBACK_FINDINGS)
-    hot = Limit(">=", {"Cel": fever_threshold})
+    hot = fever_at(fever_threshold)
     temperature = _select(inputs, "temperature", "vital.temperature", _on(hot), high=True)
     haemoglobin = _select(
         inputs,
@@ -485,7 +459,7 @@ def above_uln(observation: Observation) -> bool | None:
 def _fever(temperature: Quantity | None, fever: bool | None, threshold: float) -> Item:
     name = "fever"
     inputs = ("temperature", "fever")
-    hot = None if temperature is None else Limit(">=", {"Cel": threshold}).holds(temperature)
+    hot = None if temperature is None else fever_at(threshold).holds(temperature)
     measured = f"temperature {temperature} {'≥' if hot else '<'} {threshold:g} °C"
     if hot:
         return Item.decided(name, 1, measured, inputs)
@@ -506,7 +480,7 @@ def _finding(name: str, value: bool | None, met: str, not_met: str, field: str =
     return Item.decided(name, int(value), met if value else not_met, (field,))
 
 
-def _measured(name: str, quantity: Quantity | None, limit: Limit) -> Item:
+def _measured(name: str, quantity: Quantity | None, limit: Threshold) -> Item:
     if quantity is None:
         return Item.undecided(name, 0, 1, f"not evaluated: no {name}", (name,), (name,))
     met = limit.holds(quantity)
@@ -648,21 +622,6 @@ def _check_concepts(**given: Quantity | None) -> None:
             )
 
 
-def _tidy_near(value: float, limit: float) -> float:
-    """``value`` rounded to 10 significant digits when that can change a comparison with ``limit``.
-
-    Conversions leave float noise (92 g/L → 9.200000000000001 g/dL; the cached factors
-    carry 12 digits). No laboratory reports 10 significant digits, so rounding there
-    keeps the printed boundaries exact. Rounding moves a value by at most half a unit of
-    its 10th digit (under 1e-9 of the value), so it can only change a comparison with a
-    limit within 1e-9 of the value (math.isclose); elsewhere the value is compared as it
-    is, without the cost of formatting it.
-    """
-    if math.isclose(value, limit, rel_tol=1e-9):
-        return float(f"{value:.10g}")
-    return value
-
-
 def _quantity(observation: Observation) -> Quantity:
     if observation.quantity is None:  # _select only keeps observations with a quantity
         raise TrialkitInputError(f"{observation.resource}: {observation.concept} has no quantity")
@@ -700,7 +659,7 @@ def _select(
     return found
 
 
-def _on(limit: Limit) -> Callable[[Observation], bool]:
+def _on(limit: Threshold) -> Callable[[Observation], bool]:
     return lambda o: limit.holds(_quantity(o))
 
 

@@ -104,7 +104,7 @@ from trialkit._wording import plural
 from trialkit.errors import DefinitionError, NegativeAgeError, TrialkitInputError
 from trialkit.record import Observation, PatientRecord
 from trialkit.scores.bands import read_table, threshold
-from trialkit.scores.inputs import Inputs
+from trialkit.scores.inputs import Inputs, Measured
 from trialkit.scores.result import Item, Scored, ScoreResult, span
 from trialkit.units import Quantity, Threshold
 
@@ -116,6 +116,7 @@ __all__ = [
     "JORDAN_2011",
     "LOOKBACK_FINDINGS",
     "LOOKBACK_VALUES",
+    "MEASURED",
     "PRIMARY_HLH_GENES",
     "RULE_SETS",
     "RuleSet",
@@ -184,6 +185,13 @@ class RuleSet:
     scd25_by_uln: bool
     """Jordan 2011: "elevated sCD25" means above the laboratory's norm; the flag decides."""
 
+    def threshold(self, name: str) -> Threshold:
+        """The threshold of the measured input ``name`` (:data:`MEASURED`; not temperature)."""
+        found = getattr(self, name)
+        if not isinstance(found, Threshold):
+            raise KeyError(name)
+        return found
+
 
 _THRESHOLDS = (
     "haemoglobin",
@@ -216,17 +224,22 @@ JORDAN_2011 = _read_rule_set("jordan2011")
 
 RULE_SETS: Mapping[str, RuleSet] = {r.name: r for r in (HENTER_2007, JORDAN_2011)}
 
+MEASURED: tuple[Measured, ...] = (
+    Measured("temperature", "vital.temperature", high=True),
+    Measured("haemoglobin", "lab.haemoglobin", high=False),
+    Measured("platelets", "lab.platelets", high=False),
+    Measured("neutrophils", "lab.neutrophils", high=False),
+    Measured("triglycerides", "lab.triglycerides", high=True),
+    Measured("fibrinogen", "lab.fibrinogen", high=False),
+    Measured("ferritin", "lab.ferritin", high=True),
+    Measured("scd25", "lab.scd25", high=True),
+)
+"""The measured inputs, read from the :data:`LOOKBACK_VALUES` window by :func:`assess` and by the
+SQL compiler: the value meeting its criterion if any, else the worst (the module docstring).
+Their thresholds are the rule set's fields of the same name (temperature: :func:`fever_at`)."""
+
 _SCD25_MASS = "lab.scd25_mass"
-_EXPECTED = {
-    "temperature": ("vital.temperature",),
-    "haemoglobin": ("lab.haemoglobin",),
-    "platelets": ("lab.platelets",),
-    "neutrophils": ("lab.neutrophils",),
-    "triglycerides": ("lab.triglycerides",),
-    "fibrinogen": ("lab.fibrinogen",),
-    "ferritin": ("lab.ferritin",),
-    "scd25": ("lab.scd25", _SCD25_MASS),
-}
+_EXPECTED = {m.name: (m.concept,) for m in MEASURED} | {"scd25": ("lab.scd25", _SCD25_MASS)}
 
 
 def hlh2004(
@@ -359,34 +372,22 @@ def assess(
     """
     rule = _rule_set(rules)
     inputs = Inputs(record, at, LOOKBACK_FINDINGS)
-    hot = fever_at(fever_threshold)
-    temperature = _select(inputs, "temperature", "vital.temperature", _on(hot), high=True)
-    haemoglobin = _select(
-        inputs,
-        "haemoglobin",
-        "lab.haemoglobin",
-        lambda o: _hb_low(rule, _quantity(o), record.age_days(o.time)) is True,
-        high=False,
-    )
+    meets: dict[str, Callable[[Observation], bool]] = {
+        "temperature": _on(fever_at(fever_threshold)),
+        "haemoglobin": lambda o: _hb_low(rule, _quantity(o), record.age_days(o.time)) is True,
+        "scd25": lambda o: (
+            rule.scd25.holds(_quantity(o)) or (rule.scd25_by_uln and above_uln(o) is True)
+        ),
+    }
+    picked = {
+        m.name: _select(inputs, m, meets.get(m.name) or _on(rule.threshold(m.name)))
+        for m in MEASURED
+    }
+    haemoglobin, scd25 = picked["haemoglobin"], picked["scd25"]
     age_days = None if haemoglobin is None else record.age_days(haemoglobin.time)
-    platelets = _select(inputs, "platelets", "lab.platelets", _on(rule.platelets), high=False)
-    neutrophils = _select(
-        inputs, "neutrophils", "lab.neutrophils", _on(rule.neutrophils), high=False
-    )
-    triglycerides = _select(
-        inputs, "triglycerides", "lab.triglycerides", _on(rule.triglycerides), high=True
-    )
-    fibrinogen = _select(inputs, "fibrinogen", "lab.fibrinogen", _on(rule.fibrinogen), high=False)
-    ferritin = _select(inputs, "ferritin", "lab.ferritin", _on(rule.ferritin), high=True)
-    scd25 = _select(
-        inputs,
-        "scd25",
-        "lab.scd25",
-        lambda o: rule.scd25.holds(_quantity(o)) or (rule.scd25_by_uln and above_uln(o) is True),
-        high=True,
-    )
     if scd25 is None:
-        scd25 = _select(inputs, "scd25", _SCD25_MASS, lambda o: above_uln(o) is True, high=True)
+        mass = Measured("scd25", _SCD25_MASS, high=True)
+        scd25 = _select(inputs, mass, lambda o: above_uln(o) is True)
     haemophagocytosis = inputs.flag("haemophagocytosis", "finding.haemophagocytosis")
     if haemophagocytosis is not True:
         marrow = inputs.flag("haemophagocytosis_marrow", "finding.haemophagocytosis_marrow")
@@ -398,21 +399,21 @@ def assess(
         molecular = True
         inputs.evidence["molecular"] = conditions
     fever = inputs.flag("fever", "finding.fever")
-    if fever is None and temperature is not None:
+    if fever is None and picked["temperature"] is not None:
         fever = False  # charted temperatures stand for the fever record (module docstring)
     result = hlh2004(
-        temperature=_quantity_or_none(temperature),
+        temperature=_quantity_or_none(picked["temperature"]),
         fever=fever,
         splenomegaly=inputs.flag("splenomegaly", "finding.splenomegaly"),
         haemoglobin=_quantity_or_none(haemoglobin),
         age_days=age_days,
-        platelets=_quantity_or_none(platelets),
-        neutrophils=_quantity_or_none(neutrophils),
-        triglycerides=_quantity_or_none(triglycerides),
-        fibrinogen=_quantity_or_none(fibrinogen),
+        platelets=_quantity_or_none(picked["platelets"]),
+        neutrophils=_quantity_or_none(picked["neutrophils"]),
+        triglycerides=_quantity_or_none(picked["triglycerides"]),
+        fibrinogen=_quantity_or_none(picked["fibrinogen"]),
         haemophagocytosis=haemophagocytosis,
         nk_activity_low=inputs.flag("nk_activity_low", "finding.nk_activity_low"),
-        ferritin=_quantity_or_none(ferritin),
+        ferritin=_quantity_or_none(picked["ferritin"]),
         scd25=_quantity_or_none(scd25),
         scd25_above_uln=None if scd25 is None else above_uln(scd25),
         molecular=molecular,
@@ -633,17 +634,12 @@ def _quantity_or_none(observation: Observation | None) -> Quantity | None:
 
 
 def _select(
-    inputs: Inputs,
-    name: str,
-    concept: str,
-    meets: Callable[[Observation], bool],
-    *,
-    high: bool,
+    inputs: Inputs, measured: Measured, meets: Callable[[Observation], bool]
 ) -> Observation | None:
     """The observation that meets the criterion (else the worst) in the value look-back."""
     window = [
         o
-        for o in inputs.record.window(concept, inputs.at, LOOKBACK_VALUES)
+        for o in inputs.record.window(measured.concept, inputs.at, LOOKBACK_VALUES)
         if o.quantity is not None and _number(o) is not None
     ]
     if not window:
@@ -652,10 +648,10 @@ def _select(
     def key(o: Observation) -> tuple[bool, float, datetime]:
         value = _number(o)
         assert value is not None  # the window keeps numbers only
-        return (meets(o), value if high else -value, o.time)
+        return (meets(o), value if measured.high else -value, o.time)
 
     found = max(window, key=key)
-    inputs.evidence[name] = (found,)
+    inputs.evidence[measured.name] = (found,)
     return found
 
 

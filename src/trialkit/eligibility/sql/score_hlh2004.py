@@ -48,24 +48,11 @@ from trialkit.units import Threshold
 
 __all__ = ["hlh2004"]
 
-_VALUES = {
-    "temperature": "vital.temperature",
-    "haemoglobin": "lab.haemoglobin",
-    "platelets": "lab.platelets",
-    "neutrophils": "lab.neutrophils",
-    "triglycerides": "lab.triglycerides",
-    "fibrinogen": "lab.fibrinogen",
-    "ferritin": "lab.ferritin",
-    "scd25": "lab.scd25",
-}
+_VALUES = {m.name: m.concept for m in source.MEASURED}
 _LIMITS: dict[str, Threshold] = {
-    "temperature": fever_at(),
-    "platelets": HENTER_2007.platelets,
-    "neutrophils": HENTER_2007.neutrophils,
-    "triglycerides": HENTER_2007.triglycerides,
-    "fibrinogen": HENTER_2007.fibrinogen,
-    "ferritin": HENTER_2007.ferritin,
-    "scd25": HENTER_2007.scd25,
+    m.name: fever_at() if m.name == "temperature" else HENTER_2007.threshold(m.name)
+    for m in source.MEASURED
+    if m.name != "haemoglobin"  # its limit reads the age on the day of the sample (below)
 }
 
 

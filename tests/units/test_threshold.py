@@ -1,4 +1,4 @@
-"""The one threshold type: parsing, comparison in the reported unit (§9.3), negation, band tables."""
+"""The one threshold type: parsing, comparison in the reported unit (docs/clinical-decisions.md §9.3), negation, band tables."""
 
 from __future__ import annotations
 

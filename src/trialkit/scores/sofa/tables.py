@@ -79,7 +79,7 @@ def _shown(quantity: Quantity, value: float, unit: str) -> str:
 def points_on(quantity: Quantity, table: Sequence[Band]) -> tuple[int, str]:
     """The points of the first band (worst first) the value meets, and why; 0 below them all.
 
-    Compared as :meth:`trialkit.units.Threshold.holds` compares (§9.3, in the reported unit).
+    Compared as :meth:`trialkit.units.Threshold.holds` compares (docs/clinical-decisions.md §9.3, in the reported unit).
     """
     for band in table:
         value, bound = band.threshold.compared(quantity)

@@ -16,9 +16,9 @@ from trialkit.errors import TrialkitInputError
 from trialkit.record import Condition, GenomicFinding, Observation, PatientRecord, Sex
 from trialkit.record.model import AlterationType
 from trialkit.record.patient import group_observations
-from trialkit.scores.hlh2004 import HENTER_2007, Limit, assess, hlh2004
+from trialkit.scores.hlh2004 import HENTER_2007, assess, hlh2004
 from trialkit.scores.result import ScoreResult
-from trialkit.units import Quantity
+from trialkit.units import Quantity, Threshold
 
 
 def temp(value: float, unit: str = "Cel") -> Quantity:
@@ -756,4 +756,4 @@ def test_limit_rounds_values_only_where_rounding_can_matter(
     expected = {"<": rounded < limit, "<=": rounded <= limit, ">=": rounded >= limit}.get(
         comparator, rounded > limit
     )
-    assert Limit(comparator, {"g/L": limit}).holds(hb(value)) is expected
+    assert Threshold.of(comparator, {"g/L": limit}).holds(hb(value)) is expected

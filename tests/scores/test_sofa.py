@@ -17,6 +17,7 @@ from trialkit.errors import TrialkitInputError
 from trialkit.record import Exposure, Observation, PatientRecord, Procedure, Sex
 from trialkit.record.patient import group_observations
 from trialkit.scores import sofa as sofa_module
+from trialkit.scores.bands import Band
 from trialkit.scores.sofa import (
     Infusion,
     SofaInputs,
@@ -558,8 +559,8 @@ def test_lower_pf_never_scores_lower(a: float, b: float, support: bool | None, u
     assert (worse.low, worse.high) >= (better.low, better.high)
 
 
-def _edges_in(unit: str, table: tuple[sofa_module.Edge, ...]) -> list[float]:
-    return [edge.limits[unit] for edge in table]
+def _edges_in(unit: str, table: tuple[Band, ...]) -> list[float]:
+    return [edge.threshold.limits[unit] for edge in table]
 
 
 @settings(max_examples=200)
@@ -597,11 +598,11 @@ def test_creatinine_unit_invariance_away_from_the_printed_edges(value: float) ->
 def test_pf_unit_invariance_away_from_the_printed_edges(ratio: float) -> None:
     kpa = pao2(ratio).to("kPa")
     for edge in sofa_module.PF_EDGES:
-        as_kpa = pao2(edge.limits["mm[Hg]"]).to("kPa")
+        as_kpa = pao2(edge.threshold.limits["mm[Hg]"]).to("kPa")
         assume(
-            not min(as_kpa, edge.limits["kPa"]) - 0.01
+            not min(as_kpa, edge.threshold.limits["kPa"]) - 0.01
             <= kpa
-            <= max(as_kpa, edge.limits["kPa"]) + 0.01
+            <= max(as_kpa, edge.threshold.limits["kPa"]) + 0.01
         )
     assert (
         respiration(pao2(ratio), fio2(1.0), True).points

@@ -95,19 +95,18 @@ unknown molecular route means.
 
 from __future__ import annotations
 
-import math
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 from trialkit._wording import plural
-from trialkit.errors import NegativeAgeError, TrialkitInputError
+from trialkit.errors import DefinitionError, NegativeAgeError, TrialkitInputError
 from trialkit.record import Observation, PatientRecord
-from trialkit.scores.inputs import Inputs
+from trialkit.scores.bands import read_table, threshold
+from trialkit.scores.inputs import Inputs, Measured
 from trialkit.scores.result import Item, Scored, ScoreResult, span
-from trialkit.units import Quantity, comparable
+from trialkit.units import Quantity, Threshold
 
 __all__ = [
     "CRITERIA_REQUIRED",
@@ -117,30 +116,27 @@ __all__ = [
     "JORDAN_2011",
     "LOOKBACK_FINDINGS",
     "LOOKBACK_VALUES",
+    "MEASURED",
     "PRIMARY_HLH_GENES",
     "RULE_SETS",
-    "Limit",
     "RuleSet",
     "above_uln",
     "assess",
+    "fever_at",
     "hlh2004",
 ]
 
-Comparator = Literal["<", "<=", ">=", ">"]
 RuleName = Literal["henter2007", "jordan2011"]
-
-_OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">=": operator.ge,
-    ">": operator.gt,
-}
-
-_SYMBOLS = {"<": "<", "<=": "≤", ">=": "≥", ">": ">"}
 
 FEVER_THRESHOLD_C = 38.5
 """°C. Henter 2007 Table I prints "fever" only; 38.5 °C is the HLH-94 and Jordan 2011 Table 1
 value (docs/clinical-decisions.md §9.1)."""
+
+
+def fever_at(celsius: float = FEVER_THRESHOLD_C) -> Threshold:
+    """Criterion 1's temperature threshold: ≥ ``celsius`` °C (default :data:`FEVER_THRESHOLD_C`)."""
+    return Threshold.of(">=", {"Cel": celsius}, "HLH-94 / Jordan 2011 Table 1 (§9.1)")
+
 
 INFANT_DAYS = 28
 """Henter 2007 Table I: "infants < 4 weeks" → age in days < 28 at the time of the sample."""
@@ -172,87 +168,78 @@ LOOKBACK_FINDINGS = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
-class Limit:
-    """One threshold as the source prints it: a comparator and the limit in each printed unit."""
-
-    comparator: Comparator
-    limits: Mapping[str, float]
-
-    def holds(self, quantity: Quantity) -> bool:
-        """Whether ``quantity`` satisfies the threshold, compared as decision §9.3 requires."""
-        value, limit, _ = comparable(quantity, self.limits)
-        return _OPERATORS[self.comparator](_tidy_near(value, limit), limit)
-
-    def __str__(self) -> str:
-        unit, limit = next(iter(self.limits.items()))
-        return f"{_SYMBOLS[self.comparator]} {limit:g} {unit}"
-
-
-@dataclass(frozen=True, slots=True)
 class RuleSet:
-    """The thresholds of one published version of the HLH-2004 criteria."""
+    """The thresholds of one published version of the HLH-2004 criteria (``scores/data/hlh2004.yaml``)."""
 
     name: str
     label: str
     source: str
-    haemoglobin: Limit
-    haemoglobin_infant: Limit
-    platelets: Limit
-    neutrophils: Limit
-    triglycerides: Limit
-    fibrinogen: Limit
-    ferritin: Limit
-    scd25: Limit
+    haemoglobin: Threshold
+    haemoglobin_infant: Threshold
+    platelets: Threshold
+    neutrophils: Threshold
+    triglycerides: Threshold
+    fibrinogen: Threshold
+    ferritin: Threshold
+    scd25: Threshold
     scd25_by_uln: bool
     """Jordan 2011: "elevated sCD25" means above the laboratory's norm; the flag decides."""
 
+    def threshold(self, name: str) -> Threshold:
+        """The threshold of the measured input ``name`` (:data:`MEASURED`; not temperature)."""
+        found = getattr(self, name)
+        if not isinstance(found, Threshold):
+            raise KeyError(name)
+        return found
 
-HENTER_2007 = RuleSet(
-    name="henter2007",
-    label="HLH-2004",
-    source="Henter JI et al., Pediatr Blood Cancer 2007;48:124-131, Table I",
-    haemoglobin=Limit("<", {"g/L": 90}),  # Table I: "Hemoglobin < 90 g/L"
-    haemoglobin_infant=Limit("<", {"g/L": 100}),  # "(in infants < 4 weeks: hemoglobin < 100 g/L)"
-    platelets=Limit("<", {"10*9/L": 100}),  # "Platelets < 100 × 10⁹/L"
-    neutrophils=Limit("<", {"10*9/L": 1.0}),  # "Neutrophils < 1.0 × 10⁹/L"
-    # "Fasting triglycerides ≥ 3.0 mmol/L (i.e., ≥ 265 mg/dL)": both units printed (§9.3).
-    triglycerides=Limit(">=", {"mmol/L": 3.0, "mg/dL": 265}),
-    fibrinogen=Limit("<=", {"g/L": 1.5}),  # "Fibrinogen ≤ 1.5 g/L" (= 150 mg/dL, pure factor)
-    ferritin=Limit(">=", {"ug/L": 500}),  # "Ferritin ≥ 500 μg/L"
-    scd25=Limit(">=", {"U/mL": 2400}),  # "sCD25 (i.e., soluble IL-2 receptor) ≥ 2400 U/mL"
-    scd25_by_uln=False,
+
+_THRESHOLDS = (
+    "haemoglobin",
+    "haemoglobin_infant",
+    "platelets",
+    "neutrophils",
+    "triglycerides",
+    "fibrinogen",
+    "ferritin",
+    "scd25",
 )
 
-JORDAN_2011 = RuleSet(
-    name="jordan2011",
-    label="HLH-2004 (Jordan 2011 comparators)",
-    source="Jordan MB et al., Blood 2011;118:4041-4052, Table 1 (adapted from Henter 2007)",
-    haemoglobin=Limit("<", {"g/dL": 9}),  # Table 1: "Hemoglobin < 9 g/dL"
-    haemoglobin_infant=Limit("<", {"g/dL": 10}),  # "(in infants < 4 weeks: hemoglobin < 10 g/dL)"
-    # Printed "< 100 × 10³/mL" and "< 1 × 10³/mL": a typographical slip for /µL (= 10⁹/L).
-    platelets=Limit("<", {"10*9/L": 100}),
-    neutrophils=Limit("<", {"10*9/L": 1}),
-    triglycerides=Limit(">", {"mg/dL": 265}),  # "Hypertriglyceridemia (fasting, > 265 mg/dL)"
-    fibrinogen=Limit("<", {"mg/dL": 150}),  # "hypofibrinogenemia (< 150 mg/dL)"
-    ferritin=Limit(">", {"ng/mL": 500}),  # "Ferritin > 500 ng/mL"
-    # Footnote §: lab norms "appear more meaningful than the original designation of > 2400 U/mL".
-    scd25=Limit(">", {"U/mL": 2400}),
-    scd25_by_uln=True,
-)
+
+def _read_rule_set(name: RuleName) -> RuleSet:
+    row = read_table("hlh2004")[name]
+    given = row["thresholds"]
+    if set(given) != set(_THRESHOLDS):
+        raise DefinitionError(f"scores/data/hlh2004.yaml {name}: thresholds {sorted(given)}")
+    return RuleSet(
+        name=name,
+        label=row["label"],
+        source=row["source"],
+        scd25_by_uln=bool(row["scd25_by_uln"]),
+        **{t: threshold(given[t], f"scores/data/hlh2004.yaml {name}.{t}") for t in _THRESHOLDS},
+    )
+
+
+HENTER_2007 = _read_rule_set("henter2007")
+JORDAN_2011 = _read_rule_set("jordan2011")
 
 RULE_SETS: Mapping[str, RuleSet] = {r.name: r for r in (HENTER_2007, JORDAN_2011)}
 
+MEASURED: tuple[Measured, ...] = (
+    Measured("temperature", "vital.temperature", high=True),
+    Measured("haemoglobin", "lab.haemoglobin", high=False),
+    Measured("platelets", "lab.platelets", high=False),
+    Measured("neutrophils", "lab.neutrophils", high=False),
+    Measured("triglycerides", "lab.triglycerides", high=True),
+    Measured("fibrinogen", "lab.fibrinogen", high=False),
+    Measured("ferritin", "lab.ferritin", high=True),
+    Measured("scd25", "lab.scd25", high=True),
+)
+"""The measured inputs, read from the :data:`LOOKBACK_VALUES` window by :func:`assess` and by the
+SQL compiler: the value meeting its criterion if any, else the worst (the module docstring).
+Their thresholds are the rule set's fields of the same name (temperature: :func:`fever_at`)."""
+
 _SCD25_MASS = "lab.scd25_mass"
-_EXPECTED = {
-    "temperature": ("vital.temperature",),
-    "haemoglobin": ("lab.haemoglobin",),
-    "platelets": ("lab.platelets",),
-    "neutrophils": ("lab.neutrophils",),
-    "triglycerides": ("lab.triglycerides",),
-    "fibrinogen": ("lab.fibrinogen",),
-    "ferritin": ("lab.ferritin",),
-    "scd25": ("lab.scd25", _SCD25_MASS),
-}
+_EXPECTED = {m.name: (m.concept,) for m in MEASURED} | {"scd25": ("lab.scd25", _SCD25_MASS)}
 
 
 def hlh2004(
@@ -385,34 +372,22 @@ def assess(
     """
     rule = _rule_set(rules)
     inputs = Inputs(record, at, LOOKBACK_FINDINGS)
-    hot = Limit(">=", {"Cel": fever_threshold})
-    temperature = _select(inputs, "temperature", "vital.temperature", _on(hot), high=True)
-    haemoglobin = _select(
-        inputs,
-        "haemoglobin",
-        "lab.haemoglobin",
-        lambda o: _hb_low(rule, _quantity(o), record.age_days(o.time)) is True,
-        high=False,
-    )
+    meets: dict[str, Callable[[Observation], bool]] = {
+        "temperature": _on(fever_at(fever_threshold)),
+        "haemoglobin": lambda o: _hb_low(rule, _quantity(o), record.age_days(o.time)) is True,
+        "scd25": lambda o: (
+            rule.scd25.holds(_quantity(o)) or (rule.scd25_by_uln and above_uln(o) is True)
+        ),
+    }
+    picked = {
+        m.name: _select(inputs, m, meets.get(m.name) or _on(rule.threshold(m.name)))
+        for m in MEASURED
+    }
+    haemoglobin, scd25 = picked["haemoglobin"], picked["scd25"]
     age_days = None if haemoglobin is None else record.age_days(haemoglobin.time)
-    platelets = _select(inputs, "platelets", "lab.platelets", _on(rule.platelets), high=False)
-    neutrophils = _select(
-        inputs, "neutrophils", "lab.neutrophils", _on(rule.neutrophils), high=False
-    )
-    triglycerides = _select(
-        inputs, "triglycerides", "lab.triglycerides", _on(rule.triglycerides), high=True
-    )
-    fibrinogen = _select(inputs, "fibrinogen", "lab.fibrinogen", _on(rule.fibrinogen), high=False)
-    ferritin = _select(inputs, "ferritin", "lab.ferritin", _on(rule.ferritin), high=True)
-    scd25 = _select(
-        inputs,
-        "scd25",
-        "lab.scd25",
-        lambda o: rule.scd25.holds(_quantity(o)) or (rule.scd25_by_uln and above_uln(o) is True),
-        high=True,
-    )
     if scd25 is None:
-        scd25 = _select(inputs, "scd25", _SCD25_MASS, lambda o: above_uln(o) is True, high=True)
+        mass = Measured("scd25", _SCD25_MASS, high=True)
+        scd25 = _select(inputs, mass, lambda o: above_uln(o) is True)
     haemophagocytosis = inputs.flag("haemophagocytosis", "finding.haemophagocytosis")
     if haemophagocytosis is not True:
         marrow = inputs.flag("haemophagocytosis_marrow", "finding.haemophagocytosis_marrow")
@@ -424,21 +399,21 @@ def assess(
         molecular = True
         inputs.evidence["molecular"] = conditions
     fever = inputs.flag("fever", "finding.fever")
-    if fever is None and temperature is not None:
+    if fever is None and picked["temperature"] is not None:
         fever = False  # charted temperatures stand for the fever record (module docstring)
     result = hlh2004(
-        temperature=_quantity_or_none(temperature),
+        temperature=_quantity_or_none(picked["temperature"]),
         fever=fever,
         splenomegaly=inputs.flag("splenomegaly", "finding.splenomegaly"),
         haemoglobin=_quantity_or_none(haemoglobin),
         age_days=age_days,
-        platelets=_quantity_or_none(platelets),
-        neutrophils=_quantity_or_none(neutrophils),
-        triglycerides=_quantity_or_none(triglycerides),
-        fibrinogen=_quantity_or_none(fibrinogen),
+        platelets=_quantity_or_none(picked["platelets"]),
+        neutrophils=_quantity_or_none(picked["neutrophils"]),
+        triglycerides=_quantity_or_none(picked["triglycerides"]),
+        fibrinogen=_quantity_or_none(picked["fibrinogen"]),
         haemophagocytosis=haemophagocytosis,
         nk_activity_low=inputs.flag("nk_activity_low", "finding.nk_activity_low"),
-        ferritin=_quantity_or_none(ferritin),
+        ferritin=_quantity_or_none(picked["ferritin"]),
         scd25=_quantity_or_none(scd25),
         scd25_above_uln=None if scd25 is None else above_uln(scd25),
         molecular=molecular,
@@ -485,7 +460,7 @@ def above_uln(observation: Observation) -> bool | None:
 def _fever(temperature: Quantity | None, fever: bool | None, threshold: float) -> Item:
     name = "fever"
     inputs = ("temperature", "fever")
-    hot = None if temperature is None else Limit(">=", {"Cel": threshold}).holds(temperature)
+    hot = None if temperature is None else fever_at(threshold).holds(temperature)
     measured = f"temperature {temperature} {'≥' if hot else '<'} {threshold:g} °C"
     if hot:
         return Item.decided(name, 1, measured, inputs)
@@ -506,7 +481,7 @@ def _finding(name: str, value: bool | None, met: str, not_met: str, field: str =
     return Item.decided(name, int(value), met if value else not_met, (field,))
 
 
-def _measured(name: str, quantity: Quantity | None, limit: Limit) -> Item:
+def _measured(name: str, quantity: Quantity | None, limit: Threshold) -> Item:
     if quantity is None:
         return Item.undecided(name, 0, 1, f"not evaluated: no {name}", (name,), (name,))
     met = limit.holds(quantity)
@@ -648,21 +623,6 @@ def _check_concepts(**given: Quantity | None) -> None:
             )
 
 
-def _tidy_near(value: float, limit: float) -> float:
-    """``value`` rounded to 10 significant digits when that can change a comparison with ``limit``.
-
-    Conversions leave float noise (92 g/L → 9.200000000000001 g/dL; the cached factors
-    carry 12 digits). No laboratory reports 10 significant digits, so rounding there
-    keeps the printed boundaries exact. Rounding moves a value by at most half a unit of
-    its 10th digit (under 1e-9 of the value), so it can only change a comparison with a
-    limit within 1e-9 of the value (math.isclose); elsewhere the value is compared as it
-    is, without the cost of formatting it.
-    """
-    if math.isclose(value, limit, rel_tol=1e-9):
-        return float(f"{value:.10g}")
-    return value
-
-
 def _quantity(observation: Observation) -> Quantity:
     if observation.quantity is None:  # _select only keeps observations with a quantity
         raise TrialkitInputError(f"{observation.resource}: {observation.concept} has no quantity")
@@ -674,17 +634,12 @@ def _quantity_or_none(observation: Observation | None) -> Quantity | None:
 
 
 def _select(
-    inputs: Inputs,
-    name: str,
-    concept: str,
-    meets: Callable[[Observation], bool],
-    *,
-    high: bool,
+    inputs: Inputs, measured: Measured, meets: Callable[[Observation], bool]
 ) -> Observation | None:
     """The observation that meets the criterion (else the worst) in the value look-back."""
     window = [
         o
-        for o in inputs.record.window(concept, inputs.at, LOOKBACK_VALUES)
+        for o in inputs.record.window(measured.concept, inputs.at, LOOKBACK_VALUES)
         if o.quantity is not None and _number(o) is not None
     ]
     if not window:
@@ -693,14 +648,14 @@ def _select(
     def key(o: Observation) -> tuple[bool, float, datetime]:
         value = _number(o)
         assert value is not None  # the window keeps numbers only
-        return (meets(o), value if high else -value, o.time)
+        return (meets(o), value if measured.high else -value, o.time)
 
     found = max(window, key=key)
-    inputs.evidence[name] = (found,)
+    inputs.evidence[measured.name] = (found,)
     return found
 
 
-def _on(limit: Limit) -> Callable[[Observation], bool]:
+def _on(limit: Threshold) -> Callable[[Observation], bool]:
     return lambda o: limit.holds(_quantity(o))
 
 

@@ -66,17 +66,18 @@ of salvage therapy is a protocol event), so it returns nothing;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal
 
 from trialkit.errors import TrialkitInputError
 from trialkit.record import Observation, PatientRecord
+from trialkit.scores.hlh2004 import FEVER_THRESHOLD_C, HENTER_2007
 from trialkit.scores.inputs import Evidence, Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult, span
-from trialkit.units import Quantity, comparable
+from trialkit.units import Comparator, Quantity, Threshold
+from trialkit.units.threshold import COMPARE
 from trialkit.vocab import concept
 
 __all__ = [
@@ -99,10 +100,12 @@ __all__ = [
     "Marker",
     "Normal",
     "RuleSet",
+    "UpperLimitOfNormal",
     "assess",
     "assess_between",
     "assess_response",
     "input_name",
+    "limit_text",
     "percent_change",
 ]
 
@@ -113,7 +116,6 @@ NR = "NR"
 NON_ACTIVE = "non-active disease"
 ACTIVE = "active disease"
 
-Op = Literal["<", "<=", ">", ">="]
 Value = Quantity | bool | None
 
 
@@ -162,21 +164,21 @@ MARKERS: Mapping[str, Marker] = MappingProxyType(
 
 
 @dataclass(frozen=True, slots=True)
-class Limit:
-    """``value op limit``, the limit in each unit the source prints it in (§9.3).
+class UpperLimitOfNormal:
+    """``value op ULN``: the laboratory's upper limit of normal (given to :func:`assess_response` as ``uln``)."""
 
-    ``uln`` makes the limit the laboratory's upper limit of normal (passed to
-    :func:`assess_response` as ``uln``) instead of a fixed number.
-    """
+    op: Comparator
 
-    op: Op
-    limits: Mapping[str, float] = field(default_factory=dict)
-    uln: bool = False
 
-    def text(self) -> str:
-        if self.uln:
-            return f"{self.op} ULN"
-        return f"{self.op} " + " / ".join(f"{v:g} {u}" for u, v in self.limits.items())
+Limit = Threshold | UpperLimitOfNormal
+"""A response rule's limit: a fixed threshold (:class:`trialkit.units.Threshold`) or the ULN."""
+
+
+def limit_text(limit: Limit) -> str:
+    """A limit as the reasons print it: ``< 3 mmol/L / 265 mg/dL``, ``<= ULN``."""
+    if isinstance(limit, UpperLimitOfNormal):
+        return f"{limit.op} ULN"
+    return f"{limit.comparator} " + " / ".join(f"{b.limit:g} {b.unit}" for b in limit.bounds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,13 +258,13 @@ _G9 = "10*9/L"
 # HLH-2004 thresholds, Henter JI et al. Pediatr Blood Cancer 2007;48:124, Table I (READ via
 # Jordan 2011 Table 2; docs/clinical-decisions.md §1): a value past them no longer meets the
 # criterion.
-_SCD25_NORMAL = Normal("scd25", Limit("<", {"U/mL": 2400.0}))
-_FERRITIN_NORMAL = Normal("ferritin", Limit("<", {"ug/L": 500.0}))
-_TG_NORMAL = Normal("triglycerides", Limit("<", {"mmol/L": 3.0, "mg/dL": 265.0}))
-_FIBRINOGEN_NORMAL = Normal("fibrinogen", Limit(">", {"g/L": 1.5}))
-_PLATELETS_NORMAL = Normal("platelets", Limit(">=", {_G9: 100.0}))
-_ANC_NORMAL = Normal("neutrophils", Limit(">=", {_G9: 1.0}))
-_HB_NORMAL = Normal("haemoglobin", Limit(">=", {"g/L": 90.0}))
+_SCD25_NORMAL = Normal("scd25", HENTER_2007.scd25.negated())
+_FERRITIN_NORMAL = Normal("ferritin", HENTER_2007.ferritin.negated())
+_TG_NORMAL = Normal("triglycerides", HENTER_2007.triglycerides.negated())
+_FIBRINOGEN_NORMAL = Normal("fibrinogen", HENTER_2007.fibrinogen.negated())
+_PLATELETS_NORMAL = Normal("platelets", HENTER_2007.platelets.negated())
+_ANC_NORMAL = Normal("neutrophils", HENTER_2007.neutrophils.negated())
+_HB_NORMAL = Normal("haemoglobin", HENTER_2007.haemoglobin.negated())
 
 HLH94_NONACTIVE = RuleSet(
     name="hlh94-nonactive",
@@ -279,7 +281,7 @@ HLH94_NONACTIVE = RuleSet(
         _HB_NORMAL,
         _PLATELETS_NORMAL,
         # HLH-94 non-active disease: ANC >= 0.5 x10^9/L (MEMORY, §6.1), not the 1.0 of HLH-2004
-        Normal("neutrophils", Limit(">=", {_G9: 0.5})),
+        Normal("neutrophils", Threshold.of(">=", {_G9: 0.5})),
         _TG_NORMAL,
         _FERRITIN_NORMAL,
         Normal("cns", if_abnormal_at_baseline=True),
@@ -305,7 +307,7 @@ MARSH2013 = RuleSet(
         _FIBRINOGEN_NORMAL,
         _PLATELETS_NORMAL,
         _ANC_NORMAL,
-        Normal("alt", Limit("<=", uln=True)),
+        Normal("alt", UpperLimitOfNormal("<=")),
         Normal("fever"),
         Normal("splenomegaly"),
     ),
@@ -351,14 +353,17 @@ _WANG_ANC = Improvement(
     strict=True,
     cases=(
         # baseline < 0.5: increase > 100 % to > 0.5 x10^9/L
-        Case((Limit("<", {_G9: 0.5}),), Limit(">", {_G9: 0.5})),
+        Case((Threshold.of("<", {_G9: 0.5}),), Threshold.of(">", {_G9: 0.5})),
         # baseline 0.5-2.0: increase > 100 % to normal (trialkit: >= 2.0, the top of the band)
-        Case((Limit(">=", {_G9: 0.5}), Limit("<=", {_G9: 2.0})), Limit(">=", {_G9: 2.0})),
+        Case(
+            (Threshold.of(">=", {_G9: 0.5}), Threshold.of("<=", {_G9: 2.0})),
+            Threshold.of(">=", {_G9: 2.0}),
+        ),
     ),
 )
 # baseline ALT > 400 U/L: decrease > 50 %
 _WANG_ALT = Improvement(
-    "ALT", ("alt",), percent=50.0, strict=True, cases=(Case((Limit(">", {"U/L": 400.0}),)),)
+    "ALT", ("alt",), percent=50.0, strict=True, cases=(Case((Threshold.of(">", {"U/L": 400.0}),)),)
 )
 
 WANG2015_JOINT = RuleSet(
@@ -404,8 +409,8 @@ RULE_SETS: Mapping[str, RuleSet] = MappingProxyType(
 BASELINE_LOOKBACK = timedelta(days=7)
 CURRENT_LOOKBACK = timedelta(days=3)
 #: Fever when no fever finding is recorded: a temperature >= 38.5 Cel in the 24 h before
-#: the time point (decision §9.1, HLH-94 / Jordan 2011 convention).
-FEVER_CELSIUS = 38.5
+#: the time point (decision §9.1, HLH-94 / Jordan 2011 convention; HLH-2004's threshold).
+FEVER_CELSIUS = FEVER_THRESHOLD_C
 _FEVER_WINDOW = timedelta(hours=24)
 
 
@@ -616,7 +621,7 @@ class _Evaluator:
             why, lacking = self._why_not_comparable(marker, value, name)
             return None, f"{label} {value}: {why}", lacking
         verdict = "normal" if state else "not normal"
-        return state, f"{label} {value} {criterion.limit.text()}: {verdict}", ()
+        return state, f"{label} {value} {limit_text(criterion.limit)}: {verdict}", ()
 
     def _why_not_comparable(
         self, marker: str, value: Quantity, name: str
@@ -707,13 +712,13 @@ class _Evaluator:
         if reaches is not None and isinstance(now, Quantity):
             reached = self._meets(marker, now, reaches)
             if reached is False:
-                return False, f"{shown}: {needed}, but not {reaches.text()}", ()
+                return False, f"{shown}: {needed}, but not {limit_text(reaches)}", ()
             if reached is None:
                 why, lacking = self._why_not_comparable(marker, now, c_name)
                 return None, f"{shown}: {needed}; {why}", lacking
         if applies is None:
             return None, f"{shown}: {needed}; {open_reason[0]}", open_reason[1]
-        target = "" if reaches is None else f", {reaches.text()}"
+        target = "" if reaches is None else f", {limit_text(reaches)}"
         return True, f"{shown}: improved ({needed}{target})", ()
 
     def _case(self, rule: Improvement, marker: str, before: Quantity) -> tuple[Case | None, bool]:
@@ -744,16 +749,14 @@ class _Evaluator:
         return (before.value, now.to(before.unit), before.unit), "", ()
 
     def _meets(self, marker: str, value: Quantity, limit: Limit) -> bool | None:
-        if limit.uln:
+        if isinstance(limit, UpperLimitOfNormal):
             bound = self.uln.get(marker)
             if bound is None:
                 return None
-            canonical = _canonical(marker, value)
-            return _compare(canonical, limit.op, bound)
+            return COMPARE[limit.op](_canonical(marker, value), bound)
         if value.concept == "lab.scd25_mass":
             return None
-        number, threshold, _ = comparable(value, limit.limits)
-        return _compare(number, limit.op, threshold)
+        return limit.holds(value)
 
 
 def _canonical(marker: str, value: Quantity) -> float:
@@ -780,16 +783,6 @@ def _needed(direction: Direction | None, rule: Improvement) -> str:
         return f"fall {more} {rule.fold:g}-fold"
     way = "fall" if direction is Direction.FALL else "rise"
     return f"{way} {more} {rule.percent:g} %"
-
-
-def _compare(value: float, op: Op, limit: float) -> bool:
-    if op == "<":
-        return value < limit
-    if op == "<=":
-        return value <= limit
-    if op == ">":
-        return value > limit
-    return value >= limit
 
 
 def _category(rules: RuleSet, resolved: bool, improved: int) -> str:

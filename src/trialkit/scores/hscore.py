@@ -62,18 +62,17 @@ scores the marrow item; haemophagocytosis of unstated site does not.
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from trialkit._wording import plural
 from trialkit.errors import TrialkitInputError
 from trialkit.record import Observation, PatientRecord
+from trialkit.scores.bands import Band, band_points, bands, read_table, threshold
 from trialkit.scores.inputs import Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult, span
-from trialkit.units import Quantity, comparable
+from trialkit.units import Quantity, Threshold
 
 __all__ = [
     "BEST_CUTOFF",
@@ -85,7 +84,6 @@ __all__ = [
     "PROBABILITY_TABLE",
     "SCALES",
     "Scale",
-    "Tier",
     "assess",
     "hscore",
     "probability_band",
@@ -94,67 +92,41 @@ __all__ = [
 SOURCE = "Fardet L et al., Arthritis Rheumatol 2014;66:2613-2620 (HScore table)"
 TABLE_LABEL = "Fardet 2014 table"
 
-Comparator = Literal["<", "<=", ">=", ">"]
-_OPERATORS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">=": operator.ge,
-    ">": operator.gt,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Tier:
-    """A band of points: ``points`` when ``value <comparator> limit``."""
-
-    comparator: Comparator
-    limit: float
-    points: int
-
 
 @dataclass(frozen=True, slots=True)
 class Scale:
-    """Points of one continuous HScore variable, in the unit the source prints.
+    """Points of one continuous HScore variable (``scores/data/hscore.yaml``).
 
-    ``tiers`` are tried in order (highest points first); a value meeting none
-    scores 0.
+    ``bands`` are tried in order (most points first); a value meeting none
+    scores 0. ``unit`` is the unit the source prints, the value is shown in.
     """
 
     name: str
     concept: str
     unit: str
-    tiers: tuple[Tier, ...]
+    bands: tuple[Band, ...]
 
     @property
     def maximum(self) -> int:
         """The highest points of the variable."""
-        return max(t.points for t in self.tiers)
+        return max(b.points for b in self.bands)
 
     def points(self, quantity: Quantity) -> tuple[int, float]:
         """The points of ``quantity`` and its value in :attr:`unit`."""
-        value = _tidy(quantity.to(self.unit))
-        for tier in self.tiers:
-            if _OPERATORS[tier.comparator](value, tier.limit):
-                return tier.points, value
-        return 0, value
+        return band_points(quantity, self.bands)[0], _tidy(quantity.to(self.unit))
 
 
-# Fardet 2014 points table, as copied in Case Rep Rheumatol 2017:5304180, Table 3.
-TEMPERATURE = Scale(
-    "temperature", "vital.temperature", "Cel", (Tier(">", 39.4, 49), Tier(">=", 38.4, 33))
-)  # "0 (< 38.4), 33 (38.4–39.4), or 49 (> 39.4)"
-FERRITIN = Scale(
-    "ferritin", "lab.ferritin", "ug/L", (Tier(">", 6000, 50), Tier(">=", 2000, 35))
-)  # "Ferritin (ng/ml): 0 (< 2000), 35 (2000–6000), or 50 (> 6000)"
-TRIGLYCERIDES = Scale(
-    "triglycerides", "lab.triglycerides", "mmol/L", (Tier(">", 4.0, 64), Tier(">=", 1.5, 44))
-)  # "Triglyceride (mmoles/L): 0 (< 1.5), 44 (1.5–4), or 64 (> 4)"
-FIBRINOGEN = Scale(
-    "fibrinogen", "lab.fibrinogen", "g/L", (Tier("<=", 2.5, 30),)
-)  # "Fibrinogen (g/L): 0 (> 2.5) or 30 (≤ 2.5)"
-AST = Scale(
-    "ast", "lab.ast", "U/L", (Tier(">=", 30, 19),)
-)  # "Serum glutamic oxaloacetic transaminase (IU/L): 0 (< 30) or 19 (≥ 30)"
+def _scale(name: str) -> Scale:
+    row = read_table("hscore")["scales"][name]
+    where = f"scores/data/hscore.yaml scales.{name}"
+    return Scale(name, row["concept"], row["unit"], bands(row["bands"], where))
+
+
+TEMPERATURE = _scale("temperature")
+FERRITIN = _scale("ferritin")
+TRIGLYCERIDES = _scale("triglycerides")
+FIBRINOGEN = _scale("fibrinogen")
+AST = _scale("ast")
 
 SCALES: tuple[Scale, ...] = (TEMPERATURE, FERRITIN, TRIGLYCERIDES, FIBRINOGEN, AST)
 
@@ -167,10 +139,9 @@ CYTOPENIA_POINTS: Mapping[int, int] = {0: 0, 1: 0, 2: 24, 3: 34}
 """Lineages low → points: "0 (1 lineage), 24 (2 lineages), or 34 (3 lineages)"; 0 lineages
 scores 0 (docs/clinical-decisions.md §2.1)."""
 
-CYTOPENIA_LIMITS: Mapping[str, Mapping[str, float]] = {
-    "haemoglobin": {"g/dL": 9.2, "mmol/L": 5.71},  # "≤ 9.2 g/dl (≤ 5.71 mmoles/liter)"
-    "leukocytes": {"10*9/L": 5.0},  # "≤ 5000/mm³"
-    "platelets": {"10*9/L": 110},  # "≤ 110,000/mm³"
+CYTOPENIA_LIMITS: Mapping[str, Threshold] = {
+    lineage: threshold(row, f"scores/data/hscore.yaml cytopenia_limits.{lineage}")
+    for lineage, row in read_table("hscore")["cytopenia_limits"].items()
 }
 """Footnote of the Fardet table: each lineage is low at or below (≤) its limit."""
 _CYTOPENIA_CONCEPTS = {
@@ -392,8 +363,7 @@ def _cytopenias(lineages: Mapping[str, Quantity | None]) -> Item:
         if quantity is None:
             states[lineage] = None
         else:
-            value, limit, _ = comparable(quantity, CYTOPENIA_LIMITS[lineage])
-            states[lineage] = _tidy(value) <= limit
+            states[lineage] = CYTOPENIA_LIMITS[lineage].holds(quantity)
     low_count = sum(1 for s in states.values() if s is True)
     unknown = sum(1 for s in states.values() if s is None)
     low = CYTOPENIA_POINTS[low_count]

@@ -10,15 +10,31 @@ conventions, stated by each score's adapter, because the published scores say
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from trialkit.record import Observation, PatientRecord
 from trialkit.scores.result import RecordEntry
 from trialkit.units import Quantity
 
-__all__ = ["Evidence", "Inputs", "finding", "worst"]
+__all__ = ["Evidence", "Inputs", "Measured", "finding", "worst"]
 
 Evidence = dict[str, tuple[RecordEntry, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """A measured input of a score, declared once for the record adapter and the SQL compiler.
+
+    ``concept`` is read in the score's look-back window; ``high`` says which way
+    is worse (the highest temperature, the lowest platelet count), the tie-break
+    being the latest. Which value the adapter then uses is the score's pick rule,
+    stated in its module (HLH-2004: the value meeting the criterion, else the worst).
+    """
+
+    name: str
+    concept: str
+    high: bool
 
 
 class Inputs:

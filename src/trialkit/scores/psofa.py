@@ -47,21 +47,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from trialkit.errors import NegativeAgeError, TrialkitInputError
 from trialkit.record import PatientRecord
+from trialkit.scores.bands import Band, bands, read_table, threshold
 from trialkit.scores.inputs import Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult, span
 from trialkit.scores.sofa import (
     ADULT_AGE_YEARS,
     LOOKBACK,
     PF_EDGES,
-    Edge,
     Infusion,
     cns,
     coagulation,
     oxygenation,
-    points_from_top,
+    points_on,
     read_cardiovascular,
     read_gcs,
     read_oxygenation,
@@ -73,7 +74,7 @@ from trialkit.scores.sofa import (
 from trialkit.scores.sofa import (
     liver as sofa_liver,
 )
-from trialkit.units import Quantity
+from trialkit.units import Quantity, Threshold
 
 __all__ = [
     "AGE_BANDS",
@@ -99,45 +100,48 @@ SOURCE = "Matics TJ, Sanchez-Pinto LN, JAMA Pediatr 2017;171(10):e172352, Table 
 
 @dataclass(frozen=True, slots=True)
 class AgeBand:
-    """One age band of Matics 2017 Table 1: MAP limit (mmHg) and creatinine edges (mg/dL).
+    """One age band of Matics 2017 Table 1 (``scores/data/psofa.yaml``): MAP limit and creatinine bands.
 
     ``below`` is the first age in completed months outside the band (None for
-    the open top band); ``creatinine`` holds the lower edges of 1, 2, 3 and 4 points.
+    the open top band); ``map_low`` scores 1 point; ``creatinine_bands`` are
+    the bands of 4, 3, 2 and 1 points in mg/dL.
     """
 
     label: str
     below: int | None
-    map_limit: float
-    creatinine: tuple[float, float, float, float]
+    map_low: Threshold
+    creatinine_bands: tuple[Band, ...]
+
+    @property
+    def map_limit(self) -> float:
+        """The MAP (mmHg) below which the band scores 1 point."""
+        return self.map_low.bound("mm[Hg]").limit
+
+    @property
+    def creatinine(self) -> tuple[float, ...]:
+        """The lower creatinine edges (mg/dL) of 1, 2, 3 and 4 points."""
+        return tuple(b.threshold.bound("mg/dL").limit for b in reversed(self.creatinine_bands))
 
 
-#: Matics 2017 Table 1: MAP (mmHg) for 0 / 1 point and creatinine (mg/dL) for 1-4 points by age.
-AGE_BANDS = (
-    AgeBand("<1 mo", 1, 46, (0.8, 1.0, 1.2, 1.6)),
-    AgeBand("1-11 mo", 12, 55, (0.3, 0.5, 0.8, 1.2)),
-    AgeBand("12-23 mo", 24, 60, (0.4, 0.6, 1.1, 1.5)),
-    AgeBand("24-59 mo", 60, 62, (0.6, 0.9, 1.6, 2.3)),
-    AgeBand("60-143 mo", 144, 65, (0.7, 1.1, 1.8, 2.6)),
-    AgeBand("144-216 mo", 217, 67, (1.0, 1.7, 2.9, 4.2)),
-    AgeBand(">216 mo", None, 70, (1.2, 2.0, 3.5, 5.0)),
-)
+def _age_band(index: int, row: dict[str, Any]) -> AgeBand:
+    where = f"scores/data/psofa.yaml age_bands[{index}]"
+    return AgeBand(
+        label=row["label"],
+        below=row["below_months"],
+        map_low=threshold(row["mean_arterial_pressure"], f"{where}.mean_arterial_pressure"),
+        creatinine_bands=bands(row["creatinine"], f"{where}.creatinine"),
+    )
 
-#: Matics 2017 Table 1, bilirubin mg/dL: 1.2-1.9 -> 1, 2.0-5.9 -> 2, 6.0-11.9 -> 3, > 12.0 -> 4.
-BILIRUBIN_EDGES = (
-    Edge(4, {"mg/dL": 12.0}),
-    Edge(3, {"mg/dL": 6.0}),
-    Edge(2, {"mg/dL": 2.0}),
-    Edge(1, {"mg/dL": 1.2}),
-)
 
-#: Matics 2017 Table 1, SpO2:FiO2 (SpO2 in %): < 292 -> 1, < 264 -> 2, < 221 -> 3 and < 148 -> 4
-#: with respiratory support ("221-264" for 2 overlaps "264-291"; 264 scores 1).
-SF_EDGES = (
-    Edge(4, {"%": 148}),
-    Edge(3, {"%": 221}),
-    Edge(2, {"%": 264}),
-    Edge(1, {"%": 292}),
-)
+AGE_BANDS = tuple(_age_band(i, row) for i, row in enumerate(read_table("psofa")["age_bands"]))
+"""Matics 2017 Table 1: MAP (mmHg) for 0 / 1 point and creatinine (mg/dL) for 1-4 points by age."""
+
+BILIRUBIN_EDGES = bands(read_table("psofa")["bilirubin"], "scores/data/psofa.yaml bilirubin")
+"""Matics 2017 Table 1, bilirubin mg/dL: 1.2-1.9 -> 1, 2.0-5.9 -> 2, 6.0-11.9 -> 3, > 12.0 -> 4."""
+
+SF_EDGES = bands(read_table("psofa")["spo2_fio2"], "scores/data/psofa.yaml spo2_fio2")
+"""Matics 2017 Table 1, SpO2:FiO2 (SpO2 in %): < 292 -> 1, < 264 -> 2, < 221 -> 3 and < 148 -> 4
+with respiratory support ("221-264" for 2 overlaps "264-291"; 264 scores 1)."""
 
 SPO2_MAX = 97.0
 """Matics 2017 Table 1 footnote c: only SpO2 of 97 % or lower enters SpO2:FiO2."""
@@ -243,18 +247,8 @@ def cardiovascular(
 ) -> Item:
     """Cardiovascular: MAP below the age band's limit -> 1, else Vincent's vasoactive tiers."""
     bands = _bands(age_months)
-    items = [
-        sofa_cardiovascular(mean_arterial_pressure, infusions, {"mm[Hg]": b.map_limit})
-        for b in bands
-    ]
+    items = [sofa_cardiovascular(mean_arterial_pressure, infusions, b.map_low) for b in bands]
     return _any_age(items, bands)
-
-
-def _creatinine_edges(band: AgeBand) -> tuple[Edge, ...]:
-    return tuple(
-        Edge(points, {"mg/dL": edge})
-        for points, edge in sorted(zip((1, 2, 3, 4), band.creatinine, strict=True), reverse=True)
-    )
 
 
 def renal(creatinine: Quantity | None, age_months: int | None) -> Item:
@@ -266,7 +260,7 @@ def renal(creatinine: Quantity | None, age_months: int | None) -> Item:
     bands = _bands(age_months)
     items = []
     for band in bands:
-        points, text = points_from_top(creatinine, _creatinine_edges(band))
+        points, text = points_on(creatinine, band.creatinine_bands)
         items.append(Item.decided("renal", points, f"creatinine {text}", ("creatinine",)))
     return _any_age(items, bands)
 
@@ -360,11 +354,10 @@ def psofa_from_record(
     bilirubin = worst_quantity(
         inputs, "bilirubin", "lab.bilirubin_total", lambda q: _decided_points(liver(q))
     )
-    edges = _creatinine_edges(band)
     creatinine = worst_quantity(
-        inputs, "creatinine", "lab.creatinine", lambda q: points_from_top(q, edges)[0]
+        inputs, "creatinine", "lab.creatinine", lambda q: points_on(q, band.creatinine_bands)[0]
     )
-    circulation, notes = read_cardiovascular(inputs, {"mm[Hg]": band.map_limit})
+    circulation, notes = read_cardiovascular(inputs, band.map_low)
     items = (
         breathing,
         coagulation(platelets),

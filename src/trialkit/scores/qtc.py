@@ -22,11 +22,21 @@ from datetime import datetime, timedelta
 
 from trialkit.errors import TrialkitInputError
 from trialkit.record import Observation, PatientRecord
+from trialkit.scores.formula import N
 from trialkit.scores.inputs import Evidence
 from trialkit.scores.result import Item, Scored, ScoreResult
 from trialkit.units import Quantity
 
-__all__ = ["ECG_LOOKBACK", "SECONDS_PER_MINUTE", "assess", "qtc_fridericia", "reported_qtcf"]
+__all__ = [
+    "ECG_LOOKBACK",
+    "SECONDS_PER_MINUTE",
+    "assess",
+    "fridericia",
+    "qtc_fridericia",
+    "reported_qtcf",
+    "rr_from_rate",
+    "rr_seconds",
+]
 
 #: RR (s) = 60 / heart rate (/min) (Fridericia 1920; docs/clinical-decisions.md §5).
 SECONDS_PER_MINUTE = 60.0
@@ -37,6 +47,21 @@ ECG_LOOKBACK = timedelta(days=7)
 _SOURCE = "Fridericia LS. Acta Med Scand 1920;53:469-486 (QTcF = QT / RR^(1/3), RR in s)"
 _LABEL = "QTc (Fridericia)"
 _RATE_MISSING = "RR interval or heart rate"
+
+
+def fridericia(qt_ms: N, rr_s: N) -> N:
+    """Fridericia 1920: QTcF (ms) = QT (ms) / RR (s)^(1/3); for the bedside and the SQL compiler."""
+    return qt_ms / rr_s ** (1.0 / 3.0)
+
+
+def rr_seconds(rr_ms: N) -> N:
+    """An RR interval in ms as seconds."""
+    return rr_ms / 1000.0
+
+
+def rr_from_rate(heart_rate: N) -> N:
+    """RR (s) = 60 / heart rate (/min)."""
+    return SECONDS_PER_MINUTE / heart_rate
 
 
 def qtc_fridericia(
@@ -60,7 +85,7 @@ def qtc_fridericia(
         )
     qt_ms = _positive("qt", qt.to("ms"), "ms")
     if rr is not None:
-        rr_s = _positive("rr", rr.to("ms"), "ms") / 1000.0
+        rr_s = rr_seconds(_positive("rr", rr.to("ms"), "ms"))
         rate_item = Item.decided(
             "RR", rr_s, f"RR {_shown(rr, rr_s, 's')} (measured)", ("rr",), False
         )
@@ -69,11 +94,11 @@ def qtc_fridericia(
     else:
         assert heart_rate is not None
         hr = _positive("heart_rate", heart_rate.to("/min"), "/min")
-        rr_s = SECONDS_PER_MINUTE / hr
+        rr_s = rr_from_rate(hr)
         rate_item = Item.decided(
             "RR", rr_s, f"RR = 60 / {hr:g} /min = {rr_s:.4g} s", ("heart_rate",), False
         )
-    value = qt_ms / rr_s ** (1.0 / 3.0)
+    value = fridericia(qt_ms, rr_s)
     items = (Item.decided("QT", qt_ms, f"QT {_shown(qt, qt_ms, 'ms')}", ("qt",), False), rate_item)
     return ScoreResult(
         "qtc_fridericia",

@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 
 from trialkit.errors import AgeError, NegativeAgeError, TrialkitInputError
 from trialkit.record import PatientRecord, Sex
+from trialkit.scores.formula import N
 from trialkit.scores.inputs import Evidence, Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult
 from trialkit.units import Quantity
@@ -62,6 +63,8 @@ __all__ = [
     "assess",
     "bedside_schwartz",
     "cockcroft_gault",
+    "cockcroft_gault_clearance",
+    "schwartz_egfr",
 ]
 
 #: Bedside Schwartz constant, creatinine in mg/dL (Schwartz 2009, J Am Soc Nephrol 20:629).
@@ -94,6 +97,23 @@ _SCHWARTZ_SOURCE = (
     "0.413 × height / SCr mg/dL)"
 )
 _CG_SOURCE = "Cockcroft DW, Gault MH. Nephron 1976;16:31-41 (total body weight, docs/clinical-decisions.md §9.6)"
+
+
+def schwartz_egfr(height_cm: N, creatinine_mg_dl: N) -> N:
+    """Schwartz 2009: eGFR (mL/min/1.73 m²) = 0.413 × height (cm) / creatinine (mg/dL).
+
+    Written once for the bedside and the SQL compiler (:mod:`trialkit.scores.formula`).
+    """
+    return SCHWARTZ_K * height_cm / creatinine_mg_dl
+
+
+def cockcroft_gault_clearance(age_years: N, weight_kg: N, creatinine_mg_dl: N) -> N:
+    """Cockcroft & Gault 1976: CrCl (mL/min) = (140 − age) × weight (kg) / (72 × SCr mg/dL).
+
+    The male form; a woman's is × :data:`CG_FEMALE_FACTOR`. Written once for the
+    bedside and the SQL compiler (:mod:`trialkit.scores.formula`).
+    """
+    return (CG_AGE_TERM - age_years) * weight_kg / (CG_CREATININE_FACTOR * creatinine_mg_dl)
 
 
 def bedside_schwartz(
@@ -135,7 +155,7 @@ def bedside_schwartz(
         )
     height_cm = _positive("height", height.to("cm"), "cm")
     creatinine_mg_dl = _positive("creatinine", creatinine.to("mg/dL"), "mg/dL")
-    egfr = SCHWARTZ_K * height_cm / creatinine_mg_dl
+    egfr = schwartz_egfr(height_cm, creatinine_mg_dl)
     items = (
         Item.decided(
             "height", height_cm, f"height {_shown(height, height_cm, 'cm')}", ("height",), False
@@ -212,7 +232,7 @@ def cockcroft_gault(
     weight_kg = _positive("weight", weight.to("kg"), "kg")
     creatinine_mg_dl = _positive("creatinine", creatinine.to("mg/dL"), "mg/dL")
     female = known_sex is Sex.FEMALE
-    clearance = (CG_AGE_TERM - age_years) * weight_kg / (CG_CREATININE_FACTOR * creatinine_mg_dl)
+    clearance = cockcroft_gault_clearance(float(age_years), weight_kg, creatinine_mg_dl)
     if female:
         clearance *= CG_FEMALE_FACTOR
     items = (

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from trialkit.units.quantity import Quantity, check_unit, comparable, convert, to_canonical
 from trialkit.units.registry import commensurable, conversion, dimension, parse_unit
+from trialkit.units.threshold import Comparator, Threshold
 
 __all__ = [
+    "Comparator",
     "Quantity",
+    "Threshold",
     "check_unit",
     "commensurable",
     "comparable",

@@ -17,10 +17,11 @@ fixed lengths.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from types import MappingProxyType
 
 from sqlglot import exp
 
@@ -30,9 +31,11 @@ from trialkit.omop.concepts import concept_id, gene_concept_id
 from trialkit.protocol.criteria import node_name
 from trialkit.protocol.window import split
 from trialkit.record.model import OLDEST_AGE_YEARS
+from trialkit.units import Comparator
 from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
+    "COMPARATORS",
     "PERSON",
     "Bound",
     "Build",
@@ -173,6 +176,12 @@ def cast(value: exp.Expr, to: str) -> exp.Cast:
 def col(name: str, table: str | None = None) -> exp.Column:
     """A (qualified) column reference."""
     return exp.column(name, table=table)
+
+
+COMPARATORS: Mapping[Comparator, type[exp.Binary]] = MappingProxyType(
+    {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+)
+"""Each comparator (:data:`trialkit.units.Comparator`) as its SQL node."""
 
 
 def number(value: float) -> exp.Expr:

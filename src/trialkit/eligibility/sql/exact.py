@@ -21,8 +21,8 @@ from functools import cache
 
 from sqlglot import exp
 
-from trialkit.eligibility.sql.build import case, number
-from trialkit.units import Quantity, conversion
+from trialkit.eligibility.sql.build import COMPARATORS, case, number
+from trialkit.units import Comparator, Quantity, conversion
 from trialkit.vocab import concept
 
 __all__ = [
@@ -42,12 +42,6 @@ SIGNIFICANT = 12
 """Significant digits a converted value keeps (as :func:`trialkit.units.convert`)."""
 
 Affine = tuple[float, float]
-_OPS: dict[str, type[exp.Binary]] = {
-    "<": exp.LT,
-    "<=": exp.LTE,
-    ">": exp.GT,
-    ">=": exp.GTE,
-}
 
 
 def round12(value: float) -> float:
@@ -101,9 +95,9 @@ def _threshold(affine: Affine, limit: float, strict: bool) -> float | None:
     return smallest(lambda v: convert(v) >= limit)
 
 
-def _converted_compare(value: exp.Expr, op: str, limit: float, affine: Affine) -> exp.Expr:
+def _converted_compare(value: exp.Expr, op: Comparator, limit: float, affine: Affine) -> exp.Expr:
     if affine == (1.0, 0.0):
-        return _OPS[op](this=value.copy(), expression=number(limit))
+        return COMPARATORS[op](this=value.copy(), expression=number(limit))
     if affine[0] <= 0:
         raise ValueError(f"a unit conversion must have a positive scale, got {affine}")
     # converted(v) >= L  <=>  v >= t_ge;   converted(v) > L  <=>  v >= t_gt
@@ -123,7 +117,7 @@ def compare_reported(
     key: str,
     value: exp.Expr,
     unit: exp.Expr,
-    op: str,
+    op: Comparator,
     canonical_limit: float,
     exact: Mapping[str, float],
 ) -> exp.Expr:
@@ -138,7 +132,7 @@ def compare_reported(
     assert item.unit is not None
     whens: list[tuple[exp.Expr, exp.Expr]] = []
     for reported, limit in exact.items():
-        same: exp.Expr = _OPS[op](this=value.copy(), expression=number(limit))
+        same: exp.Expr = COMPARATORS[op](this=value.copy(), expression=number(limit))
         whens.append((unit.copy().eq(exp.Literal.string(reported)), same))
     for allowed in item.units:
         if allowed in exact:

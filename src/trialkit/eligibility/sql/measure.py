@@ -24,6 +24,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import (
+    COMPARATORS,
     PERSON,
     Build,
     and_,
@@ -50,8 +51,6 @@ from trialkit.vocab import concept, reference_intervals
 from trialkit.vocab.intervals import ReferenceInterval
 
 __all__ = ["compile_measure", "latest_measurement"]
-
-_OPS: dict[str, type[exp.Binary]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 
 
 def latest_measurement(build: Build, key: str, within: str | None) -> str:
@@ -174,7 +173,7 @@ def _laboratory(node: Measure, value: exp.Expr, unit: exp.Expr, high: exp.Expr) 
     """value ``op`` uln × range_high, in the canonical unit as the record holds both."""
     assert node.uln is not None
     item = concept(node.measure)
-    op = _OPS[node.op]
+    op = COMPARATORS[node.op]
     whens: list[tuple[exp.Expr, exp.Expr]] = []
     for allowed in item.units:
         scale, offset = affine(node.measure, allowed)

@@ -24,6 +24,7 @@ import math
 
 from sqlglot import exp
 
+from trialkit.eligibility.sql.arithmetic import SqlNumber
 from trialkit.eligibility.sql.build import (
     PERSON,
     Build,
@@ -84,10 +85,7 @@ def schwartz_bedside(node: Score, build: Build, path: str) -> Range:
         _latest(build, "lab.creatinine", days(renal.CREATININE_LOOKBACK), "mg/dL")
     )
     height = _latest(build, "vital.height", days(renal.HEIGHT_LOOKBACK), "cm")
-    egfr: exp.Expr = exp.Div(
-        this=exp.Mul(this=number(renal.SCHWARTZ_K), expression=height),
-        expression=creatinine,
-    )
+    egfr = renal.schwartz_egfr(SqlNumber(height), SqlNumber(creatinine)).sql
     egfr = _born(build, egfr)
     egfr = build.bind(egfr)
     build.explain(path, "score", [("value", egfr.copy())])
@@ -101,23 +99,17 @@ def cockcroft_gault(node: Score, build: Build, path: str) -> Range:
     )
     weight = _latest(build, "vital.weight", days(renal.WEIGHT_LOOKBACK), "kg")
     age = age_years(col("birth_date", PERSON), build.day)
-    clearance: exp.Expr = exp.Div(
-        this=exp.Mul(
-            this=exp.paren(exp.Sub(this=number(renal.CG_AGE_TERM), expression=age), copy=False),
-            expression=weight,
-        ),
-        expression=exp.paren(
-            exp.Mul(this=number(renal.CG_CREATININE_FACTOR), expression=creatinine), copy=False
-        ),
+    clearance = renal.cockcroft_gault_clearance(
+        SqlNumber(age), SqlNumber(weight), SqlNumber(creatinine)
     )
     sex = col("sex", PERSON)
     value = case(
         [
             (
                 sex.eq(exp.Literal.string("female")),
-                exp.Mul(this=clearance, expression=number(renal.CG_FEMALE_FACTOR)),
+                (clearance * renal.CG_FEMALE_FACTOR).sql,
             ),
-            (sex.copy().eq(exp.Literal.string("male")), clearance.copy()),
+            (sex.copy().eq(exp.Literal.string("male")), clearance.sql),
         ]
     )
     value = _born(build, value)
@@ -149,17 +141,12 @@ def qtc_fridericia(node: Score, build: Build, path: str) -> Range:
         for name in keys
     }
     ecgs = at_one_time(build, keys, qtc.ECG_LOOKBACK, list(value.values()))
-    third = number(1.0 / 3.0)
+    qt, rr, hr = SqlNumber(col("qt")), SqlNumber(col("rr")), SqlNumber(col("hr"))
     computed = case(
         [
             (
                 and_(not_(col("qt").is_(exp.null())), not_(col("rr").is_(exp.null()))),
-                exp.Div(
-                    this=col("qt"),
-                    expression=exp.Pow(
-                        this=exp.Div(this=col("rr"), expression=number(1000.0)), expression=third
-                    ),
-                ),
+                qtc.fridericia(qt, qtc.rr_seconds(rr)).sql,
             ),
             (
                 # a heart rate of 0 is no RR (qtc._beating; PostgreSQL raises on 60 / 0)
@@ -167,13 +154,7 @@ def qtc_fridericia(node: Score, build: Build, path: str) -> Range:
                     not_(col("qt").is_(exp.null())),
                     exp.GT(this=col("hr"), expression=exp.Literal.number(0)),
                 ),
-                exp.Div(
-                    this=col("qt"),
-                    expression=exp.Pow(
-                        this=exp.Div(this=number(qtc.SECONDS_PER_MINUTE), expression=col("hr")),
-                        expression=third.copy(),
-                    ),
-                ),
+                qtc.fridericia(qt, qtc.rr_from_rate(hr)).sql,
             ),
         ],
         col("reported"),

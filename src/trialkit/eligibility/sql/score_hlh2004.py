@@ -5,7 +5,7 @@ from the 7 days up to the index, a criterion met when **any** value of the
 window meets it (the adapter picks the one that does), not met when there are
 values and none does, undecided without values; findings of the 30 days (a
 diagnosis present at the index, tentative or not, or the latest Yes/No).
-Each comparison is the adapter's own ``Limit.holds``, moved into the reported
+Each comparison is the adapter's own ``Threshold.holds``, moved into the reported
 unit (:func:`~trialkit.eligibility.sql.exact.holds_in_unit`), so that
 triglycerides of 265 mg/dL meet "≥ 3.0 mmol/L (≥ 265 mg/dL)" as the source
 prints it. Haemoglobin uses the infant limit at an age under 28 days on the
@@ -43,38 +43,26 @@ from trialkit.eligibility.sql.score_inputs import (
 )
 from trialkit.protocol.criteria import Score
 from trialkit.scores import hlh2004 as source
-from trialkit.scores.hlh2004 import HENTER_2007, Limit
+from trialkit.scores.hlh2004 import HENTER_2007, fever_at
+from trialkit.units import Threshold
 
 __all__ = ["hlh2004"]
 
-_VALUES = {
-    "temperature": "vital.temperature",
-    "haemoglobin": "lab.haemoglobin",
-    "platelets": "lab.platelets",
-    "neutrophils": "lab.neutrophils",
-    "triglycerides": "lab.triglycerides",
-    "fibrinogen": "lab.fibrinogen",
-    "ferritin": "lab.ferritin",
-    "scd25": "lab.scd25",
-}
-_LIMITS: dict[str, Limit] = {
-    "temperature": Limit(">=", {"Cel": source.FEVER_THRESHOLD_C}),
-    "platelets": HENTER_2007.platelets,
-    "neutrophils": HENTER_2007.neutrophils,
-    "triglycerides": HENTER_2007.triglycerides,
-    "fibrinogen": HENTER_2007.fibrinogen,
-    "ferritin": HENTER_2007.ferritin,
-    "scd25": HENTER_2007.scd25,
+_VALUES = {m.name: m.concept for m in source.MEASURED}
+_LIMITS: dict[str, Threshold] = {
+    m.name: fever_at() if m.name == "temperature" else HENTER_2007.threshold(m.name)
+    for m in source.MEASURED
+    if m.name != "haemoglobin"  # its limit reads the age on the day of the sample (below)
 }
 
 
-def _holds(name: str, limit: Limit) -> exp.Expr:
+def _holds(name: str, limit: Threshold) -> exp.Expr:
     return holds_in_unit(
         _VALUES[name],
         col("value"),
         col("unit"),
         limit.holds,
-        increasing=limit.comparator in (">", ">="),
+        increasing=limit.upward,
     )
 
 

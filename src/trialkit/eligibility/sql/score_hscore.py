@@ -46,11 +46,11 @@ _LINEAGES = {
 
 
 def _points(scale: source.Scale) -> exp.Expr:
-    """The row's points on ``scale`` (its tiers, highest first), in the reported unit."""
+    """The row's points on ``scale`` (its bands, most points first), in the reported unit."""
     whens = []
-    for tier in scale.tiers:
+    for band in scale.bands:
 
-        def reaches(quantity: Quantity, points: int = tier.points) -> bool:
+        def reaches(quantity: Quantity, points: int = band.points) -> bool:
             return scale.points(quantity)[0] >= points
 
         test = holds_in_unit(
@@ -58,9 +58,9 @@ def _points(scale: source.Scale) -> exp.Expr:
             col("value"),
             col("unit"),
             reaches,
-            increasing=tier.comparator in (">", ">="),
+            increasing=band.threshold.upward,
         )
-        whens.append((test, exp.Literal.number(tier.points)))
+        whens.append((test, exp.Literal.number(band.points)))
     return case(whens, exp.Literal.number(0))
 
 

@@ -19,6 +19,7 @@ from datetime import timedelta
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import (
+    COMPARATORS,
     Build,
     and_,
     case,
@@ -37,7 +38,9 @@ from trialkit.eligibility.sql.plausible import plausible_value
 from trialkit.eligibility.sql.score_inputs import window_rows
 from trialkit.omop.concepts import NO, YES
 from trialkit.scores import sofa as source
+from trialkit.scores.bands import Band
 from trialkit.units import Quantity, commensurable
+from trialkit.units.threshold import Bound
 from trialkit.vocab import concept
 
 __all__ = ["oxygenation"]
@@ -109,24 +112,30 @@ def _fraction(value: exp.Expr, unit: exp.Expr) -> exp.Expr:
     return case([(unit.copy().eq(exp.Literal.string("1")), value.copy())], percent)
 
 
+def _compared(value: exp.Expr, bound: Bound) -> exp.Expr:
+    return COMPARATORS[bound.comparator](this=value.copy(), expression=number(bound.limit))
+
+
 def _ratio_points(
-    key: str, measure: exp.Expr, unit: exp.Expr, fraction: exp.Expr, edges: Sequence[source.Edge]
+    key: str, measure: exp.Expr, unit: exp.Expr, fraction: exp.Expr, edges: Sequence[Band]
 ) -> exp.Expr:
-    """Points of measure/FiO2 rounded to 6 decimals (``points_from_bottom`` on that ratio).
+    """Points of measure/FiO2 rounded to 6 decimals (``points_on`` that ratio).
 
     In a unit the edges are printed in, the ratio is compared as it is; in
     another, it is converted to the first printed unit of its dimension and
-    rounded to 10 significant digits, as ``_compare`` does.
+    rounded to 10 significant digits, as ``Threshold.holds`` compares it (a
+    ratio of 6 decimals near a printed edge has fewer than 10 digits).
     """
     ratio = exp.Round(
         this=exp.Div(this=measure.copy(), expression=fraction), decimals=exp.Literal.number(6)
     )
     whens = []
     for reported in concept(key).units:
-        printed = next(iter(edges[0].limits))
+        limits = edges[0].threshold.limits
+        printed = next(iter(limits))
         value: exp.Expr = ratio.copy()
-        if reported not in edges[0].limits:
-            printed = next(u for u in edges[0].limits if commensurable(u, reported))
+        if reported not in limits:
+            printed = next(u for u in limits if commensurable(u, reported))
             value = significant_sql(
                 converted(key, ratio.copy(), exp.Literal.string(reported), printed), 10
             )
@@ -134,7 +143,7 @@ def _ratio_points(
             printed = reported
         bands = [
             (
-                exp.LT(this=value.copy(), expression=number(edge.limits[printed])),
+                _compared(value, edge.threshold.bound(printed)),
                 exp.Literal.number(edge.points),
             )
             for edge in edges
@@ -146,7 +155,7 @@ def _ratio_points(
 def oxygenation(
     build: Build,
     key: str,
-    edges: Sequence[source.Edge],
+    edges: Sequence[Band],
     keep: Callable[[Quantity], bool] | None = None,
 ) -> tuple[exp.Expr, exp.Expr, exp.Expr]:
     """(low, high, found) of the oxygenation item from the measurements of ``key``.

@@ -8,7 +8,7 @@ index):
 - **single-value systems** (coagulation, liver, a charted MAP, a GCS total,
   creatinine, urine output): the worst value's points are the highest points
   of the window (``MAX`` of each row's points, the score's own
-  ``points_from_bottom`` / ``points_from_top`` moved into the reported unit);
+  ``points_on`` moved into the reported unit);
   no value: 0–4 (MAP: 0–1);
 - **respiration** (:mod:`~trialkit.eligibility.sql.score_oxygenation`):
   PaO2/FiO2; for pSOFA without a blood gas, SpO2/FiO2 from SpO2 ≤ 97 %;
@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import (
+    COMPARATORS,
     PERSON,
     Build,
     and_,
@@ -50,43 +51,44 @@ from trialkit.eligibility.sql.score_oxygenation import oxygenation
 from trialkit.protocol.criteria import Score
 from trialkit.scores import psofa as paediatric
 from trialkit.scores import sofa as source
-from trialkit.units import Quantity
+from trialkit.scores.bands import Band
+from trialkit.units import Quantity, Threshold
 
 __all__ = ["psofa", "sofa"]
 
 Range = tuple[exp.Expr, exp.Expr]
-Part = tuple[str, Sequence[source.Edge], bool]
-"""A single-value system: its concept, its edges (worst first), higher is worse."""
+Part = tuple[str, Sequence[Band]]
+"""A single-value system: its concept and its bands (worst first)."""
 
 
 def _zero() -> exp.Expr:
     return exp.Literal.number(0)
 
 
-def row_points(key: str, edges: Sequence[source.Edge], from_top: bool) -> exp.Expr:
-    """The points of a row (worst edge first), each edge the score's own comparison."""
-    scorer = source.points_from_top if from_top else source.points_from_bottom
+def row_points(key: str, table: Sequence[Band]) -> exp.Expr:
+    """The points of a row (worst band first), each band the score's own comparison."""
     whens = []
-    for points in sorted({e.points for e in edges}, reverse=True):
+    for points in sorted({b.points for b in table}, reverse=True):
 
         def reaches(quantity: Quantity, points: int = points) -> bool:
-            return scorer(quantity, edges)[0] >= points
+            return source.points_on(quantity, table)[0] >= points
 
-        test = holds_in_unit(key, col("value"), col("unit"), reaches, increasing=from_top)
+        increasing = table[0].threshold.upward
+        test = holds_in_unit(key, col("value"), col("unit"), reaches, increasing=increasing)
         whens.append((test, exp.Literal.number(points)))
     return case(whens, _zero())
 
 
 def _singles(build: Build, parts: dict[str, Part]) -> str:
     """Per person: each part's value count and highest points over the 24 h."""
-    keys = sorted({key for key, _, _ in parts.values()})
+    keys = sorted({key for key, _ in parts.values()})
     # a row counts for every part whose concept it falls under
     rows = tagged_rows(build, {key: key for key in keys}, source.LOOKBACK, first=False)
     selected: list[exp.Expr] = [col("person_id")]
-    for name, (key, edges, top) in parts.items():
+    for name, (key, table) in parts.items():
         this = col("kind").eq(exp.Literal.string(key))
         selected.append(count_if(this).as_(f"n_{name}", copy=False))
-        points = exp.Max(this=case([(this.copy(), row_points(key, edges, top))]))
+        points = exp.Max(this=case([(this.copy(), row_points(key, table))]))
         selected.append(points.as_(f"points_{name}", copy=False))
     query = (
         exp.select(*selected)
@@ -163,10 +165,12 @@ def _gcs_triples(build: Build) -> str:
     summed = total([col(name) for name in keys])
     bands = [
         (
-            exp.LT(this=summed.copy(), expression=number(edge.limits["1"])),
-            exp.Literal.number(edge.points),
+            COMPARATORS[band.threshold.comparator](
+                this=summed.copy(), expression=number(band.threshold.bound("1").limit)
+            ),
+            exp.Literal.number(band.points),
         )
-        for edge in source.GCS_EDGES
+        for band in source.GCS_EDGES
     ]
     query = (
         exp.select(col("person_id"), exp.Max(this=case(bands, _zero())).as_("points", copy=False))
@@ -195,12 +199,12 @@ def _respiration(build: Build) -> Range:
 
 
 _SOFA: dict[str, Part] = {
-    "platelets": ("lab.platelets", source.PLATELET_EDGES, False),
-    "bilirubin": ("lab.bilirubin_total", source.BILIRUBIN_EDGES, True),
-    "creatinine": ("lab.creatinine", source.CREATININE_EDGES, True),
-    "urine": ("vital.urine_output_24h", source.URINE_EDGES, False),
-    "map": ("vital.map", (source.Edge(1, source.MAP_LIMIT),), False),
-    "gcs": ("assessment.gcs_total", source.GCS_EDGES, False),
+    "platelets": ("lab.platelets", source.PLATELET_EDGES),
+    "bilirubin": ("lab.bilirubin_total", source.BILIRUBIN_EDGES),
+    "creatinine": ("lab.creatinine", source.CREATININE_EDGES),
+    "urine": ("vital.urine_output_24h", source.URINE_EDGES),
+    "map": ("vital.map", (Band(1, source.MAP_LOW),)),
+    "gcs": ("assessment.gcs_total", source.GCS_EDGES),
 }
 
 
@@ -208,7 +212,7 @@ def sofa(node: Score, build: Build, path: str) -> Range:
     """Adult SOFA as (low, high)."""
     singles = _singles(build, _SOFA)
     creatinine, urine = _measured("creatinine", singles), _measured("urine", singles)
-    estimated = estimated_map(build, [source.MAP_LIMIT["mm[Hg]"]])
+    estimated = estimated_map(build, [_map_limit(source.MAP_LOW)])
     items = [
         _respiration(build),
         _measured("platelets", singles),
@@ -224,10 +228,9 @@ def sofa(node: Score, build: Build, path: str) -> Range:
     return low, high
 
 
-def _band_edges(band: paediatric.AgeBand) -> tuple[source.Edge, ...]:
-    """A band's creatinine edges in mg/dL, worst first (Matics 2017 Table 1)."""
-    pairs = sorted(zip((1, 2, 3, 4), band.creatinine, strict=True), reverse=True)
-    return tuple(source.Edge(points, {"mg/dL": edge}) for points, edge in pairs)
+def _map_limit(low: Threshold) -> float:
+    """The MAP limit in mmHg (the estimated MAP is computed in mmHg)."""
+    return low.bound("mm[Hg]").limit
 
 
 def _spo2_kept(quantity: Quantity) -> bool:
@@ -240,14 +243,14 @@ def psofa(node: Score, build: Build, path: str) -> Range:
     """Paediatric SOFA as (low, high); NULL without a birth date."""
     bands = paediatric.AGE_BANDS
     parts: dict[str, Part] = {
-        "platelets": ("lab.platelets", source.PLATELET_EDGES, False),
-        "bilirubin": ("lab.bilirubin_total", paediatric.BILIRUBIN_EDGES, True),
-        "gcs": ("assessment.gcs_total", source.GCS_EDGES, False),
+        "platelets": ("lab.platelets", source.PLATELET_EDGES),
+        "bilirubin": ("lab.bilirubin_total", paediatric.BILIRUBIN_EDGES),
+        "gcs": ("assessment.gcs_total", source.GCS_EDGES),
     }
     for i, band in enumerate(bands):
-        map_edge = (source.Edge(1, {"mm[Hg]": band.map_limit}),)
-        parts[f"map_{i}"] = ("vital.map", map_edge, False)
-        parts[f"creatinine_{i}"] = ("lab.creatinine", _band_edges(band), True)
+        map_edge = (Band(1, band.map_low),)
+        parts[f"map_{i}"] = ("vital.map", map_edge)
+        parts[f"creatinine_{i}"] = ("lab.creatinine", band.creatinine_bands)
     singles = _singles(build, parts)
     estimated = estimated_map(build, [band.map_limit for band in bands])
     # the age band at the index: age in completed months below each band's bound

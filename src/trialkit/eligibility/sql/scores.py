@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from trialkit.eligibility.sql.build import Build, and_, case, not_, number, or_
+from trialkit.eligibility.sql.build import COMPARATORS, Build, and_, case, not_, number, or_
 from trialkit.eligibility.sql.score_formulas import (
     cockcroft_gault,
     performance_status,
@@ -42,8 +42,6 @@ SCORES: dict[str, ScoreSql] = {
 }
 """The SQL of each score of :data:`trialkit.scores.SCORE_SPECS`, by name."""
 
-_OPS: dict[str, type[exp.Binary]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
-
 
 def compile_score(node: Score, build: Build, path: str) -> exp.Expr:
     """The truth of a ``score`` node over its (low, high) range."""
@@ -54,7 +52,7 @@ def compile_score(node: Score, build: Build, path: str) -> exp.Expr:
     same = low == high
     low = build.bind(low)
     high = low.copy() if same else build.bind(high)
-    op = _OPS[node.op]
+    op = COMPARATORS[node.op]
     low_holds = op(this=low, expression=number(node.value))
     high_holds = op(this=high, expression=number(node.value))
     missing = or_(low.copy().is_(exp.null()), high.copy().is_(exp.null()))

@@ -7,28 +7,27 @@ a missing input is a 0–4 range naming what is missing, never 0
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trialkit.errors import TrialkitInputError
+from trialkit.scores.bands import Band
 from trialkit.scores.result import Item, ScoreResult, span
 from trialkit.scores.sofa.tables import (
     BILIRUBIN_EDGES,
     CREATININE_EDGES,
     GCS_EDGES,
-    MAP_LIMIT,
+    MAP_LOW,
     PF_EDGES,
     PLATELET_EDGES,
     RATE_UNIT,
     SOURCE,
     URINE_EDGES,
     VASOACTIVE_TIERS,
-    Edge,
     _tidy,
-    points_from_bottom,
-    points_from_top,
+    points_on,
 )
-from trialkit.units import Quantity
+from trialkit.units import Quantity, Threshold
 
 FIO2_BOUNDS = (0.21, 1.0)
 """Room air to pure oxygen: the P/F range when a gas has no FiO2 beside it.
@@ -94,7 +93,7 @@ def oxygenation(
     measure: Quantity | None,
     fio2: Quantity | None,
     support: bool | None,
-    edges: Sequence[Edge],
+    edges: Sequence[Band],
     *,
     measure_name: str,
     missing_name: str,
@@ -115,7 +114,7 @@ def oxygenation(
     outcomes: dict[tuple[float, bool], tuple[int, str]] = {}
     for fraction in fractions:
         ratio = Quantity(round(measure.value / fraction, 6), measure.unit, measure.concept)
-        points, text = points_from_bottom(ratio, edges)
+        points, text = points_on(ratio, edges)
         shown = f"{measure_name}/FiO2 = {measure} / {fraction:g} = {text}"
         for supported in supports:
             if points < 3:
@@ -163,16 +162,16 @@ def coagulation(platelets: Quantity | None) -> Item:
             "coagulation", 0, 4, "no platelet count", ("platelets",), ("platelets",)
         )
     _nonnegative("platelets", platelets)
-    points, text = points_from_bottom(platelets, PLATELET_EDGES)
+    points, text = points_on(platelets, PLATELET_EDGES)
     return Item.decided("coagulation", points, f"platelets {text}", ("platelets",))
 
 
-def liver(bilirubin: Quantity | None, edges: Sequence[Edge] = BILIRUBIN_EDGES) -> Item:
+def liver(bilirubin: Quantity | None, edges: Sequence[Band] = BILIRUBIN_EDGES) -> Item:
     """Liver: total bilirubin, in mg/dL or µmol/L as reported (Vincent 1996 Table 1)."""
     if bilirubin is None:
         return Item.undecided("liver", 0, 4, "no bilirubin", ("bilirubin",), ("bilirubin",))
     _nonnegative("bilirubin", bilirubin)
-    points, text = points_from_top(bilirubin, edges)
+    points, text = points_on(bilirubin, edges)
     return Item.decided("liver", points, f"bilirubin {text}", ("bilirubin",))
 
 
@@ -221,7 +220,7 @@ def _infusion_part(infusion: Infusion) -> _Part:
 def cardiovascular(
     mean_arterial_pressure: Quantity | None,
     infusions: Sequence[Infusion] | None,
-    map_limit: Mapping[str, float] = MAP_LIMIT,
+    map_low: Threshold = MAP_LOW,
 ) -> Item:
     """Cardiovascular: MAP below the limit -> 1, else the catecholamine tiers (Vincent 1996).
 
@@ -234,7 +233,7 @@ def cardiovascular(
         parts.append(_Part(0, 1, "no MAP", "MAP"))
     else:
         _nonnegative("MAP", mean_arterial_pressure)
-        points, text = points_from_bottom(mean_arterial_pressure, (Edge(1, map_limit),))
+        points, text = points_on(mean_arterial_pressure, (Band(1, map_low),))
         parts.append(_Part(points, points, f"MAP {text}"))
     if infusions is None:
         parts.append(_Part(0, 4, "vasoactive drugs unknown", "vasoactive drugs"))
@@ -251,14 +250,14 @@ def cns(gcs: float | None) -> Item:
         return Item.undecided("central nervous system", 0, 4, "no GCS", ("GCS",), ("GCS",))
     if gcs != int(gcs) or not 3 <= gcs <= 15:
         raise TrialkitInputError(f"gcs: {gcs:g} is not a Glasgow coma score (an integer 3-15)")
-    points, text = points_from_bottom(Quantity(gcs, "1", "assessment.gcs_total"), GCS_EDGES)
+    points, text = points_on(Quantity(gcs, "1", "assessment.gcs_total"), GCS_EDGES)
     return Item.decided("central nervous system", points, f"GCS {text}", ("GCS",))
 
 
 def renal(
     creatinine: Quantity | None,
     urine_output: Quantity | None,
-    edges: Sequence[Edge] = CREATININE_EDGES,
+    edges: Sequence[Band] = CREATININE_EDGES,
 ) -> Item:
     """Renal: the higher of the creatinine and the urine-output points (Vincent 1996 Table 1)."""
     parts: list[_Part] = []
@@ -266,13 +265,13 @@ def renal(
         parts.append(_Part(0, 4, "no creatinine", "creatinine"))
     else:
         _nonnegative("creatinine", creatinine)
-        points, text = points_from_top(creatinine, edges)
+        points, text = points_on(creatinine, edges)
         parts.append(_Part(points, points, f"creatinine {text}"))
     if urine_output is None:
         parts.append(_Part(0, 4, "no 24-h urine output", "urine output"))
     else:
         _nonnegative("urine output", urine_output)
-        points, text = points_from_bottom(urine_output, URINE_EDGES)
+        points, text = points_on(urine_output, URINE_EDGES)
         parts.append(_Part(points, points, f"urine output {text}"))
     return _highest("renal", parts, ("creatinine", "urine output"))
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from trialkit.errors import UnitError
 from trialkit.record import Exposure, Observation, PatientRecord
+from trialkit.scores.bands import Band
 from trialkit.scores.inputs import Evidence, Inputs
 from trialkit.scores.result import Item, RecordEntry, Scored
 from trialkit.scores.sofa.points import (
@@ -29,17 +30,15 @@ from trialkit.scores.sofa.points import (
 )
 from trialkit.scores.sofa.tables import (
     CREATININE_EDGES,
-    MAP_LIMIT,
+    MAP_LOW,
     RATE_UNIT,
     SOURCE,
     URINE_EDGES,
     VASOACTIVE_TIERS,
-    Edge,
     _tidy,
-    points_from_bottom,
-    points_from_top,
+    points_on,
 )
-from trialkit.units import Quantity, commensurable, conversion
+from trialkit.units import Quantity, Threshold, commensurable, conversion
 from trialkit.vocab import concept
 
 ADULT_AGE_YEARS = 18
@@ -228,11 +227,11 @@ def read_infusions(inputs: Inputs) -> tuple[tuple[Infusion, ...], tuple[Infusion
     return tuple(certain), tuple(possible), notes
 
 
-def read_cardiovascular(inputs: Inputs, map_limit: Mapping[str, float]) -> tuple[Item, list[str]]:
+def read_cardiovascular(inputs: Inputs, map_low: Threshold) -> tuple[Item, list[str]]:
     """The cardiovascular item from the worst MAP and the infusions of the look-back."""
 
     def scorer(pressure: Quantity) -> int:
-        return points_from_bottom(pressure, (Edge(1, map_limit),))[0]
+        return points_on(pressure, (Band(1, map_low),))[0]
 
     pressure = worst_quantity(inputs, "MAP", "vital.map", scorer)
     estimated = False
@@ -240,9 +239,9 @@ def read_cardiovascular(inputs: Inputs, map_limit: Mapping[str, float]) -> tuple
         pressure = _estimated_map(inputs, scorer)
         estimated = pressure is not None
     certain, possible, notes = read_infusions(inputs)
-    item = cardiovascular(pressure, certain, map_limit)
+    item = cardiovascular(pressure, certain, map_low)
     if possible:
-        maybe = cardiovascular(pressure, certain + possible, map_limit)
+        maybe = cardiovascular(pressure, certain + possible, map_low)
         if maybe.high > item.high:
             item = Item.undecided(
                 item.name,
@@ -335,15 +334,15 @@ def sofa_from_record(
         inputs, "bilirubin", "lab.bilirubin_total", lambda q: _item_points(liver(q))
     )
     creatinine = worst_quantity(
-        inputs, "creatinine", "lab.creatinine", lambda q: points_from_top(q, CREATININE_EDGES)[0]
+        inputs, "creatinine", "lab.creatinine", lambda q: points_on(q, CREATININE_EDGES)[0]
     )
     urine = worst_quantity(
         inputs,
         "urine output",
         "vital.urine_output_24h",
-        lambda q: points_from_bottom(q, URINE_EDGES)[0],
+        lambda q: points_on(q, URINE_EDGES)[0],
     )
-    circulation, notes = read_cardiovascular(inputs, MAP_LIMIT)
+    circulation, notes = read_cardiovascular(inputs, MAP_LOW)
     items = (
         breathing or respiration(None, None, None),
         coagulation(platelets),

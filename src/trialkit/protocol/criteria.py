@@ -38,7 +38,7 @@ from trialkit.errors import TrialkitInputError
 from trialkit.protocol.window import Duration, split
 from trialkit.record import AlterationType, Sex
 from trialkit.scores import SCORE_SPECS
-from trialkit.units import check_unit
+from trialkit.units import Comparator, check_unit
 from trialkit.vocab import Kind, ValueType, vocabulary
 
 __all__ = [
@@ -72,7 +72,8 @@ __all__ = [
     "node_paths",
 ]
 
-Op = Literal["<", "<=", ">", ">="]
+Op = Comparator
+"""A criterion's comparator (the one spelling: :data:`trialkit.units.Comparator`)."""
 """A comparison of a value with a threshold."""
 
 if TYPE_CHECKING:

@@ -54,7 +54,6 @@ from trialkit.record.model import UnknownCode, birth_age
 from trialkit.scores import SCORE_SPECS, RecordEntry, Scored, ScoreResult, performance
 from trialkit.scores.psofa import age_in_months
 from trialkit.scores.registry import ScoreAdapter
-from trialkit.units import convert
 from trialkit.units.threshold import COMPARE
 from trialkit.vocab import History, Limit, concept, upper_limits, vocabulary
 
@@ -239,7 +238,8 @@ def _measure(node: Measure, context: Context) -> Outcome:
             threshold=threshold,
             source=node.source,
         )
-    verdicts = {_compare_quantity(found, node.op, limit, node.unit) for limit in limits}
+    assert found.quantity is not None
+    verdicts = {node.threshold(limit).holds(found.quantity) for limit in limits}
     if len(verdicts) > 1 and context.age_problem is not None:
         return Outcome(
             Truth.UNKNOWN,
@@ -363,16 +363,6 @@ def _within_uln(found: Observation, op: Op, uln: float, limit: Limit) -> bool:
     if quantity.unit == limit.reported_unit:
         return COMPARE[op](quantity.value, round(uln * limit.reported, 10))
     return COMPARE[op](found.value, round(uln * limit.value, 10))
-
-
-def _compare_quantity(found: Observation, op: Op, limit: float, unit: str) -> bool:
-    quantity = found.quantity
-    assert quantity is not None
-    if quantity.unit == unit:
-        return COMPARE[op](quantity.value, limit)
-    canonical = concept(found.concept).unit
-    assert canonical is not None and isinstance(found.value, float | int)
-    return COMPARE[op](found.value, convert(limit, unit, canonical, found.concept))
 
 
 def _band_values(node: Measure, context: Context, sampled: datetime) -> list[float]:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from strategies import quantity_of
 from trialkit.errors import DefinitionError
+from trialkit.protocol.criteria import Measure
 from trialkit.scores.bands import Band, band_points, bands, threshold
 from trialkit.units import Quantity, Threshold
 from trialkit.units.threshold import COMPARE, NEGATION, Bound
@@ -143,3 +144,16 @@ def test_a_bad_band_table_names_the_table_and_the_reason(
 def test_a_threshold_row_without_its_source_is_refused() -> None:
     with pytest.raises(DefinitionError, match=r"hscore\.yaml x"):
         threshold({"when": "< 1 g/L"}, "hscore.yaml x")
+
+
+def test_a_measure_criterion_compares_as_every_score_threshold() -> None:
+    node = Measure.model_validate(
+        {"measure": "lab.ferritin", "op": ">=", "value": 500, "unit": "ug/L", "within": "7 d"}
+    )
+    assert node.threshold(500) == Threshold.of(">=", {"ug/L": 500})
+    # 0.49999999999 mg/L is 499.99999999 ug/L: within 1e-9 of the limit, compared at 10 digits
+    assert node.threshold(500).holds(Quantity(0.49999999999, "mg/L", "lab.ferritin"))
+    assert not node.threshold(500).holds(Quantity(0.49999, "mg/L", "lab.ferritin"))
+    uln = Measure.model_validate({"measure": "lab.alt", "op": "<=", "uln": 5, "within": "7 d"})
+    with pytest.raises(ValueError, match="multiples of the ULN"):
+        uln.threshold(5)

@@ -54,7 +54,7 @@ from trialkit.record.model import UnknownCode, birth_age
 from trialkit.scores import SCORE_SPECS, RecordEntry, Scored, ScoreResult, performance
 from trialkit.scores.psofa import age_in_months
 from trialkit.scores.registry import ScoreAdapter
-from trialkit.units import convert
+from trialkit.units.threshold import COMPARE
 from trialkit.vocab import History, Limit, concept, upper_limits, vocabulary
 
 __all__ = [
@@ -73,12 +73,6 @@ Evidence = RecordEntry | GenomicFinding
 """A record entry an outcome rests on."""
 
 
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
 TREATMENT_HISTORY = "attestation.treatment_history_reviewed"
 """trialkit's attestation that the drug and procedure histories are complete."""
 TENTATIVE = frozenset({"unconfirmed", "provisional", "differential"})
@@ -244,7 +238,8 @@ def _measure(node: Measure, context: Context) -> Outcome:
             threshold=threshold,
             source=node.source,
         )
-    verdicts = {_compare_quantity(found, node.op, limit, node.unit) for limit in limits}
+    assert found.quantity is not None
+    verdicts = {node.threshold(limit).holds(found.quantity) for limit in limits}
     if len(verdicts) > 1 and context.age_problem is not None:
         return Outcome(
             Truth.UNKNOWN,
@@ -288,7 +283,7 @@ def _uln(node: Measure, found: Observation, context: Context) -> Outcome:
     op = SYMBOLS[node.op]
     if found.reference_high is not None:
         limit = node.uln * found.reference_high
-        holds = _COMPARE[node.op](found.value, limit)
+        holds = COMPARE[node.op](found.value, limit)
         return Outcome(
             Truth.of(holds),
             f"{shown} {op if holds else 'not ' + op} {node.uln:g} × ULN ({limit:g} {item.unit}); "
@@ -366,18 +361,8 @@ def _within_uln(found: Observation, op: Op, uln: float, limit: Limit) -> bool:
     quantity = found.quantity
     assert quantity is not None and isinstance(found.value, float | int)
     if quantity.unit == limit.reported_unit:
-        return _COMPARE[op](quantity.value, round(uln * limit.reported, 10))
-    return _COMPARE[op](found.value, round(uln * limit.value, 10))
-
-
-def _compare_quantity(found: Observation, op: Op, limit: float, unit: str) -> bool:
-    quantity = found.quantity
-    assert quantity is not None
-    if quantity.unit == unit:
-        return _COMPARE[op](quantity.value, limit)
-    canonical = concept(found.concept).unit
-    assert canonical is not None and isinstance(found.value, float | int)
-    return _COMPARE[op](found.value, convert(limit, unit, canonical, found.concept))
+        return COMPARE[op](quantity.value, round(uln * limit.reported, 10))
+    return COMPARE[op](found.value, round(uln * limit.value, 10))
 
 
 def _band_values(node: Measure, context: Context, sampled: datetime) -> list[float]:
@@ -492,7 +477,7 @@ def _score(node: Score, context: Context) -> Outcome:
 def _range_truth(result: ScoreResult, op: Op, value: float) -> Truth:
     if result.low is None or result.high is None:
         return Truth.UNKNOWN
-    compare = _COMPARE[op]
+    compare = COMPARE[op]
     low, high = compare(result.low, value), compare(result.high, value)
     if low and high:
         return Truth.TRUE
@@ -601,7 +586,7 @@ def _age(node: Age, context: Context) -> Outcome:
         )
     years, days = birth_age(record.birth_date, day)
     age = {"a": years, "mo": age_in_months(record.birth_date, day), "d": days}[node.unit]
-    holds = _COMPARE[node.age](age, node.value)
+    holds = COMPARE[node.age](age, node.value)
     return Outcome(
         Truth.of(holds),
         f"age {age_span(age, node.unit)} {what} ({'' if holds else 'not '}{threshold})",

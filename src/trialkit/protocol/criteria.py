@@ -38,7 +38,7 @@ from trialkit.errors import TrialkitInputError
 from trialkit.protocol.window import Duration, split
 from trialkit.record import AlterationType, Sex
 from trialkit.scores import SCORE_SPECS
-from trialkit.units import check_unit
+from trialkit.units import Comparator, Threshold, check_unit
 from trialkit.vocab import Kind, ValueType, vocabulary
 
 __all__ = [
@@ -72,7 +72,8 @@ __all__ = [
     "node_paths",
 ]
 
-Op = Literal["<", "<=", ">", ">="]
+Op = Comparator
+"""A criterion's comparator (the one spelling: :data:`trialkit.units.Comparator`)."""
 """A comparison of a value with a threshold."""
 
 if TYPE_CHECKING:
@@ -205,6 +206,17 @@ class Measure(_Node):
         except TrialkitInputError as error:
             raise ValueError(str(error)) from None
         return self
+
+    def threshold(self, limit: float) -> Threshold:
+        """``op limit unit`` (``value`` or an age band's) as the one threshold type of trialkit.
+
+        Compared as every score's threshold is (:meth:`trialkit.units.Threshold.holds`,
+        docs/clinical-decisions.md §9.3), by the evaluator and, moved into the reported unit,
+        by the SQL compiler.
+        """
+        if self.unit is None:
+            raise ValueError(f"measure {self.measure!r}: a threshold in multiples of the ULN")
+        return Threshold.of(self.op, {self.unit: limit}, self.source or "")
 
 
 class Score(_Node):

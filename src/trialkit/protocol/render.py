@@ -35,6 +35,7 @@ from trialkit.protocol.criteria import (
 from trialkit.protocol.model import Protocol, SimonDesignSpec
 from trialkit.protocol.window import describe
 from trialkit.scores import SCORE_SPECS
+from trialkit.units.threshold import SYMBOL
 from trialkit.vocab import concept
 
 __all__ = [
@@ -47,7 +48,8 @@ __all__ = [
     "rule_text",
 ]
 
-SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+SYMBOLS = SYMBOL
+"""Each comparator as printed (one table: :data:`trialkit.units.threshold.SYMBOL`)."""
 AGE_WORDS = {"a": "year", "mo": "month", "d": "day"}
 """The protocol's age units as words (singular; :func:`age_span` agrees them)."""
 AGE_UNITS = {unit: f"{word}s" for unit, word in AGE_WORDS.items()}

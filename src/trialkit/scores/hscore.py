@@ -70,16 +70,18 @@ from trialkit._wording import plural
 from trialkit.errors import TrialkitInputError
 from trialkit.record import Observation, PatientRecord
 from trialkit.scores.bands import Band, band_points, bands, read_table, threshold
-from trialkit.scores.inputs import Inputs
+from trialkit.scores.inputs import Inputs, Measured
 from trialkit.scores.result import Item, Scored, ScoreResult, span
 from trialkit.units import Quantity, Threshold
 
 __all__ = [
     "BEST_CUTOFF",
     "CYTOPENIA_POINTS",
+    "LINEAGES",
     "LOOKBACK_FINDINGS",
     "LOOKBACK_VALUES",
     "MAX_SCORE",
+    "MEASURED",
     "ORGANOMEGALY_POINTS",
     "PROBABILITY_TABLE",
     "SCALES",
@@ -144,11 +146,20 @@ CYTOPENIA_LIMITS: Mapping[str, Threshold] = {
     for lineage, row in read_table("hscore")["cytopenia_limits"].items()
 }
 """Footnote of the Fardet table: each lineage is low at or below (≤) its limit."""
-_CYTOPENIA_CONCEPTS = {
-    "haemoglobin": "lab.haemoglobin",
-    "leukocytes": "lab.leukocytes",
-    "platelets": "lab.platelets",
+LINEAGES: tuple[Measured, ...] = (
+    Measured("haemoglobin", "lab.haemoglobin", high=False),
+    Measured("leukocytes", "lab.leukocytes", high=False),
+    Measured("platelets", "lab.platelets", high=False),
+)
+"""The cytopenia lineages, read (the worst of the :data:`LOOKBACK_VALUES` window) by
+:func:`assess` and by the SQL compiler; each is low at its :data:`CYTOPENIA_LIMITS` limit."""
+
+MEASURED: Mapping[str, Measured] = {
+    **{s.name: Measured(s.name, s.concept, high=s.bands[0].threshold.upward) for s in SCALES},
+    **{m.name: m for m in LINEAGES},
 }
+"""Every measured input by name: the scales (worse upwards when their points are) and the lineages."""
+_CYTOPENIA_CONCEPTS = {m.name: m.concept for m in LINEAGES}
 
 MAX_SCORE = 337
 """18 + 49 + 38 + 34 + 50 + 64 + 30 + 19 + 35."""
@@ -285,14 +296,16 @@ def assess(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
     """
     inputs = Inputs(record, at, LOOKBACK_FINDINGS)
 
-    def worst(name: str, concept: str, high: bool) -> Quantity | None:
+    def worst(name: str) -> Quantity | None:
+        measured = MEASURED[name]
+
         def badness(o: Observation) -> float:
             value = _number(o)
             if value is None or o.quantity is None:
                 return -math.inf
-            return value if high else -value
+            return value if measured.high else -value
 
-        found = inputs.worst(name, concept, badness, LOOKBACK_VALUES)
+        found = inputs.worst(name, measured.concept, badness, LOOKBACK_VALUES)
         if found is None or badness(found) == -math.inf:
             inputs.evidence.pop(name, None)
             return None
@@ -300,16 +313,16 @@ def assess(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
 
     result = hscore(
         immunosuppression=inputs.flag("immunosuppression", "finding.known_immunosuppression"),
-        temperature=worst("temperature", "vital.temperature", high=True),
+        temperature=worst("temperature"),
         hepatomegaly=inputs.flag("hepatomegaly", "finding.hepatomegaly"),
         splenomegaly=inputs.flag("splenomegaly", "finding.splenomegaly"),
-        haemoglobin=worst("haemoglobin", "lab.haemoglobin", high=False),
-        leukocytes=worst("leukocytes", "lab.leukocytes", high=False),
-        platelets=worst("platelets", "lab.platelets", high=False),
-        ferritin=worst("ferritin", "lab.ferritin", high=True),
-        triglycerides=worst("triglycerides", "lab.triglycerides", high=True),
-        fibrinogen=worst("fibrinogen", "lab.fibrinogen", high=False),
-        ast=worst("ast", "lab.ast", high=True),
+        haemoglobin=worst("haemoglobin"),
+        leukocytes=worst("leukocytes"),
+        platelets=worst("platelets"),
+        ferritin=worst("ferritin"),
+        triglycerides=worst("triglycerides"),
+        fibrinogen=worst("fibrinogen"),
+        ast=worst("ast"),
         marrow_haemophagocytosis=inputs.flag(
             "marrow_haemophagocytosis", "finding.haemophagocytosis_marrow"
         ),

@@ -22,7 +22,7 @@ from functools import cache
 from sqlglot import exp
 
 from trialkit.eligibility.sql.build import COMPARATORS, case, number
-from trialkit.units import Comparator, Quantity, conversion
+from trialkit.units import Comparator, Quantity, Threshold, conversion
 from trialkit.vocab import concept
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "round12_sql",
     "significant_sql",
     "smallest",
+    "threshold_in_unit",
 ]
 
 SIGNIFICANT = 12
@@ -177,9 +178,41 @@ def holds_in_unit(
     doubles, so the SQL agrees with it on every value; a unit the concept does
     not allow gives NULL.
     """
+    return _in_unit(
+        key,
+        value,
+        unit,
+        lambda allowed: _reported_threshold(key, allowed, holds, increasing),
+        increasing,
+    )
+
+
+@cache
+def _threshold_constant(key: str, unit: str, threshold: Threshold) -> float | None:
+    return _reported_threshold(key, unit, threshold.holds, threshold.upward)
+
+
+def threshold_in_unit(key: str, value: exp.Expr, unit: exp.Expr, threshold: Threshold) -> exp.Expr:
+    """``threshold.holds(Quantity(value, unit))`` as SQL; its per-unit constants found once."""
+    return _in_unit(
+        key,
+        value,
+        unit,
+        lambda allowed: _threshold_constant(key, allowed, threshold),
+        threshold.upward,
+    )
+
+
+def _in_unit(
+    key: str,
+    value: exp.Expr,
+    unit: exp.Expr,
+    constant: Callable[[str], float | None],
+    increasing: bool,
+) -> exp.Expr:
     whens: list[tuple[exp.Expr, exp.Expr]] = []
     for allowed in concept(key).units:
-        threshold = _reported_threshold(key, allowed, holds, increasing)
+        threshold = constant(allowed)
         if threshold is None:  # never true (increasing) / always true (decreasing)
             test: exp.Expr = exp.Boolean(this=not increasing)
         elif threshold == -math.inf:  # always true (increasing) / never true (decreasing)

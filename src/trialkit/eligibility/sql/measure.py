@@ -43,10 +43,9 @@ from trialkit.eligibility.sql.build import (
     plausible_birth,
     timestamp_of,
 )
-from trialkit.eligibility.sql.exact import affine, compare_reported, round12_sql
+from trialkit.eligibility.sql.exact import affine, compare_reported, round12_sql, threshold_in_unit
 from trialkit.eligibility.sql.plausible import plausible_value, unusable
 from trialkit.protocol.criteria import AgeBand, Measure
-from trialkit.units import convert
 from trialkit.vocab import concept, reference_intervals
 from trialkit.vocab.intervals import ReferenceInterval
 
@@ -105,11 +104,8 @@ def compile_measure(node: Measure, build: Build, path: str) -> exp.Expr:
 
 
 def _compare(node: Measure, value: exp.Expr, unit: exp.Expr, limit: float) -> exp.Expr:
-    assert node.unit is not None
-    canonical = concept(node.measure).unit
-    assert canonical is not None
-    converted = convert(limit, node.unit, canonical, node.measure)
-    return compare_reported(node.measure, value, unit, node.op, converted, {node.unit: limit})
+    """The evaluator's comparison (:meth:`Measure.threshold`) moved into the reported unit."""
+    return threshold_in_unit(node.measure, value, unit, node.threshold(limit))
 
 
 def _known(condition: exp.Expr) -> exp.Expr:

@@ -38,11 +38,7 @@ from trialkit.vocab import concept
 
 __all__ = ["hscore"]
 
-_LINEAGES = {
-    "haemoglobin": "lab.haemoglobin",
-    "leukocytes": "lab.leukocytes",
-    "platelets": "lab.platelets",
-}
+_LINEAGES = {m.name: m.concept for m in source.LINEAGES}
 
 
 def _points(scale: source.Scale) -> exp.Expr:

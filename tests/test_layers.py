@@ -135,15 +135,19 @@ def describe(module: str) -> str:
 
 
 def upward(path: Path) -> list[str]:
-    """A line for each import in ``path`` of a module placed after the importer's own."""
-    lines = []
+    """A line for each import in ``path`` of a module placed after the importer's own.
+
+    One line per imported module and line (``from m import a, b`` is one).
+    """
+    lines: dict[str, None] = {}
     for item in imports(path):
         if rank(item.module) > rank(item.importer):
-            lines.append(
+            line = (
                 f"{item.importer} (line {item.line}, {describe(item.importer)}) imports "
                 f"{item.module} ({describe(item.module)})"
             )
-    return lines
+            lines[line] = None
+    return list(lines)
 
 
 def test_the_table_lists_every_package_once_in_order() -> None:

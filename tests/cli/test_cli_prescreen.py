@@ -15,8 +15,6 @@ import csv
 import io
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ import duckdb
 import pytest
 
 from json_shape import json_keys
-from sql.engines import SPARK_TEST_MEMORY, postgres_url, unavailable
+from sql.engines import postgres_url, unavailable
 from trialkit.cli import run
 from trialkit.cli.common import console
 from trialkit.cli.prescreen import FILE_SCHEMA, SUMMARY_SCHEMA
@@ -578,6 +576,7 @@ def _screened(omop: str, engine: str, out: Path, *extra: str) -> bytes:
     return out.read_bytes()
 
 
+@pytest.mark.engine
 def test_postgres_writes_the_same_file_from_a_folder_and_from_a_url(
     population: Path, tmp_path: Path
 ) -> None:
@@ -600,31 +599,12 @@ def test_postgres_writes_the_same_file_from_a_folder_and_from_a_url(
     assert in_place == reference
 
 
-@pytest.fixture(scope="session")
-def spark_session() -> Iterator[Any]:
-    """A running local Spark session, which the CLI then uses and leaves running.
-
-    Stopped at the end of the session: stopping it inside a test (as the CLI does
-    with a session of its own) leaves py4j sockets to the garbage collector, and
-    their ResourceWarnings fail the test.
-    """
-    if shutil.which("java") is None:
-        unavailable("no Java runtime: Spark cannot start (scripts/services.sh installs one)")
-    try:
-        from trialkit.eligibility.sql.spark import local_session
-    except (TrialkitInputError, ImportError) as missing:  # pyspark is not installed
-        unavailable(str(missing))
-    session = local_session(memory=SPARK_TEST_MEMORY)
-    yield session
-    session.stop()
-
-
 # PySpark's DataFrame.collect leaves its local socket to the garbage collector
 # (pyspark/util.py _create_local_socket closes the file, not the socket): the
 # ResourceWarning is PySpark's, raised whenever SparkEngine.query runs.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_spark_writes_the_same_file_from_parquet(
-    spark_session: Any, population: Path, tmp_path: Path
+    spark: Any, population: Path, tmp_path: Path
 ) -> None:
     reference = _screened(str(population), "duckdb", tmp_path / "duckdb.csv")
     assert _screened(str(population), "spark", tmp_path / "spark.csv") == reference

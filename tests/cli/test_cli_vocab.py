@@ -7,7 +7,7 @@ import json
 import pytest
 
 from trialkit.cli import run
-from trialkit.vocab.coverage import missing_standard_codes
+from trialkit.protocol.coverage import missing_standard_codes
 
 
 def test_missing_standard_codes_prints_one_line_per_gap(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,21 +146,3 @@ def refused(result: subprocess.CompletedProcess[str], *phrases: str) -> str:
     for phrase in phrases:
         assert phrase in err, (phrase, err)
     return err
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """The running Spark session (the SQL tests' one), else a local one for the module."""
-    from sql.engines import SPARK_TEST_MEMORY, unavailable
-
-    if shutil.which("java") is None:
-        unavailable("no Java runtime: Spark cannot start (scripts/services.sh installs one)")
-    from pyspark.sql import SparkSession
-
-    from trialkit.eligibility.sql.spark import local_session
-
-    running = SparkSession.getActiveSession()
-    session = running or local_session(memory=SPARK_TEST_MEMORY)
-    yield session
-    if running is None:
-        session.stop()

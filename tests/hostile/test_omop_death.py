@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from sql.engines import ENGINE_NAMES, engine_for
+from sql.engines import ENGINE_NAMES, engine_for, engine_params
 from sql.population import database
 from trialkit.cli import run
 from trialkit.eligibility import Verdict, screen
@@ -149,7 +149,7 @@ def deaths_db() -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
-@pytest.fixture(scope="module", params=ENGINE_NAMES)
+@pytest.fixture(scope="module", params=engine_params(*ENGINE_NAMES))
 def engine(
     request: pytest.FixtureRequest, deaths_db: duckdb.DuckDBPyConnection
 ) -> Iterator[Engine]:

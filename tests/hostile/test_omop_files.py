@@ -217,6 +217,7 @@ def test_a_byte_that_is_not_utf8_names_the_table_the_column_and_the_row(tmp_path
     assert err.startswith("trialkit: error: person: person.csv header line: not UTF-8 text"), err
 
 
+@pytest.mark.engine
 def test_a_value_longer_than_its_column_is_refused_on_every_engine(tmp_path: Path) -> None:
     """DuckDB ignores VARCHAR(50); PostgreSQL refused the copy with a traceback."""
     long = "x" * 51

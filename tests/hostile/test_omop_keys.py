@@ -149,6 +149,7 @@ def test_a_duplicate_key_in_an_opened_duckdb_file_is_refused(tmp_path: Path) -> 
     assert "measurement.measurement_id: 7" in err and not out.exists()
 
 
+@pytest.mark.engine
 def test_a_duplicate_key_on_postgres_is_refused(tmp_path: Path) -> None:
     url = postgres_url()
     try:

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sql.engines import ENGINE_NAMES, engine_for
+from sql.engines import ENGINE_NAMES, engine_for, engine_params
 from trialkit.eligibility import Context, Truth, evaluate
 from trialkit.eligibility.sql import Engine, compile_criteria
 from trialkit.eligibility.sql.plausible import plausible_range
@@ -168,7 +168,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPy
     con.close()
 
 
-@pytest.fixture(scope="module", params=ENGINE_NAMES)
+@pytest.fixture(scope="module", params=engine_params(*ENGINE_NAMES))
 def engine(request: pytest.FixtureRequest, loaded: duckdb.DuckDBPyConnection) -> Iterator[Engine]:
     with engine_for(request, loaded) as on:
         yield on

@@ -1,6 +1,6 @@
 """`uln:` without a laboratory reference range: the cited paediatric ULN for age and sex.
 
-Expected limits are the printed rows (see tests/vocab/test_reference_intervals.py):
+Expected limits are the printed rows (see tests/units/test_reference_intervals.py):
 creatinine 2 to < 5 years 0.40 mg/dL, 5 to < 12 years 0.60 mg/dL, 15 to < 19
 years 1.00 (male) / 0.80 (female) mg/dL (UCSF lab manual, CALIPER transferred
 to Beckman DxC); ALT 13 < 19 years male 33, female 24 U/L (CALIPER 2012 via

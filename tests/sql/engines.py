@@ -22,12 +22,19 @@ import pytest
 from trialkit.eligibility.sql import DuckDBEngine, Engine
 
 ENGINE_NAMES = ("duckdb", "postgres", "spark")
+SERVERS = ("postgres", "spark")
+"""The engines that need a server or a JVM: their tests carry the ``engine`` marker."""
 SPARK_TEST_MEMORY = "8g"
 """Driver memory of the suite's one Spark context, which runs every Spark test.
 
 Those are the golden and 20,000-person agreements and the CLI's. With the
 default 4 GB, two of four clean-clone runs failed with Spark out of memory.
 """
+
+
+def engine_params(*names: str) -> list[Any]:
+    """Fixture params for the engines ``names``, PostgreSQL and Spark marked ``engine``."""
+    return [pytest.param(n, marks=pytest.mark.engine) if n in SERVERS else n for n in names]
 
 
 def unavailable(reason: str) -> None:

@@ -24,8 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sql.engines import engine_for
-from sql.population import database
+from sql.engines import engine_for, engine_params
 from trialkit.eligibility import Screening, screen
 from trialkit.eligibility.sql import (
     Engine,
@@ -175,18 +174,17 @@ _HOSTILE_VALUES = _LIVING_AND_DEAD + tuple(_hostile(_LIVING_AND_DEAD))
 CASES = _HOSTILE_VALUES + tuple(_unborn_or_ancient(_HOSTILE_VALUES))
 
 
-@pytest.fixture(scope="module")
-def golden_db() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = database([c.record for c in CASES])
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module", params=ENGINES)
+@pytest.fixture(scope="module", params=engine_params(*ENGINES))
 def engine(
     request: pytest.FixtureRequest, golden_db: duckdb.DuckDBPyConnection
 ) -> Iterator[Engine]:
-    """The golden database on one engine (the Spark session is only started for Spark)."""
+    """The golden database on one engine (the Spark session is only started for Spark).
+
+    PostgreSQL's copy is the run's one (``golden_pg``), which its own tests read too.
+    """
+    if request.param == "postgres":
+        yield request.getfixturevalue("golden_pg")
+        return
     with engine_for(request, golden_db) as on:
         yield on
 

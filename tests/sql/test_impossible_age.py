@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from pydantic import TypeAdapter
 
-from sql.engines import engine_for
+from sql.engines import engine_for, engine_params
 from sql.population import database
 from trialkit.eligibility import Context, Truth, evaluate
 from trialkit.eligibility.sql import compile_criteria
@@ -106,7 +106,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
-@pytest.fixture(scope="module", params=("duckdb", "postgres"))
+@pytest.fixture(scope="module", params=engine_params("duckdb", "postgres"))
 def engine(request: pytest.FixtureRequest, con: duckdb.DuckDBPyConnection) -> Iterator[Engine]:
     with engine_for(request, con) as on:
         yield on

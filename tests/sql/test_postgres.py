@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,7 @@ import pytest
 from sqlglot import exp
 
 from sql.engines import postgres_url
-from sql.population import database
-from sql.test_golden_agreement import AT, CASES
+from sql.test_golden_agreement import AT
 from trialkit.eligibility.sql import DuckDBEngine, Engine, prescreen
 from trialkit.eligibility.sql.build import col, number
 from trialkit.eligibility.sql.exact import significant_sql
@@ -36,24 +34,12 @@ from trialkit.omop import connect, row_counts
 from trialkit.protocol.files import builtin_protocol
 
 psycopg = pytest.importorskip("psycopg")
+pytestmark = pytest.mark.engine
 
 
 @pytest.fixture(scope="module")
 def url() -> str:
     return postgres_url()
-
-
-@pytest.fixture(scope="module")
-def golden_db() -> Iterator[duckdb.DuckDBPyConnection]:
-    con = database([c.record for c in CASES])
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def golden_pg(golden_db: duckdb.DuckDBPyConnection, url: str) -> Iterator[PostgresEngine]:
-    with PostgresEngine.from_duckdb(golden_db, url) as engine:
-        yield engine
 
 
 def _schemas(url: str) -> set[str]:

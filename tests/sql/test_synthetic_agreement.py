@@ -48,6 +48,9 @@ were bound once (``Build.bind``); it now takes ~5 min, run alone, including
 the population and the in-memory evaluation the other engines share.
 """
 
+pytestmark = pytest.mark.engine
+"""20,000 persons generated, read back and screened in memory and on every engine: minutes."""
+
 MAX_LINES = 30
 """Lines of disagreement shown in a failure message (the total is always given)."""
 

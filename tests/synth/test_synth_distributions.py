@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from trialkit.synth import SynthResult
-from trialkit.vocab import upper_limit
+from trialkit.units import upper_limit
 
 from .support import PERSONS, column, scalar
 

@@ -6,7 +6,8 @@ the format from it); the files of a run are moved into place
 together, once the whole command has succeeded. An error or an interrupt
 (Ctrl-C, SIGTERM) removes them: a reader never sees a partial file, and
 ``prescreen --all`` stopped after one protocol leaves no file of that run.
-SIGKILL cannot be caught and can leave a ``.partial`` file behind. A file
+SIGKILL cannot be caught and can leave a ``.partial`` file behind (the hidden
+names and the move: :class:`trialkit._outputs.Outputs`). A file
 that exists is replaced only with ``--force``; a file that is one of the
 command's inputs (the same path, or the same file through a link) never is
 (``docs/cli.md``, "Output files").
@@ -15,11 +16,11 @@ command's inputs (the same path, or the same file through a link) never is
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from trialkit._outputs import Outputs
 from trialkit.errors import TrialkitInputError
 
 __all__ = ["Outputs", "check_output", "deferred", "writing"]
@@ -54,57 +55,6 @@ def _same(file: Path, source: Path) -> bool:
         return os.path.samefile(file, source)
     except OSError:
         return False  # one of them does not exist: not the same file
-
-
-class Outputs:
-    """The files of one run: written under hidden names, moved into place by :meth:`commit`."""
-
-    def __init__(self, *, force: bool) -> None:
-        self.force = force
-        self._pending: dict[Path, Path] = {}
-
-    def partial(self, file: Path) -> Path:
-        """The hidden name to write ``file`` to (in the same folder, so the move is a rename)."""
-        hidden = file.with_name(f".{file.stem}.{uuid.uuid4().hex}.partial{file.suffix}")
-        self._pending[file] = hidden
-        return hidden
-
-    def commit(self) -> None:
-        """Move every written file into place (replacing only with ``force``)."""
-        for file, hidden in list(self._pending.items()):
-            if not hidden.exists():
-                continue
-            if self.force:
-                os.replace(hidden, file)
-            else:
-                _place(hidden, file)
-            del self._pending[file]
-
-    def discard(self) -> None:
-        """Remove the hidden files not moved into place."""
-        for hidden in self._pending.values():
-            hidden.unlink(missing_ok=True)
-        self._pending.clear()
-
-
-def _place(hidden: Path, file: Path) -> None:
-    """Move ``hidden`` to ``file`` unless ``file`` exists (a link fails on an existing name)."""
-    try:
-        os.link(hidden, file)
-    except FileExistsError:
-        raise TrialkitInputError(
-            f"{file}: was created by something else while this command ran; not replaced "
-            f"(the result is not kept)"
-        ) from None
-    except OSError:
-        # A file system without hard links: check, then rename (not atomic).
-        if file.exists():
-            raise TrialkitInputError(
-                f"{file}: was created by something else while this command ran; not replaced"
-            ) from None
-        os.replace(hidden, file)
-        return
-    hidden.unlink()
 
 
 _DEFERRED: list[Outputs] | None = None

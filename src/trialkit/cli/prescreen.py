@@ -3,28 +3,26 @@
 The criteria compile to SQL (:mod:`trialkit.eligibility.sql`) and run on
 DuckDB, PostgreSQL or Spark; each protocol's rows are written to a CSV or
 Parquet file whose columns are the public contract ``trialkit.prescreen/2``
-and its attrition table is printed (``docs/prescreen.md``).
+and its attrition table is printed (``docs/prescreen.md``). The engines and
+the file writer are the library's (:mod:`trialkit.eligibility.sql.omop_source`,
+:mod:`trialkit.eligibility.sql.prescreen_file`); this module reads the options,
+checks them before any work, shows progress and prints the result.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from contextlib import contextmanager
+from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import duckdb
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlglot import exp
 
 from trialkit.cli import app
 from trialkit.cli.common import (
@@ -38,37 +36,30 @@ from trialkit.cli.common import (
 )
 from trialkit.cli.files import check_output, writing
 from trialkit.cli.protocol import is_file, resolve
-from trialkit.eligibility.sql import ENGINES, DuckDBEngine, Engine, Held, screening
-from trialkit.eligibility.sql.compiler import DECEASED, VERDICT
-from trialkit.errors import OmopError, TrialkitInputError
-from trialkit.omop import connect, load_folder
-from trialkit.omop.checks import ConceptCheck, Query, check_concepts, duckdb_query, open_database
-from trialkit.omop.load import find_tables, load_database, table_of
-from trialkit.omop.quiet import quiet_connect
+from trialkit.eligibility.sql.engine import Engine
+from trialkit.eligibility.sql.omop_source import (
+    DATABASE_SUFFIXES,
+    SparkSettings,
+    check_engine,
+    is_url,
+    latest_day,
+    open_omop,
+)
+from trialkit.eligibility.sql.prescreen_file import (
+    FILE_SCHEMA,
+    SUMMARY_SCHEMA,
+    Written,
+    output_files,
+    summary_json,
+    write_protocols,
+)
+from trialkit.errors import TrialkitInputError
+from trialkit.omop import load_folder
+from trialkit.omop.load import find_tables, table_of
 from trialkit.protocol import builtin_protocols
-from trialkit.protocol.model import OUTPUT_COLUMNS, Protocol
+from trialkit.protocol.model import Protocol
 
 __all__ = ["FILE_SCHEMA", "SUMMARY_SCHEMA", "prescreen_command", "summary_json"]
-
-FILE_SCHEMA = "trialkit.prescreen/2"
-"""The version of the output file's columns (``docs/prescreen.md``; 2 added ``deceased``)."""
-SUMMARY_SCHEMA = "trialkit.prescreen-summary/1"
-"""The version of ``--json``'s summary (``docs/prescreen.md``)."""
-
-_FIRST = OUTPUT_COLUMNS
-assert VERDICT in _FIRST and DECEASED in _FIRST
-_FORMATS = {".csv": "CSV", ".parquet": "PARQUET"}
-_DATABASE_SUFFIXES = (".duckdb", ".db")
-_URL_PREFIXES = ("postgresql://", "postgres://")
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """One protocol's pre-screening and the file its rows went to."""
-
-    protocol: Protocol
-    result: Held
-    file: Path
 
 
 @app.command("prescreen")
@@ -163,8 +154,7 @@ def prescreen_command(
     """Pre-screen an OMOP CDM population: a row per person, criteria and evidence, to a file."""
     if (protocol is None) == (not all_protocols):
         raise TrialkitInputError("give either --protocol ID or --all")
-    if engine_name not in ENGINES:
-        raise TrialkitInputError(f"--engine {engine_name!r}: use one of {', '.join(ENGINES)}")
+    check_engine(engine_name)
     spark = _spark_settings(engine_name, spark_memory, spark_partitions)
     _check_database(database, engine_name, omop)
     protocols = builtin_protocols() if all_protocols else (resolve(str(protocol)),)
@@ -173,23 +163,30 @@ def prescreen_command(
     )
     when = parse_time(at) if at is not None else None
     errors = Console(stderr=True, highlight=False)
-    written: list[Written] = []
+    opened = open_omop(
+        omop,
+        engine_name,
+        schema=schema,
+        server=server,
+        strict_concepts=strict_concepts,
+        spark=spark,
+        database=database,
+        load=load_folder,  # this module's name for the loader, which a test replaces
+    )
     # The files are moved into place only when every protocol is written (cli/files.py).
-    with writing(force=force) as outputs, ExitStack() as stack, _progress(errors, quiet) as bar:
+    with writing(force=force) as outputs, _progress(errors, quiet) as bar:
         loading = bar.add_task("loading the OMOP data", total=None)
-        engine, concepts = _engine(
-            engine_name, omop, schema, server, strict_concepts, stack, spark, database
-        )
-        when = when or _latest_day(engine)
-        bar.update(loading, visible=False)
-        steps = bar.add_task("protocols", total=len(protocols))
-        for item, file in zip(protocols, files, strict=True):
-            bar.update(steps, description=f"{item.id}: compiling and running")
-            with screening(engine, item, when) as held:
-                bar.update(steps, description=f"{item.id}: writing {shown(file.name)}")
-                _write(engine, held, item, file, outputs.partial(file))
-            written.append(Written(item, held, file))
-            bar.advance(steps)
+        with opened as (engine, concepts):
+            when = when or _latest_day(engine)
+            bar.update(loading, visible=False)
+            steps = bar.add_task("protocols", total=len(protocols))
+
+            def tell(done: int, what: str) -> None:
+                bar.update(steps, description=shown(what), completed=done)
+
+            written = write_protocols(
+                engine, protocols, files, when, staging=outputs.partial, progress=tell
+            )
     for unknown in concepts.unknown:
         report(f"{unknown.summary()} (--strict-concepts makes this an error)", "warning")
     if as_json:
@@ -208,94 +205,15 @@ def _progress(errors: Console, quiet: bool) -> Iterator[Progress]:
 # Input ------------------------------------------------------------------------------------
 
 
-def _engine(
-    name: str,
-    omop: str,
-    schema: str | None,
-    server: str | None,
-    strict: bool,
-    stack: ExitStack,
-    spark: tuple[str, int],
-    database: Path | None,
-) -> tuple[Engine, ConceptCheck]:
-    """The engine holding ``omop``'s CDM tables (closed, copies dropped, by ``stack``).
-
-    The concept ids are checked where the data are cheapest to read: in
-    DuckDB when the data pass through it, else on the engine.
-    """
-    url = omop.startswith(_URL_PREFIXES)
-    if url and name != "postgres":
-        raise TrialkitInputError("--omop: a PostgreSQL URL needs --engine postgres")
-    if schema is not None and not (url and name == "postgres"):
-        raise TrialkitInputError("--schema: only with --engine postgres and a postgresql:// URL")
-    if name == "postgres":
-        from trialkit.eligibility.sql.postgres import PostgresEngine
-
-        if url:
-            server_engine = stack.enter_context(PostgresEngine.connect(omop, schema))
-            return server_engine, _checked(server_engine.query, strict)
-        if server is None:
-            raise TrialkitInputError(
-                "--engine postgres with a folder or file: give --postgres URL (or set "
-                "TRIALKIT_POSTGRES), the server to copy the tables into"
-            )
-        con, concepts = _duckdb(Path(omop), strict)
-        try:
-            return stack.enter_context(PostgresEngine.from_duckdb(con, server)), concepts
-        finally:
-            con.close()
-    if name == "spark":
-        from trialkit.eligibility.sql.spark import SparkEngine
-
-        path = Path(omop)
-        if path.is_dir() and _parquet_only(path):
-            in_place = stack.enter_context(
-                SparkEngine.from_parquet(path, _spark_session(stack, spark))
-            )
-            return in_place, _checked(in_place.query, strict)
-        con, concepts = _duckdb(path, strict)
-        try:
-            copied = SparkEngine.from_duckdb(con, _spark_session(stack, spark))
-            return stack.enter_context(copied), concepts
-        finally:
-            con.close()
-    con, concepts = _duckdb(Path(omop), strict, database)
-    stack.callback(con.close)
-    return DuckDBEngine(con), concepts
-
-
-def _duckdb(
-    path: Path, strict: bool, database: Path | None = None
-) -> tuple[duckdb.DuckDBPyConnection, ConceptCheck]:
-    """A DuckDB database file opened read-only, else a folder or zip loaded; concepts checked.
-
-    The folder is loaded into memory, or into the new file ``database``
-    (:func:`trialkit.omop.load.load_database`: created atomically, never read
-    as complete unless its load finished, never overwriting another file).
-    """
-    if path.suffix.lower() in _DATABASE_SUFFIXES:
-        con = open_database(path)
-    elif database is not None:
-        # Strict, the loader names the file's data row of an unknown concept id.
-        con = load_database(path, database, strict_concepts=strict)
-    else:
-        con = load_folder(path, strict_concepts=strict)
-    try:
-        return con, _checked(duckdb_query(con), strict)
-    except BaseException:
-        con.close()
-        raise
-
-
 def _check_database(database: Path | None, engine: str, omop: str) -> None:
     """``--database``: a new DuckDB file in a writable folder, for a folder or zip on DuckDB."""
     if database is None:
         return
     if engine != "duckdb":
         raise TrialkitInputError("--database: only with --engine duckdb")
-    if omop.startswith(_URL_PREFIXES) or Path(omop).suffix.lower() in _DATABASE_SUFFIXES:
+    if is_url(omop) or Path(omop).suffix.lower() in DATABASE_SUFFIXES:
         raise TrialkitInputError("--database: only with a folder or zip as --omop")
-    if database.suffix.lower() not in _DATABASE_SUFFIXES:
+    if database.suffix.lower() not in DATABASE_SUFFIXES:
         raise TrialkitInputError(
             f"--database {database}: give a .duckdb or .db file name (so that --omop reads it)"
         )
@@ -306,23 +224,10 @@ def _check_database(database: Path | None, engine: str, omop: str) -> None:
     _writable_folder(f"--database {database}", database)
 
 
-def _checked(query: Query, strict: bool) -> ConceptCheck:
-    """The concept ids checked; with ``strict``, the first unknown one raises."""
-    concepts = check_concepts(query)
-    if strict and concepts.unknown:
-        raise OmopError(concepts.unknown[0].message())
-    return concepts
-
-
-def _parquet_only(folder: Path) -> bool:
-    files = find_tables(folder)
-    return bool(files) and all(p.suffix.lower() == ".parquet" for p in files.values())
-
-
 _SPARK_MEMORY = re.compile(r"^[1-9][0-9]*[mMgG]$")
 
 
-def _spark_settings(engine: str, memory: str | None, partitions: int | None) -> tuple[str, int]:
+def _spark_settings(engine: str, memory: str | None, partitions: int | None) -> SparkSettings:
     """``--spark-memory`` and ``--spark-partitions``, checked (defaults 4g and 4)."""
     if engine != "spark" and (memory is not None or partitions is not None):
         option = "--spark-memory" if memory is not None else "--spark-partitions"
@@ -333,39 +238,16 @@ def _spark_settings(engine: str, memory: str | None, partitions: int | None) -> 
         )
     if partitions is not None and partitions < 1:
         raise TrialkitInputError(f"--spark-partitions {partitions}: give a number from 1")
-    return memory or "4g", partitions or 4
-
-
-def _spark_session(stack: ExitStack, settings: tuple[str, int]) -> Any:
-    """A local Spark session; stopped at the end unless one was already running (a test's).
-
-    A session already running keeps its own memory and partitions.
-    """
-    from pyspark.sql import SparkSession
-
-    from trialkit.eligibility.sql.spark import local_session
-
-    memory, partitions = settings
-    running = SparkSession.getActiveSession() is not None
-    session = local_session(memory=memory, partitions=partitions)
-    if not running:
-        stack.callback(session.stop)
-    return session
+    default = SparkSettings()
+    return SparkSettings(memory or default.memory, partitions or default.partitions)
 
 
 def _latest_day(engine: Engine) -> datetime:
-    """The end of the latest observation period's last day: the data's own "now"."""
-    column = exp.column("observation_period_end_date")
-    query = exp.select(exp.Max(this=column).as_("latest")).from_("observation_period")
-    latest = engine.query(query)[1][0][0]
-    if latest is None:
-        raise TrialkitInputError("--at: observation_period is empty, give the index date")
-    day = latest.date() if isinstance(latest, datetime) else latest
-    assert isinstance(day, date)
-    default = datetime.combine(day, time.max)
+    """The default index time (:func:`latest_day`), with a warning when it is in the future."""
+    default = latest_day(engine)
     # The day's start: an extract that ends today is not in the future.
-    start = datetime.combine(day, time.min)
-    warn_if_future(start, f"the latest end of an observation period, {day.isoformat()}")
+    start = datetime.combine(default.date(), time.min)
+    warn_if_future(start, f"the latest end of an observation period, {default.date().isoformat()}")
     return default
 
 
@@ -387,14 +269,8 @@ def _outputs(
     table (``PERSON.csv``) is an input too, existing or not: written, it would
     make the folder unreadable (two files for one table).
     """
-    if out.is_dir():
-        raise TrialkitInputError(f"--out {out}: is a folder; give a .csv or .parquet file name")
-    if out.suffix.lower() not in _FORMATS:
-        raise TrialkitInputError(f"--out {out}: give a .csv or .parquet file name")
-    files = (
-        [out.with_name(f"{out.stem}.{p.id}{out.suffix}") for p in protocols] if several else [out]
-    )
-    folder = None if omop.startswith(_URL_PREFIXES) else Path(omop)
+    files = output_files(out, protocols, several=several)
+    folder = None if is_url(omop) else Path(omop)
     for file in files:
         check_output(f"--out {file}", file, inputs, force=force)
         if folder is not None and folder.is_dir() and table_of(file) is not None:
@@ -412,7 +288,7 @@ def _inputs(omop: str, protocol: str | None) -> list[Path]:
     found: list[Path] = []
     if protocol is not None and is_file(protocol):
         found.append(Path(protocol))
-    if omop.startswith(_URL_PREFIXES):
+    if is_url(omop):
         return found
     source = Path(omop)
     found.append(source)
@@ -430,168 +306,7 @@ def _writable_folder(option: str, file: Path) -> None:
         raise TrialkitInputError(f"{option}: the folder {folder} is not writable")
 
 
-def _types(held: Held) -> dict[str, exp.DataType]:
-    """The SQL type of every output column, as DuckDB types the compiled query over the CDM DDL.
-
-    The same for every engine: the file's types come from the query, not
-    from the values one engine happened to return.
-    """
-    con = connect()
-    try:
-        # A relation is bound, not run: its types cost no scan of the (empty) tables.
-        relation = con.sql(held.compiled.sql("duckdb"))
-        described = zip(relation.columns, relation.types, strict=True)
-        return {name: exp.DataType.build(str(kind), dialect="duckdb") for name, kind in described}
-    finally:
-        con.close()
-
-
-def _columns(held: Held, types: dict[str, exp.DataType]) -> list[str]:
-    """Criteria and evidence columns in the query's order (each criterion then its evidence)."""
-    evidence = {c.name for c in held.compiled.evidence}
-    return [name for name in types if name in evidence or name in held.compiled.kinds]
-
-
-def _write(engine: Engine, held: Held, protocol: Protocol, file: Path, partial: Path) -> None:
-    """The rows as ``trialkit.prescreen/2`` (``docs/prescreen.md``), written by DuckDB's COPY.
-
-    The rows go to ``partial``, the hidden name the run moves to ``file`` once
-    every protocol is written (``cli/files.py``).
-
-    On DuckDB the COPY reads the engine's result table itself; the rows of
-    another engine are fetched once, as columns, into a DuckDB relation
-    that the same COPY reads, so that every engine writes the same bytes.
-    """
-    types = _types(held)
-    columns = _columns(held, types)
-    clash = set(columns) & set(_FIRST)
-    if clash:
-        raise TrialkitInputError(
-            f"{protocol.id}: criterion id {sorted(clash)[0]!r} is a column name of the output file"
-        )
-    selected: list[exp.Expr] = [
-        exp.column("person_id"),
-        exp.Literal.string(protocol.id).as_("protocol"),
-        exp.cast(exp.Literal.string(held.at.isoformat(sep=" ")), "TIMESTAMP").as_("index_time"),
-        exp.cast(exp.column(VERDICT), "VARCHAR").as_(VERDICT),
-        exp.cast(exp.column(DECEASED), "TIMESTAMP").as_(DECEASED),
-    ]
-    selected += [
-        exp.cast(exp.column(name, quoted=True), types[name]).as_(
-            exp.to_identifier(name, quoted=True)
-        )
-        for name in columns
-    ]
-    own = None
-    try:
-        if isinstance(engine, DuckDBEngine):
-            con, source = engine.con, held.table.copy()
-        else:
-            own = con = quiet_connect()
-            source = exp.to_table(f"trialkit_rows_{uuid.uuid4().hex}")
-            con.register(source.name, _fetched(engine, held))
-        query = exp.select(*selected).from_(source).order_by("person_id")
-        con.execute(_copy(query, partial, _FORMATS[file.suffix.lower()]))
-    except (duckdb.IOException, OSError) as error:
-        partial.unlink(missing_ok=True)
-        raise TrialkitInputError(f"--out {file}: cannot be written: {_first_line(error)}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    finally:
-        if own is not None:
-            own.close()
-
-
-def _fetched(engine: Engine, held: Held) -> dict[str, Any]:
-    """The held rows of a non-DuckDB engine as one object array per column."""
-    names, rows = engine.query(exp.select("*").from_(held.table.copy(), copy=False))
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    return {
-        name: np.array(values, dtype=object) for name, values in zip(names, columns, strict=True)
-    }
-
-
-def _copy(query: exp.Select, file: Path, kind: str) -> str:
-    params = [exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var(kind))]
-    if kind == "CSV":
-        params.append(exp.CopyParameter(this=exp.var("HEADER"), expression=exp.true()))
-    else:
-        version = exp.PropertyEQ(
-            this=exp.to_identifier("trialkit.schema", quoted=True),
-            expression=exp.Literal.string(FILE_SCHEMA),
-        )
-        params.append(
-            exp.CopyParameter(
-                this=exp.var("KV_METADATA"), expression=exp.Struct(expressions=[version])
-            )
-        )
-    copy = exp.Copy(
-        this=query.subquery(),
-        kind=False,
-        files=[exp.Literal.string(str(file))],
-        params=params,
-    )
-    return copy.sql(dialect="duckdb", identify=True)
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 # Report -----------------------------------------------------------------------------------
-
-
-def summary_json(
-    engine: str, at: datetime, concepts: ConceptCheck, written: list[Written]
-) -> dict[str, Any]:
-    """The ``--json`` summary, ``trialkit.prescreen-summary/1`` (``docs/prescreen.md``)."""
-    return {
-        "schema": SUMMARY_SCHEMA,
-        "file_schema": FILE_SCHEMA,
-        "engine": engine,
-        "at": at.isoformat(),
-        "concept_check": {
-            "concepts": concepts.concepts,
-            "unknown": [
-                {
-                    "table": u.table,
-                    "column": u.column,
-                    "rows": u.rows,
-                    "concept_ids": u.ids,
-                    "first": {"concept_id": u.concept_id, "key": u.key, "row_id": u.row_id},
-                }
-                for u in concepts.unknown
-            ],
-        },
-        "protocols": [
-            {
-                "id": w.protocol.id,
-                "title": w.protocol.title,
-                "file": str(w.file),
-                "persons": w.result.attrition.persons,
-                "deceased": w.result.attrition.deceased,
-                "eligible": w.result.attrition.eligible,
-                "undetermined": w.result.attrition.undetermined,
-                "ineligible": w.result.attrition.ineligible,
-                "attrition": [
-                    {
-                        "criterion": row.criterion,
-                        "kind": row.kind.value,
-                        "excluded": row.excluded,
-                        "unknown": row.unknown,
-                        "remaining": row.remaining,
-                        "passing": row.passing,
-                        "excluded_alone": row.excluded_alone,
-                        "unknown_alone": row.unknown_alone,
-                    }
-                    for row in w.result.attrition.rows
-                ],
-            }
-            for w in written
-        ],
-    }
 
 
 def _show(item: Written) -> None:

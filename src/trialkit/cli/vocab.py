@@ -11,7 +11,6 @@ from trialkit.cli import app
 from trialkit.cli.common import console, print_json
 from trialkit.errors import TrialkitInputError
 from trialkit.vocab import Kind, vocabulary
-from trialkit.vocab.coverage import missing_standard_codes as find_gaps
 
 __all__ = ["vocab_command"]
 
@@ -62,6 +61,9 @@ def vocab_command(
 
 
 def _print_gaps(as_json: bool) -> None:
+    # Imported here: listing the vocabulary needs no protocol.
+    from trialkit.protocol.coverage import missing_standard_codes as find_gaps
+
     gaps = find_gaps()
     if as_json:
         print_json(

@@ -54,8 +54,9 @@ from trialkit.record.model import UnknownCode, birth_age
 from trialkit.scores import SCORE_SPECS, RecordEntry, Scored, ScoreResult, performance
 from trialkit.scores.psofa import age_in_months
 from trialkit.scores.registry import ScoreAdapter
+from trialkit.units import Limit, upper_limits
 from trialkit.units.threshold import COMPARE
-from trialkit.vocab import History, Limit, concept, upper_limits, vocabulary
+from trialkit.vocab import History, concept, vocabulary
 
 __all__ = [
     "TREATMENT_HISTORY",
@@ -273,7 +274,7 @@ def _uln(node: Measure, found: Observation, context: Context) -> Outcome:
     """``node.uln`` × the ULN: the laboratory's own range, else the cited table for age and sex.
 
     The laboratory's range is the site's limit for this patient and always
-    wins. Without it the table of :mod:`trialkit.vocab.intervals` gives the
+    wins. Without it the table of :mod:`trialkit.units.reference_intervals` gives the
     ULN for the age on the day of the sample (and the sex, for a partitioned
     band); when the birth date or the sex is unknown, every band that could
     apply is tried, and an age the table has no row for counts as undecided.

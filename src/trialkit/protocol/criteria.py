@@ -170,7 +170,7 @@ class Measure(_Node):
     (its reference range, which is the site's limit for the patient's age and
     sex, and always wins). Without a reference range, ``uln`` uses the cited
     paediatric ULN for the age on the day of the sample and the sex
-    (``trialkit.vocab.intervals``), decided only if every band that could apply
+    (``trialkit.units.reference_intervals``), decided only if every band that could apply
     agrees when the birth date or sex is unknown. No value in the window, or
     no ULN that decides, is unknown.
     """

@@ -55,7 +55,7 @@ clipped to the vocabulary's plausible range.
   [0.5, 1.3], so that some meet few criteria; ICU and leukaemia persons have
   their own shifts; ordinary persons carry illness shifts (anaemia in 25 %,
   renal impairment in 12 %, ...). Paediatric creatinine, ALT and AST follow
-  the cited intervals of :mod:`trialkit.vocab.intervals`.
+  the cited intervals of :mod:`trialkit.units.reference_intervals`.
 - **Units and ranges** (:mod:`~trialkit.synth.reporting`): four laboratory
   sites with their habits (SI 40 %: g/L, umol/L, 10*9/L, kPa; US 30 %: g/dL,
   mg/dL, 10*3/uL, ng/mL, degF, lb; French 20 %: g/dL with umol/L, g/L

@@ -26,8 +26,7 @@ from trialkit.synth.arrays import DAY, F64, HOUR, I64, MINUTE, YEAR, B, Rows, co
 from trialkit.synth.labs_catalogue import LABS, STATES, Lab
 from trialkit.synth.people import MALE, People
 from trialkit.synth.reporting import report
-from trialkit.units import convert
-from trialkit.vocab import reference_intervals
+from trialkit.units import convert, reference_intervals
 
 __all__ = ["Draws", "draws", "laboratory"]
 

@@ -5,9 +5,9 @@ the team (documented in :mod:`trialkit.synth`), never a clinical threshold:
 no trialkit decision reads this module. Values are drawn in the concept's
 canonical unit and clipped to the vocabulary's plausible range. The paediatric
 creatinine, ALT and AST distributions are derived from the cited reference
-intervals of :mod:`trialkit.vocab.intervals` (median = geometric mean of the
-band's limits, log-sd = ln(upper / lower) / 3.92, so that the band is the
-central 95 %).
+intervals of :mod:`trialkit.units.reference_intervals` (median = geometric
+mean of the band's limits, log-sd = ln(upper / lower) / 3.92, so that the
+band is the central 95 %).
 """
 
 from __future__ import annotations

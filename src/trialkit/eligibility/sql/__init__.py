@@ -4,6 +4,10 @@ The same tree the bedside evaluator walks (:mod:`trialkit.eligibility.evaluate`)
 compiles to one sqlglot SELECT with a row per person, a TRUE / FALSE / NULL
 column per criterion (NULL is unknown: SQL's Kleene logic), the verdict and
 the evidence of each leaf; rendered for DuckDB, Spark or PostgreSQL.
+:func:`prescreen_to_files` runs it over an OMOP folder, zip, DuckDB file or
+PostgreSQL URL (:func:`open_omop`) and writes each protocol's rows to a
+``trialkit.prescreen/2`` file (``docs/prescreen.md``), as ``trialkit
+prescreen`` does.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from trialkit.eligibility.sql.compiler import (
     compile_protocol,
 )
 from trialkit.eligibility.sql.engine import ENGINES, DuckDBEngine, Engine, as_engine
+from trialkit.eligibility.sql.omop_source import SparkSettings, open_omop
+from trialkit.eligibility.sql.prescreen_file import PrescreenRun, prescreen_to_files
 from trialkit.eligibility.sql.run import (
     Held,
     PersonScreening,
@@ -48,7 +54,9 @@ __all__ = [
     "Held",
     "NotCompiledError",
     "PersonScreening",
+    "PrescreenRun",
     "Prescreening",
+    "SparkSettings",
     "as_engine",
     "attrition",
     "attrition_of",
@@ -56,7 +64,9 @@ __all__ = [
     "compile_criteria",
     "compile_node",
     "compile_protocol",
+    "open_omop",
     "prescreen",
+    "prescreen_to_files",
     "run",
     "screening",
 ]

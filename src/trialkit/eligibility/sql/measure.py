@@ -15,7 +15,7 @@ As :func:`trialkit.eligibility.evaluate._measure`:
   is decided only if they agree;
 - ``uln``: the laboratory's reference range (``range_high``, in the reported
   unit) always wins; without it, the cited table of
-  :mod:`trialkit.vocab.intervals` for the age on the day of the sample and the
+  :mod:`trialkit.units.reference_intervals` for the age on the day of the sample and the
   sex, decided only when every band that may apply agrees.
 """
 
@@ -46,8 +46,8 @@ from trialkit.eligibility.sql.build import (
 from trialkit.eligibility.sql.exact import affine, compare_reported, round12_sql, threshold_in_unit
 from trialkit.eligibility.sql.plausible import plausible_value, unusable
 from trialkit.protocol.criteria import AgeBand, Measure
-from trialkit.vocab import concept, reference_intervals
-from trialkit.vocab.intervals import ReferenceInterval
+from trialkit.units import ReferenceInterval, reference_intervals
+from trialkit.vocab import concept
 
 __all__ = ["compile_measure", "latest_measurement"]
 

@@ -4,7 +4,7 @@ A hospital sends LOINC, SNOMED CT, ICD-10, ATC, RxNorm and HGNC codes, not
 trialkit's own keys (issue 12). A concept that a protocol reads and that has no
 standard code can only be recorded by its project code
 (``urn:trialkit:concept|<key>``), so real-world data never reaches it. This
-module lists those gaps; ``tests/vocab/test_coverage.py`` fails on a gap that
+module lists those gaps; ``tests/protocol/test_coverage.py`` fails on a gap that
 the vocabulary does not explain (``missing_codes``), and ``trialkit vocab
 --missing-standard-codes`` prints them.
 
@@ -14,6 +14,8 @@ a class need ATC and RxNorm codes, :func:`class_member_gaps`).
 
 The criteria of the protocols are walked here; the inputs of the scores a
 protocol names (HLH-2004, SOFA, ...) are not (the score modules read them).
+The module is in the ``protocol`` layer because it reads the protocols;
+``vocab``, below, knows nothing of them (``docs/architecture.md``, "Layers").
 """
 
 from __future__ import annotations
@@ -21,8 +23,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from trialkit.vocab.model import SYSTEMS, Concept, Kind
-from trialkit.vocab.table import vocabulary
+from trialkit.protocol.criteria import (
+    CHILDBEARING_POTENTIAL,
+    Age,
+    ChildbearingPotential,
+    Drug,
+    Genomic,
+    children,
+)
+from trialkit.protocol.files import builtin_ids, builtin_protocol
+from trialkit.vocab import SYSTEMS, Concept, Kind, vocabulary
 
 __all__ = [
     "DRUG_CODE_SYSTEMS",
@@ -58,15 +68,6 @@ class Gap:
 
 
 def _keys(node: object) -> Iterator[str]:
-    from trialkit.protocol.criteria import (
-        CHILDBEARING_POTENTIAL,
-        Age,
-        ChildbearingPotential,
-        Drug,
-        Genomic,
-        children,
-    )
-
     for field in _CONCEPT_FIELDS:
         value = getattr(node, field, None)
         if isinstance(value, str):
@@ -85,8 +86,6 @@ def _keys(node: object) -> Iterator[str]:
 
 def concepts_read(protocol_ids: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
     """Every concept key the criteria of the shipped protocols read, with the protocols."""
-    from trialkit.protocol.files import builtin_ids, builtin_protocol
-
     found: dict[str, set[str]] = {}
     for pid in builtin_ids() if protocol_ids is None else protocol_ids:
         for criterion in builtin_protocol(pid).criteria:

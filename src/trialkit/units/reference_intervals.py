@@ -3,9 +3,14 @@
 A criterion such as "serum creatinine ≤ 1.5 × ULN for age" needs the ULN of
 the patient's age (and sex): the laboratory sends it with the result as a
 reference range, and when it does not, trialkit falls back to the cited
-paediatric tables in ``reference_intervals.yaml`` (STYLE §2: definitions as
-data, each row with its source). The file is loaded and validated at first
-use; its header says which analytes are covered, and which are not and why.
+paediatric tables in ``reference_intervals.yaml`` beside this module (STYLE §2:
+definitions as data, each row with its source). The file is loaded and
+validated at first use; its header says which analytes are covered, and which
+are not and why.
+
+The table lives in the ``units`` layer, not in ``vocab``: checking a row's
+unit and converting its limit to the concept's canonical unit need
+:mod:`trialkit.units` (``docs/architecture.md``, "Layers").
 
 Conventions:
 
@@ -37,8 +42,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trialkit.errors import DefinitionError, TrialkitError, TrialkitInputError
-from trialkit.vocab.model import ValueType
-from trialkit.vocab.table import vocabulary
+from trialkit.units.quantity import check_unit, convert
+from trialkit.vocab import ValueType, vocabulary
 
 __all__ = [
     "AGE_PATTERN",
@@ -196,8 +201,6 @@ class IntervalTable:
         self._by_concept = {k: tuple(rows) for k, rows in by_concept.items()}
 
     def _check_row(self, row: ReferenceInterval) -> None:
-        from trialkit.units import check_unit
-
         where = f"reference intervals: {row.concept} {row.sex} {row.from_}-{row.to}"
         try:
             item = vocabulary()[row.concept]
@@ -227,8 +230,6 @@ class IntervalTable:
 
     def limit(self, row: ReferenceInterval) -> Limit:
         """The upper limit of a row, in the concept's canonical unit."""
-        from trialkit.units import convert
-
         item = vocabulary()[row.concept]
         assert item.unit is not None  # a quantity concept, checked at load
         source = self._sources[row.source]
@@ -294,7 +295,7 @@ def _parse(text: str, origin: str) -> IntervalTable:
 @cache
 def reference_intervals() -> IntervalTable:
     """The packaged reference-interval table (loaded and validated once per process)."""
-    resource = files("trialkit.vocab").joinpath("reference_intervals.yaml")
+    resource = files("trialkit.units").joinpath("reference_intervals.yaml")
     return _parse(resource.read_text(encoding="utf-8"), "reference_intervals.yaml")
 
 

@@ -20,8 +20,8 @@ from typing import Literal
 import pytest
 
 from trialkit.errors import DefinitionError, TrialkitInputError
-from trialkit.vocab import Limit, reference_intervals, upper_limit, upper_limits
-from trialkit.vocab.intervals import _parse, age_reached
+from trialkit.units import Limit, reference_intervals, upper_limit, upper_limits
+from trialkit.units.reference_intervals import _parse, age_reached
 
 BIRTH = date(2012, 3, 15)
 MG_DL_TO_UMOL_L = 10_000 / 113.12  # creatinine 113.12 g/mol (concepts.yaml)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from trialkit.protocol.files import builtin_ids
-from trialkit.vocab import Kind, vocabulary
-from trialkit.vocab.coverage import (
+from trialkit.protocol.coverage import (
     class_member_gaps,
     concepts_read,
     missing_standard_codes,
 )
+from trialkit.protocol.files import builtin_ids
+from trialkit.vocab import Kind, vocabulary
 
 
 def test_every_concept_read_by_a_protocol_has_a_standard_code_or_says_why_not() -> None:

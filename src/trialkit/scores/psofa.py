@@ -56,6 +56,7 @@ from trialkit.scores.inputs import Inputs
 from trialkit.scores.result import Item, Scored, ScoreResult, span
 from trialkit.scores.sofa import (
     ADULT_AGE_YEARS,
+    INPUT_CONCEPTS,
     LOOKBACK,
     PF_EDGES,
     Infusion,
@@ -349,13 +350,16 @@ def psofa_from_record(
         spo2 = inputs.quantity("SpO2", "vital.spo2")
         breathing = respiration(None, spo2, None, None)
     platelets = worst_quantity(
-        inputs, "platelets", "lab.platelets", lambda q: _decided_points(coagulation(q))
+        inputs, "platelets", INPUT_CONCEPTS["platelets"], lambda q: _decided_points(coagulation(q))
     )
     bilirubin = worst_quantity(
-        inputs, "bilirubin", "lab.bilirubin_total", lambda q: _decided_points(liver(q))
+        inputs, "bilirubin", INPUT_CONCEPTS["bilirubin"], lambda q: _decided_points(liver(q))
     )
     creatinine = worst_quantity(
-        inputs, "creatinine", "lab.creatinine", lambda q: points_on(q, band.creatinine_bands)[0]
+        inputs,
+        "creatinine",
+        INPUT_CONCEPTS["creatinine"],
+        lambda q: points_on(q, band.creatinine_bands)[0],
     )
     circulation, notes = read_cardiovascular(inputs, band.map_low)
     items = (

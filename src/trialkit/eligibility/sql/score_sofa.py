@@ -57,6 +57,8 @@ from trialkit.units import Quantity, Threshold
 __all__ = ["psofa", "sofa"]
 
 Range = tuple[exp.Expr, exp.Expr]
+_CONCEPT = source.INPUT_CONCEPTS
+
 Part = tuple[str, Sequence[Band]]
 """A single-value system: its concept and its bands (worst first)."""
 
@@ -199,12 +201,12 @@ def _respiration(build: Build) -> Range:
 
 
 _SOFA: dict[str, Part] = {
-    "platelets": ("lab.platelets", source.PLATELET_EDGES),
-    "bilirubin": ("lab.bilirubin_total", source.BILIRUBIN_EDGES),
-    "creatinine": ("lab.creatinine", source.CREATININE_EDGES),
-    "urine": ("vital.urine_output_24h", source.URINE_EDGES),
-    "map": ("vital.map", (Band(1, source.MAP_LOW),)),
-    "gcs": ("assessment.gcs_total", source.GCS_EDGES),
+    "platelets": (_CONCEPT["platelets"], source.PLATELET_EDGES),
+    "bilirubin": (_CONCEPT["bilirubin"], source.BILIRUBIN_EDGES),
+    "creatinine": (_CONCEPT["creatinine"], source.CREATININE_EDGES),
+    "urine": (_CONCEPT["urine output"], source.URINE_EDGES),
+    "map": (_CONCEPT["MAP"], (Band(1, source.MAP_LOW),)),
+    "gcs": (_CONCEPT["GCS"], source.GCS_EDGES),
 }
 
 
@@ -243,14 +245,14 @@ def psofa(node: Score, build: Build, path: str) -> Range:
     """Paediatric SOFA as (low, high); NULL without a birth date."""
     bands = paediatric.AGE_BANDS
     parts: dict[str, Part] = {
-        "platelets": ("lab.platelets", source.PLATELET_EDGES),
-        "bilirubin": ("lab.bilirubin_total", paediatric.BILIRUBIN_EDGES),
-        "gcs": ("assessment.gcs_total", source.GCS_EDGES),
+        "platelets": (_CONCEPT["platelets"], source.PLATELET_EDGES),
+        "bilirubin": (_CONCEPT["bilirubin"], paediatric.BILIRUBIN_EDGES),
+        "gcs": (_CONCEPT["GCS"], source.GCS_EDGES),
     }
     for i, band in enumerate(bands):
         map_edge = (Band(1, band.map_low),)
-        parts[f"map_{i}"] = ("vital.map", map_edge)
-        parts[f"creatinine_{i}"] = ("lab.creatinine", band.creatinine_bands)
+        parts[f"map_{i}"] = (_CONCEPT["MAP"], map_edge)
+        parts[f"creatinine_{i}"] = (_CONCEPT["creatinine"], band.creatinine_bands)
     singles = _singles(build, parts)
     estimated = estimated_map(build, [band.map_limit for band in bands])
     # the age band at the index: age in completed months below each band's bound

@@ -30,6 +30,7 @@ from trialkit.scores.sofa.points import (
 )
 from trialkit.scores.sofa.tables import (
     CREATININE_EDGES,
+    INPUT_CONCEPTS,
     MAP_LOW,
     RATE_UNIT,
     SOURCE,
@@ -233,7 +234,7 @@ def read_cardiovascular(inputs: Inputs, map_low: Threshold) -> tuple[Item, list[
     def scorer(pressure: Quantity) -> int:
         return points_on(pressure, (Band(1, map_low),))[0]
 
-    pressure = worst_quantity(inputs, "MAP", "vital.map", scorer)
+    pressure = worst_quantity(inputs, "MAP", INPUT_CONCEPTS["MAP"], scorer)
     estimated = False
     if pressure is None:
         pressure = _estimated_map(inputs, scorer)
@@ -280,7 +281,7 @@ def read_gcs(inputs: Inputs) -> float | None:
     """The lowest-scoring GCS of the look-back: a total, or eye + verbal + motor taken together."""
     record = inputs.record
     scored: list[tuple[float, datetime, float, tuple[Observation, ...]]] = []
-    for total in record.window("assessment.gcs_total", inputs.at, inputs.lookback):
+    for total in record.window(INPUT_CONCEPTS["GCS"], inputs.at, inputs.lookback):
         quantity = quantity_of(total)
         if quantity is not None:
             scored.append((cns(quantity.value).low, total.time, quantity.value, (total,)))
@@ -328,18 +329,21 @@ def sofa_from_record(
         ventilation_complete=ventilation_complete,
     )
     platelets = worst_quantity(
-        inputs, "platelets", "lab.platelets", lambda q: _item_points(coagulation(q))
+        inputs, "platelets", INPUT_CONCEPTS["platelets"], lambda q: _item_points(coagulation(q))
     )
     bilirubin = worst_quantity(
-        inputs, "bilirubin", "lab.bilirubin_total", lambda q: _item_points(liver(q))
+        inputs, "bilirubin", INPUT_CONCEPTS["bilirubin"], lambda q: _item_points(liver(q))
     )
     creatinine = worst_quantity(
-        inputs, "creatinine", "lab.creatinine", lambda q: points_on(q, CREATININE_EDGES)[0]
+        inputs,
+        "creatinine",
+        INPUT_CONCEPTS["creatinine"],
+        lambda q: points_on(q, CREATININE_EDGES)[0],
     )
     urine = worst_quantity(
         inputs,
         "urine output",
-        "vital.urine_output_24h",
+        INPUT_CONCEPTS["urine output"],
         lambda q: points_on(q, URINE_EDGES)[0],
     )
     circulation, notes = read_cardiovascular(inputs, MAP_LOW)

@@ -9,6 +9,7 @@ laboratory reported (the conventions are told in :mod:`trialkit.scores.sofa`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from trialkit.scores.bands import Band, bands, read_table
 from trialkit.units import Quantity, Threshold
@@ -48,6 +49,19 @@ GCS_EDGES = _table("glasgow_coma_score")
 (_MAP_BAND,) = _table("mean_arterial_pressure")
 MAP_LOW: Threshold = _MAP_BAND.threshold
 """Vincent 1996 Table 1, cardiovascular: MAP < 70 mmHg → 1."""
+
+INPUT_CONCEPTS: Mapping[str, str] = MappingProxyType(
+    {
+        "platelets": "lab.platelets",
+        "bilirubin": "lab.bilirubin_total",
+        "creatinine": "lab.creatinine",
+        "urine output": "vital.urine_output_24h",
+        "MAP": "vital.map",
+        "GCS": "assessment.gcs_total",
+    }
+)
+"""The concept each single-value input reads (its worst value of the look-back), by input name:
+declared once for the record readers of SOFA and pSOFA and for the SQL compiler."""
 
 #: Vincent 1996 Table 1, catecholamines in µg/kg/min given ≥ 1 h: (points, rate above which
 #: they are scored), 4-point tier first. Dopamine ≤ 5 or dobutamine (any dose) → 2; dopamine > 5,

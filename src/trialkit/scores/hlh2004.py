@@ -111,6 +111,7 @@ from trialkit.units import Quantity, Threshold
 __all__ = [
     "CRITERIA_REQUIRED",
     "FEVER_THRESHOLD_C",
+    "FINDINGS",
     "HENTER_2007",
     "INFANT_DAYS",
     "JORDAN_2011",
@@ -237,6 +238,16 @@ MEASURED: tuple[Measured, ...] = (
 """The measured inputs, read from the :data:`LOOKBACK_VALUES` window by :func:`assess` and by the
 SQL compiler: the value meeting its criterion if any, else the worst (the module docstring).
 Their thresholds are the rule set's fields of the same name (temperature: :func:`fever_at`)."""
+
+FINDINGS: Mapping[str, str] = {
+    "fever": "finding.fever",
+    "splenomegaly": "finding.splenomegaly",
+    "haemophagocytosis": "finding.haemophagocytosis",
+    "haemophagocytosis_marrow": "finding.haemophagocytosis_marrow",
+    "nk_activity_low": "finding.nk_activity_low",
+}
+"""The findings read (the :data:`LOOKBACK_FINDINGS` window), by input name: for :func:`assess`
+and the SQL compiler."""
 
 _SCD25_MASS = "lab.scd25_mass"
 _EXPECTED = {m.name: (m.concept,) for m in MEASURED} | {"scd25": ("lab.scd25", _SCD25_MASS)}
@@ -388,9 +399,9 @@ def assess(
     if scd25 is None:
         mass = Measured("scd25", _SCD25_MASS, high=True)
         scd25 = _select(inputs, mass, lambda o: above_uln(o) is True)
-    haemophagocytosis = inputs.flag("haemophagocytosis", "finding.haemophagocytosis")
+    haemophagocytosis = inputs.flag("haemophagocytosis", FINDINGS["haemophagocytosis"])
     if haemophagocytosis is not True:
-        marrow = inputs.flag("haemophagocytosis_marrow", "finding.haemophagocytosis_marrow")
+        marrow = inputs.flag("haemophagocytosis_marrow", FINDINGS["haemophagocytosis_marrow"])
         if marrow is True:
             haemophagocytosis = True
     molecular: bool | None = None
@@ -398,13 +409,13 @@ def assess(
     if conditions:
         molecular = True
         inputs.evidence["molecular"] = conditions
-    fever = inputs.flag("fever", "finding.fever")
+    fever = inputs.flag("fever", FINDINGS["fever"])
     if fever is None and picked["temperature"] is not None:
         fever = False  # charted temperatures stand for the fever record (module docstring)
     result = hlh2004(
         temperature=_quantity_or_none(picked["temperature"]),
         fever=fever,
-        splenomegaly=inputs.flag("splenomegaly", "finding.splenomegaly"),
+        splenomegaly=inputs.flag("splenomegaly", FINDINGS["splenomegaly"]),
         haemoglobin=_quantity_or_none(haemoglobin),
         age_days=age_days,
         platelets=_quantity_or_none(picked["platelets"]),
@@ -412,7 +423,7 @@ def assess(
         triglycerides=_quantity_or_none(picked["triglycerides"]),
         fibrinogen=_quantity_or_none(picked["fibrinogen"]),
         haemophagocytosis=haemophagocytosis,
-        nk_activity_low=inputs.flag("nk_activity_low", "finding.nk_activity_low"),
+        nk_activity_low=inputs.flag("nk_activity_low", FINDINGS["nk_activity_low"]),
         ferritin=_quantity_or_none(picked["ferritin"]),
         scd25=_quantity_or_none(scd25),
         scd25_above_uln=None if scd25 is None else above_uln(scd25),

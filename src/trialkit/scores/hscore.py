@@ -77,6 +77,7 @@ from trialkit.units import Quantity, Threshold
 __all__ = [
     "BEST_CUTOFF",
     "CYTOPENIA_POINTS",
+    "FINDINGS",
     "LINEAGES",
     "LOOKBACK_FINDINGS",
     "LOOKBACK_VALUES",
@@ -159,6 +160,14 @@ MEASURED: Mapping[str, Measured] = {
     **{m.name: m for m in LINEAGES},
 }
 """Every measured input by name: the scales (worse upwards when their points are) and the lineages."""
+FINDINGS: Mapping[str, str] = {
+    "immunosuppression": "finding.known_immunosuppression",
+    "hepatomegaly": "finding.hepatomegaly",
+    "splenomegaly": "finding.splenomegaly",
+    "marrow_haemophagocytosis": "finding.haemophagocytosis_marrow",
+}
+"""The findings read (the :data:`LOOKBACK_FINDINGS` window), by input name: for :func:`assess`
+and the SQL compiler."""
 _CYTOPENIA_CONCEPTS = {m.name: m.concept for m in LINEAGES}
 
 MAX_SCORE = 337
@@ -312,10 +321,10 @@ def assess(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
         return found.quantity
 
     result = hscore(
-        immunosuppression=inputs.flag("immunosuppression", "finding.known_immunosuppression"),
+        immunosuppression=inputs.flag("immunosuppression", FINDINGS["immunosuppression"]),
         temperature=worst("temperature"),
-        hepatomegaly=inputs.flag("hepatomegaly", "finding.hepatomegaly"),
-        splenomegaly=inputs.flag("splenomegaly", "finding.splenomegaly"),
+        hepatomegaly=inputs.flag("hepatomegaly", FINDINGS["hepatomegaly"]),
+        splenomegaly=inputs.flag("splenomegaly", FINDINGS["splenomegaly"]),
         haemoglobin=worst("haemoglobin"),
         leukocytes=worst("leukocytes"),
         platelets=worst("platelets"),
@@ -324,7 +333,7 @@ def assess(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
         fibrinogen=worst("fibrinogen"),
         ast=worst("ast"),
         marrow_haemophagocytosis=inputs.flag(
-            "marrow_haemophagocytosis", "finding.haemophagocytosis_marrow"
+            "marrow_haemophagocytosis", FINDINGS["marrow_haemophagocytosis"]
         ),
     )
     return (Scored(result, dict(inputs.evidence)),)

@@ -150,7 +150,7 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
     values = _values(build)
     lookback = source.LOOKBACK_FINDINGS
     hot = _state("temperature", values)
-    recorded = finding(build, "finding.fever", lookback)
+    recorded = finding(build, source.FINDINGS["fever"], lookback)
     charted = exp.GT(this=col("n_temperature", values), expression=exp.Literal.number(0))
     fever_flag = case([(and_(recorded.is_(exp.null()), charted), exp.false())], recorded.copy())
     haemoglobin = case(
@@ -182,15 +182,15 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
             )
         ]
     )
-    haemophagocytosis = finding(build, "finding.haemophagocytosis", lookback)
-    marrow = finding(build, "finding.haemophagocytosis_marrow", lookback)
+    haemophagocytosis = finding(build, source.FINDINGS["haemophagocytosis"], lookback)
+    marrow = finding(build, source.FINDINGS["haemophagocytosis_marrow"], lookback)
     criteria = {
         # A fever finding recorded false is known absence unless a temperature reaches it.
         "fever": case(
             [(hot, exp.true()), (exp.Not(this=fever_flag), exp.false())],
             or_(hot.copy(), fever_flag.copy()),
         ),
-        "splenomegaly": finding(build, "finding.splenomegaly", lookback),
+        "splenomegaly": finding(build, source.FINDINGS["splenomegaly"], lookback),
         "cytopenias": at_least_expression(
             2, [haemoglobin, _state("platelets", values), _state("neutrophils", values)]
         ),
@@ -198,7 +198,7 @@ def hlh2004(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
         "haemophagocytosis": case(
             [(haemophagocytosis, exp.true()), (marrow, exp.true())], haemophagocytosis.copy()
         ),
-        "nk_activity": finding(build, "finding.nk_activity_low", lookback),
+        "nk_activity": finding(build, source.FINDINGS["nk_activity_low"], lookback),
         "ferritin": _state("ferritin", values),
         "scd25": _state("scd25", values),
     }

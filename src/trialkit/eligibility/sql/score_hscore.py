@@ -201,14 +201,17 @@ def hscore(node: Score, build: Build, path: str) -> tuple[exp.Expr, exp.Expr]:
     lookback = source.LOOKBACK_FINDINGS
     parts: list[tuple[exp.Expr, exp.Expr]] = [
         _flag(
-            finding(build, "finding.known_immunosuppression", lookback),
+            finding(build, source.FINDINGS["immunosuppression"], lookback),
             source.IMMUNOSUPPRESSION_POINTS,
         ),
-        _flag(finding(build, "finding.haemophagocytosis_marrow", lookback), source.MARROW_POINTS),
+        _flag(
+            finding(build, source.FINDINGS["marrow_haemophagocytosis"], lookback),
+            source.MARROW_POINTS,
+        ),
         _counted(
             [
-                finding(build, "finding.hepatomegaly", lookback),
-                finding(build, "finding.splenomegaly", lookback),
+                finding(build, source.FINDINGS["hepatomegaly"], lookback),
+                finding(build, source.FINDINGS["splenomegaly"], lookback),
             ],
             dict(source.ORGANOMEGALY_POINTS),
         ),

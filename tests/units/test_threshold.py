@@ -157,3 +157,12 @@ def test_a_measure_criterion_compares_as_every_score_threshold() -> None:
     uln = Measure.model_validate({"measure": "lab.alt", "op": "<=", "uln": 5, "within": "7 d"})
     with pytest.raises(ValueError, match="multiples of the ULN"):
         uln.threshold(5)
+
+
+def test_ctcae_limits_compare_twelve_digits_as_admiral_and_the_others_ten() -> None:
+    anc = Quantity(0.49999999999, "10*9/L", "lab.neutrophils")  # 11 significant digits
+    assert Threshold.of("<", {"10*9/L": 0.5}, digits=12).holds(anc)
+    assert not Threshold.of("<", {"10*9/L": 0.5}).holds(anc)  # 10 digits: 0.5000000000
+    assert Threshold.of("<", {"10*9/L": 0.5}, digits=12).negated().digits == 12
+    with pytest.raises(ValueError, match="10 to 15 significant digits"):
+        Threshold.of("<", {"10*9/L": 0.5}, digits=9)

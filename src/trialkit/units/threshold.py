@@ -50,8 +50,8 @@ NEGATION: Mapping[Comparator, Comparator] = MappingProxyType(
 _BOUND = re.compile(r"^\s*(<=|>=|<|>)\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s+(\S+)\s*$")
 
 
-def tidy_near(value: float, limit: float) -> float:
-    """``value`` rounded to 10 significant digits when that can change a comparison with ``limit``.
+def tidy_near(value: float, limit: float, digits: int = 10) -> float:
+    """``value`` rounded to ``digits`` significant digits when that can change a comparison with ``limit``.
 
     Conversions leave float noise (92 g/L → 9.200000000000001 g/dL). No
     laboratory reports 10 significant digits, so rounding there keeps the
@@ -61,7 +61,7 @@ def tidy_near(value: float, limit: float) -> float:
     is compared as it is, without the cost of formatting it.
     """
     if math.isclose(value, limit, rel_tol=1e-9):
-        return float(f"{value:.10g}")
+        return float(f"{value:.{digits}g}")
     return value
 
 
@@ -91,8 +91,13 @@ class Threshold:
 
     bounds: tuple[Bound, ...]
     source: str = ""
+    digits: int = 10
+    """Significant digits a value is compared to near the limit: 10 (no laboratory reports
+    more); 12 for CTCAE's limits, compared as admiral compares (:mod:`trialkit.scores.ctcae`)."""
 
     def __post_init__(self) -> None:
+        if not 10 <= self.digits <= 15:
+            raise ValueError(f"a threshold compares 10 to 15 significant digits, not {self.digits}")
         if not self.bounds:
             raise ValueError("a threshold needs at least one bound")
         units = [b.unit for b in self.bounds]
@@ -103,9 +108,15 @@ class Threshold:
             raise ValueError(f"the bounds of one threshold point one way, got {self.text()}")
 
     @classmethod
-    def of(cls, comparator: Comparator, limits: Mapping[str, float], source: str = "") -> Threshold:
+    def of(
+        cls,
+        comparator: Comparator,
+        limits: Mapping[str, float],
+        source: str = "",
+        digits: int = 10,
+    ) -> Threshold:
         """The same comparator in every unit: ``Threshold.of(">=", {"mmol/L": 3.0, "mg/dL": 265})``."""
-        return cls(tuple(Bound(comparator, v, u) for u, v in limits.items()), source)
+        return cls(tuple(Bound(comparator, v, u) for u, v in limits.items()), source, digits)
 
     @classmethod
     def parse(cls, text: str, source: str = "") -> Threshold:
@@ -150,7 +161,7 @@ class Threshold:
     def compared(self, quantity: Quantity) -> tuple[float, Bound]:
         """The value compared (in the bound's unit) and the bound it is compared with (§9.3)."""
         value, limit, unit = comparable(quantity, self.limits)
-        return tidy_near(value, limit), self.bound(unit)
+        return tidy_near(value, limit, self.digits), self.bound(unit)
 
     def holds(self, quantity: Quantity) -> bool:
         """Whether ``quantity`` satisfies the threshold, compared as decision §9.3 requires."""
@@ -160,7 +171,7 @@ class Threshold:
     def negated(self) -> Threshold:
         """The threshold that holds exactly where this one does not (same limits and source)."""
         bounds = tuple(Bound(NEGATION[b.comparator], b.limit, b.unit) for b in self.bounds)
-        return Threshold(bounds, self.source)
+        return Threshold(bounds, self.source, self.digits)
 
     def text(self) -> str:
         """Every bound, as printed: ``≥ 3 mmol/L; ≥ 265 mg/dL``."""

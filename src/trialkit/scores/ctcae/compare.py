@@ -8,10 +8,10 @@ reported is compared in that unit (docs/clinical-decisions.md §9.3).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 from trialkit.scores.ctcae.terms import Direction
-from trialkit.units import Quantity, comparable
+from trialkit.units import Quantity, Threshold
+from trialkit.units.threshold import COMPARE, NEGATION, SYMBOL
 
 _SIGNIFICANT = 12  # digits shown, and the relative tolerance of equality below
 _SIG_FORMAT = f".{_SIGNIFICANT}g"
@@ -47,8 +47,12 @@ def _num(x: float) -> str:
     return f"{float(format(x, _SIG_FORMAT)):.6g}"
 
 
-def _compared(quantity: Quantity, limits: Mapping[str, float]) -> tuple[float, float, str]:
-    """Value and limit in the reported unit when CTCAE prints the limit in it (§9.3)."""
-    if quantity.unit in limits:
-        return quantity.value, limits[quantity.unit], quantity.unit
-    return comparable(quantity, limits)
+def _compared_with(quantity: Quantity, threshold: Threshold) -> tuple[bool, str]:
+    """Whether ``quantity`` meets a printed limit, and the comparison as shown: ``0.8 10*9/L < 1 10*9/L``.
+
+    In the reported unit when CTCAE prints the limit in it (docs/clinical-decisions.md §9.3).
+    """
+    value, bound = threshold.compared(quantity)
+    holds = COMPARE[bound.comparator](value, bound.limit)
+    op = SYMBOL[bound.comparator] if holds else SYMBOL[NEGATION[bound.comparator]]
+    return holds, f"{_num(value)} {bound.unit} {op} {_num(bound.limit)} {bound.unit}"

@@ -10,11 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from trialkit.scores.ctcae.compare import _beyond, _compared, _num, _op
+from trialkit.scores.ctcae.compare import _compared_with
 from trialkit.scores.ctcae.grading import _check, _criterion
-from trialkit.scores.ctcae.terms import _FN, _FN_SUSTAINED_FOR, SOURCE, TERMS, Direction
+from trialkit.scores.ctcae.terms import (
+    _FN,
+    _FN_SUSTAINED_FOR,
+    SOURCE,
+    TERMS,
+    Direction,
+    printed_limit,
+)
 from trialkit.scores.result import Item, ScoreResult
 from trialkit.units import Quantity
+
+_ANC_BELOW = printed_limit(_FN.anc_below, Direction.LOW, inclusive=False)
+_SINGLE_ABOVE = printed_limit(_FN.single_above, Direction.HIGH, inclusive=False)
+_SUSTAINED = printed_limit(_FN.sustained_at_least, Direction.HIGH, inclusive=True)
 
 
 def sustained_fever(readings: Iterable[tuple[datetime, Quantity]]) -> bool | None:
@@ -31,8 +42,7 @@ def sustained_fever(readings: Iterable[tuple[datetime, Quantity]]) -> bool | Non
     start: datetime | None = None
     for time, quantity in ordered:
         _check("temperature", quantity, "vital.temperature")
-        value, limit, _ = _compared(quantity, _FN.sustained_at_least)
-        if _beyond(value, limit, Direction.HIGH, inclusive=True):
+        if _SUSTAINED.holds(quantity):
             start = time if start is None else start
             if time - start > _FN_SUSTAINED_FOR:
                 return True
@@ -78,13 +88,11 @@ def _febrile(
             "ANC < 1000/mm3", 0, 3, "ANC unknown", ("ANC",), ("ANC",), counts=False
         )
     else:
-        value, limit, unit = _compared(anc, _FN.anc_below)
-        neutropenic = _beyond(value, limit, Direction.LOW, inclusive=False)
-        op = _op(Direction.LOW, False, holds=neutropenic)
+        neutropenic, shown = _compared_with(anc, _ANC_BELOW)
         anc_item = Item.decided(
             "ANC < 1000/mm3",
             3 if neutropenic else 0,
-            f"ANC {_num(value)} {unit} {op} {_num(limit)} {unit}",
+            f"ANC {shown}",
             ("ANC",),
             counts=False,
         )
@@ -123,12 +131,8 @@ def _fever(peak: Quantity | None, sustained: bool | None) -> tuple[Item, bool | 
     reasons: list[str] = []
     single: bool | None = None
     if peak is not None:
-        value, limit, unit = _compared(peak, _FN.single_above)
-        single = _beyond(value, limit, Direction.HIGH, inclusive=False)
-        reasons.append(
-            f"peak {_num(value)} {unit} {_op(Direction.HIGH, False, holds=single)} "
-            f"{_num(limit)} {unit}"
-        )
+        single, shown = _compared_with(peak, _SINGLE_ABOVE)
+        reasons.append(f"peak {shown}")
     if sustained is not None:
         reasons.append("sustained ≥ 38 °C > 1 h" if sustained else "not sustained ≥ 38 °C > 1 h")
     if single or sustained:

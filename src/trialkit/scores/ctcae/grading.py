@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from trialkit.errors import TrialkitInputError
-from trialkit.scores.ctcae.compare import _beyond, _compared, _num, _op
+from trialkit.scores.ctcae.compare import _beyond, _compared_with, _num, _op
 from trialkit.scores.ctcae.references import (
     _REFERENCES,
     _applies,
@@ -37,14 +37,11 @@ from trialkit.units import Quantity
 
 def _fixed(rule: Fixed, quantity: Quantity, direction: Direction) -> tuple[int, str]:
     for cut in rule.cuts:
-        value, limit, unit = _compared(quantity, cut.limits)
-        if _beyond(value, limit, direction, cut.inclusive):
-            op = _op(direction, cut.inclusive)
-            return cut.grade, f"{_num(value)} {unit} {op} {_num(limit)} {unit} → grade {cut.grade}"
-    last = rule.cuts[-1]
-    value, limit, unit = _compared(quantity, last.limits)
-    op = _op(direction, last.inclusive, holds=False)
-    return 0, f"{_num(value)} {unit} {op} {_num(limit)} {unit}: no grade from this rule"
+        holds, shown = _compared_with(quantity, cut.threshold(direction))
+        if holds:
+            return cut.grade, f"{shown} → grade {cut.grade}"
+    _, shown = _compared_with(quantity, rule.cuts[-1].threshold(direction))
+    return 0, f"{shown}: no grade from this rule"
 
 
 def _times(multiple: float, name: str) -> str:

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from trialkit.errors import DefinitionError, TrialkitInputError
+from trialkit.units import Comparator, Threshold
 
 SOURCE = (
     "NCI Common Terminology Criteria for Adverse Events (CTCAE) v5.0, 27 Nov 2017; "
@@ -39,6 +40,22 @@ class Direction(StrEnum):
 
     LOW = "low"  # counts, haemoglobin, fibrinogen, potassium
     HIGH = "high"  # enzymes, bilirubin, creatinine, triglycerides
+
+
+def printed_limit(
+    limits: Mapping[str, float], direction: Direction, *, inclusive: bool
+) -> Threshold:
+    """A limit CTCAE prints (in each of its units), beyond which a grade holds.
+
+    Compared to 12 significant digits, as admiral compares after ``signif()``
+    (:mod:`trialkit.scores.ctcae.compare`), in the reported unit when CTCAE
+    prints it (docs/clinical-decisions.md §9.3).
+    """
+    if direction is Direction.LOW:
+        comparator: Comparator = "<=" if inclusive else "<"
+    else:
+        comparator = ">=" if inclusive else ">"
+    return Threshold.of(comparator, limits, SOURCE, digits=12)
 
 
 Reference = Literal["LLN", "ULN", "baseline"]
@@ -65,6 +82,10 @@ class FixedCut(_Row):
     grade: Grade
     limits: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
     inclusive: bool = False
+
+    def threshold(self, direction: Direction) -> Threshold:
+        """The limit as trialkit's one threshold type, compared at 12 digits as admiral does."""
+        return printed_limit(self.limits, direction, inclusive=self.inclusive)
 
 
 class Cut(_Row):

@@ -85,6 +85,10 @@ def _unrecognised(build: Build, history: History, complete: frozenset[str]) -> s
     cannot be it and are left out.
     """
     table, alias, column, start_cols, end_cols = _TABLES[history]
+    key = f"unrecognised|{table}|{','.join(sorted(complete))}"
+    found = build.find(key)
+    if found is not None:  # built once per table: its IN list holds every vocabulary concept
+        return found
     start = timestamp_of(alias, *start_cols)
     if end_cols is None:
         until: exp.Expr = build.index.copy()
@@ -113,8 +117,7 @@ def _unrecognised(build: Build, history: History, complete: frozenset[str]) -> s
         )
         .group_by(col("person_id", alias), copy=False)
     )
-    systems = ",".join(sorted(complete))
-    return build.cte("unrecognised", query, key=f"unrecognised|{table}|{systems}")
+    return build.cte("unrecognised", query, key=key)
 
 
 _SOURCE = {

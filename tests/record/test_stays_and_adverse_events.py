@@ -10,7 +10,10 @@ Thesaurus codes).
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -491,3 +494,23 @@ def test_last_contact_is_the_maximum_and_stays_in_sorts_and_partitions(
     assert sorted(s.resource for stays in by_setting for s in stays) == sorted(
         s.resource for s in record.stays
     )
+
+
+def test_the_documented_stay_example_reads_as_documented() -> None:
+    doc = Path(__file__).parents[2] / "docs" / "fhir-input.md"
+    blocks = re.findall(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.S)
+    (block,) = [b for b in blocks if '"AdverseEvent"' in b]
+    record = record_from_bundle(json.loads(block))
+    assert [(s.resource, s.setting) for s in record.stays] == [
+        ("Encounter/admission", CareSetting.HOSPITAL),
+        ("Encounter/picu-stay", CareSetting.ICU),
+    ]
+    assert record.stays[0].discharge == (
+        "http://terminology.hl7.org/CodeSystem/discharge-disposition|home"
+    )
+    assert [(a.term, a.grade, a.serious) for a in record.adverse_events] == [
+        ("febrile_neutropenia", 3, True),
+        (None, None, None),
+    ]
+    assert record.unknown_codes == ()
+    assert record.last_contact() == datetime(2025, 7, 2, 11)

@@ -222,8 +222,9 @@ class CareSetting(StrEnum):
 class Stay:
     """One stay in a care setting: a FHIR Encounter, with its period.
 
-    ``end`` is None while the stay goes on (``status`` in-progress, or on leave);
-    a finished stay always has its end. ``discharge`` is
+    ``end`` is None when the record gives no end: the stay goes on (``status``
+    in-progress, onleave, arrived, triaged) or its status is unknown; a finished
+    stay always has its end. ``discharge`` is
     ``Encounter.hospitalization.dischargeDisposition`` as ``system|code`` (its
     first coding), when given; it is kept as sent, not looked up.
     """

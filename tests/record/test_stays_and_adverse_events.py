@@ -514,3 +514,31 @@ def test_the_documented_stay_example_reads_as_documented() -> None:
     ]
     assert record.unknown_codes == ()
     assert record.last_contact() == datetime(2025, 7, 2, 11)
+
+
+@given(st.integers(-1000, 1000))
+def test_an_integer_grade_is_read_exactly_when_it_is_a_ctcae_grade(value: int) -> None:
+    resource = adverse(extension=grade(value))
+    if 1 <= value <= 5:
+        (ae,) = read(resource).adverse_events
+        assert ae.grade == value
+    else:
+        assert refused(resource).startswith(
+            f"AdverseEvent/a: extension[0] (ae-grade).valueInteger: {value} is not a CTCAE grade"
+        )
+
+
+@given(moments, st.none() | st.integers(0, 60 * 24 * 60))
+def test_a_stay_reads_back_its_period_and_an_end_before_the_start_is_refused(
+    start: datetime, length: int | None
+) -> None:
+    end = None if length is None else start + timedelta(minutes=length)
+    b = BundleBuilder()
+    b.stay("icu", start, end)
+    (stay,) = record_from_bundle(b.build()).stays
+    assert (stay.setting, stay.start, stay.end) == (CareSetting.ICU, start, end)
+    if length:
+        backwards = BundleBuilder()
+        backwards.stay("hospital", end or start, start)
+        with pytest.raises(BundleError, match=r"Encounter/enc-1: period.end is before its start"):
+            record_from_bundle(backwards.build())

@@ -10,11 +10,13 @@ import pytest
 
 from trialkit._frozen import slot_init
 from trialkit.record.model import (
+    AdverseEvent,
     Condition,
     Exposure,
     GenomicFinding,
     Observation,
     Procedure,
+    Stay,
     UnknownCode,
 )
 from trialkit.scores.result import Item, ScoreResult
@@ -27,6 +29,8 @@ DECORATED = (
     Procedure,
     GenomicFinding,
     UnknownCode,
+    Stay,
+    AdverseEvent,
     Quantity,
     Item,
     ScoreResult,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from trialkit.record.events import AE_GRADE, GRADE_CODES, NCI_THESAURUS, SERIOUSNESS
 from trialkit.record.genomics import ALTERATION_SYSTEM
 from trialkit.units import commensurable
 from trialkit.vocab import PROJECT_SYSTEM, SYSTEMS, Concept, concept
@@ -34,6 +35,12 @@ def coding_for(item: Concept, unit: str | None = None) -> JSONObject:
                 continue
             return {"system": SYSTEMS[system], "code": code.code, "display": code.display}
     return {"system": PROJECT_SYSTEM, "code": item.key, "display": item.display}
+
+
+def _code_of(item: Concept, system: str) -> JSONObject:
+    """The first code of ``item`` in ``system`` (a short name of ``SYSTEMS``) as a coding."""
+    code = next(c for c in item.codes if c.system == system)
+    return {"system": SYSTEMS[system], "code": code.code, "display": code.display}
 
 
 # The resource type, code field and date field of a statement of absence, by history.
@@ -278,6 +285,67 @@ class BundleBuilder:
             resource["performedDateTime"] = _when(start)
         else:
             resource["performedPeriod"] = {"start": _when(start), "end": _when(end)}
+        return self._add(resource)
+
+    def stay(
+        self,
+        setting: str,
+        start: date | datetime | str,
+        end: date | datetime | str | None = None,
+        status: str | None = None,
+        discharge: tuple[str, str] | None = None,
+    ) -> str:
+        """An inpatient Encounter: ``setting`` ``hospital`` (class IMP) or ``icu`` (class IMP,
+        typed intensive care unit). Without ``end`` the stay is in progress."""
+        item = concept(f"setting.{setting}")
+        resource: JSONObject = {
+            "resourceType": "Encounter",
+            "id": self._id("enc"),
+            "status": status or ("in-progress" if end is None else "finished"),
+            "class": _code_of(concept("setting.hospital"), "v3-actcode"),
+            "subject": self._subject(),
+            "period": {"start": _when(start)},
+        }
+        if setting == "icu":
+            resource["type"] = [{"coding": [_code_of(item, "v3-rolecode")]}]
+        if end is not None:
+            resource["period"]["end"] = _when(end)
+        if discharge is not None:
+            system, code = discharge
+            resource["hospitalization"] = {
+                "dischargeDisposition": {"coding": [{"system": system, "code": code}]}
+            }
+        return self._add(resource)
+
+    def adverse_event(
+        self,
+        term: str,
+        onset: date | datetime | str,
+        grade: int | None = None,
+        serious: bool | None = None,
+    ) -> str:
+        """An AdverseEvent of a CTCAE term (its key: ``febrile_neutropenia``) coded in MedDRA,
+        with its grade in the HL7 AE Clinical Research IG's ``ae-grade`` extension."""
+        resource: JSONObject = {
+            "resourceType": "AdverseEvent",
+            "id": self._id("ae"),
+            "actuality": "actual",
+            "subject": self._subject(),
+            "event": {"coding": [_code_of(concept(f"ae.{term}"), "meddra")]},
+            "date": _when(onset),
+        }
+        if grade is not None:
+            code = next(c for c, g in GRADE_CODES.items() if g == grade)
+            resource["extension"] = [
+                {
+                    "url": AE_GRADE,
+                    "valueCodeableConcept": {"coding": [{"system": NCI_THESAURUS, "code": code}]},
+                }
+            ]
+        if serious is not None:
+            resource["seriousness"] = {
+                "coding": [{"system": SERIOUSNESS, "code": "serious" if serious else "non-serious"}]
+            }
         return self._add(resource)
 
     def variant(

@@ -237,3 +237,59 @@ def test_age_bands_and_age_tables_read_an_impossible_age_as_unknown(birth: str) 
         outcome = _outcome(rule, b)
         assert outcome.truth is Truth.UNKNOWN, (rule, outcome.reason)
         assert "impossible age" in outcome.reason
+
+
+_STAYS_AND_EVENTS = [
+    (
+        {
+            "resourceType": "Encounter",
+            "id": "stay-1",
+            "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+            "period": {"start": "2025-06-10T14:00:00", "end": "2025-06-09T11:00:00"},
+        },
+        "Encounter/stay-1: period.end is before its start",
+    ),
+    (
+        {
+            "resourceType": "AdverseEvent",
+            "id": "ae-1",
+            "actuality": "actual",
+            "event": {"text": "Febrile neutropenia"},
+            "date": "2025-06-12",
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition/ae-grade",
+                    "valueInteger": 7,
+                }
+            ],
+        },
+        "AdverseEvent/ae-1: extension[0] (ae-grade).valueInteger: 7 is not a CTCAE grade (1 to 5)",
+    ),
+    (
+        {
+            "resourceType": "AdverseEvent",
+            "id": "ae-2",
+            "actuality": "actual",
+            "event": {"text": "Anemia"},
+        },
+        "AdverseEvent/ae-2: no date: give date (when the adverse event occurred), detected or "
+        "recordedDate",
+    ),
+]
+
+
+@pytest.mark.parametrize("command", ["scores", "screen"])
+@pytest.mark.parametrize(("resource", "message"), _STAYS_AND_EVENTS)
+def test_bad_stays_and_adverse_events_are_refused_in_one_line(
+    command: str,
+    resource: dict[str, Any],
+    message: str,
+    tmp_path: Path,
+    eligible: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    eligible["entry"].append({"resource": resource})
+    extra = ["--all"] if command == "screen" else []
+    assert run([command, str(bundle(tmp_path, "stay", eligible)), *extra]) == 2
+    assert _err(capsys) == f"trialkit: error: {message}"

@@ -185,6 +185,10 @@ _DOMAIN: dict[Kind, str] = {
     Kind.PROCEDURE: "Procedure",
     Kind.ROUTE: "Route",
     Kind.ABSENCE: "Observation",
+    # The OMOP CDM domains of a visit (VISIT_OCCURRENCE / VISIT_DETAIL) and of an adverse
+    # event recorded as a condition; the bridge from a PatientRecord writes neither yet.
+    Kind.CARE_SETTING: "Visit",
+    Kind.ADVERSE_EVENT: "Condition",
 }
 _OMOP_VOCABULARY = {
     "loinc": "LOINC",

@@ -1,4 +1,4 @@
-"""One patient: demographics, observations, conditions, drugs, procedures, genomics.
+"""One patient: demographics, observations, conditions, drugs, procedures, genomics, stays, AEs.
 
 Loaded from a FHIR R4 Bundle (the public input contract, ``docs/fhir-input.md``).
 """
@@ -9,20 +9,25 @@ from trialkit.record.fhir import parse_bundle, read_bundle, record_from_bundle
 from trialkit.record.genomics import normalise_protein_change
 from trialkit.record.model import (
     EARLIEST,
+    AdverseEvent,
     AlterationType,
+    CareSetting,
     Condition,
     Exposure,
     GenomicFinding,
     Observation,
     Procedure,
     Sex,
+    Stay,
     UnknownCode,
 )
 from trialkit.record.patient import PatientRecord
 
 __all__ = [
     "EARLIEST",
+    "AdverseEvent",
     "AlterationType",
+    "CareSetting",
     "Condition",
     "Exposure",
     "GenomicFinding",
@@ -30,6 +35,7 @@ __all__ = [
     "PatientRecord",
     "Procedure",
     "Sex",
+    "Stay",
     "UnknownCode",
     "normalise_protein_change",
     "parse_bundle",

@@ -24,14 +24,26 @@ import orjson
 
 from trialkit._files import read_regular
 from trialkit.errors import BundleError, TrialkitInputError, UnitError
+from trialkit.record.events import (
+    coded_pairs,
+    ctcae_term,
+    encounter_class,
+    event_grade,
+    event_seriousness,
+    setting_of,
+    unknown_class,
+    withdrawn,
+)
 from trialkit.record.genomics import GENOMIC_VARIANT_CODES, read_variant, variant_not_found
 from trialkit.record.model import (
     EARLIEST,
+    AdverseEvent,
     Condition,
     Exposure,
     Observation,
     Procedure,
     Sex,
+    Stay,
     UnknownCode,
 )
 from trialkit.record.patient import PatientRecord, group_observations
@@ -79,6 +91,25 @@ _RECORDED = {
     "MedicationStatement": "dateAsserted",
     "MedicationRequest": "authoredOn",
 }
+# FHIR R4 Encounter.status (required binding, encounter-status). A planned, cancelled or
+# erroneous encounter is no stay; the others began (arrived and triaged: the patient is there).
+_ENCOUNTER_STATUS = frozenset(
+    {
+        "planned",
+        "arrived",
+        "triaged",
+        "in-progress",
+        "onleave",
+        "finished",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    }
+)
+_NO_STAY = frozenset({"planned", "cancelled", "entered-in-error"})
+# When an adverse event happened: AdverseEvent.date ("when the event occurred"), else when it
+# was detected, else when it was recorded (FHIR R4 AdverseEvent; the later two are later bounds).
+_AE_DATES = ("date", "detected", "recordedDate")
 # effective[x] and performed[x]: the dateTime, instant and Period forms.
 _DATED_FIELDS = {
     stem: (f"{stem}DateTime", f"{stem}Instant", f"{stem}Period")
@@ -175,6 +206,9 @@ class _Reader:
         self.conditions: list[Condition] = []
         self.exposures: list[Exposure] = []
         self.procedures: list[Procedure] = []
+        self.stays: list[Stay] = []
+        self.adverse_events: list[AdverseEvent] = []
+        self.locations: dict[str, tuple[str, JSON]] = {}
         self.genomics: list[Any] = []
         self.unknown: list[UnknownCode] = []
         self.medications: dict[str, JSON] = {}
@@ -216,6 +250,11 @@ class _Reader:
                 for ref in (f"Medication/{ident}" if ident else None, full_url):
                     if ref:
                         self.medications[ref] = resource
+            elif kind == "Location":
+                full_url = entry.get("fullUrl")
+                for ref in (f"Location/{ident}" if ident else None, full_url):
+                    if isinstance(ref, str) and ref:
+                        self.locations[ref] = (where, resource)
             places.append(where)
             resources.append(resource)
         for where, resource in zip(places, resources, strict=True):
@@ -248,6 +287,10 @@ class _Reader:
             self._allergy(where, resource)
         elif kind == "List":
             self._list(where, resource)
+        elif kind == "Encounter":
+            self._encounter(where, resource)
+        elif kind == "AdverseEvent":
+            self._adverse_event(where, resource)
 
     def _build(self) -> PatientRecord:
         if self.patient is None:
@@ -283,6 +326,8 @@ class _Reader:
             unknown_codes=tuple(self.unknown),
             deceased=parse_datetime(deceased, f"{where}: deceasedDateTime") if deceased else None,
             deceased_undated=died,
+            stays=tuple(self.stays),
+            adverse_events=tuple(self.adverse_events),
         )
 
     # -- codes ----------------------------------------------------------------------------------
@@ -730,6 +775,116 @@ class _Reader:
             self.conditions.append(
                 Condition(key, where, onset, None, verification, status, False, recorded)
             )
+
+    def _encounter(self, where: str, resource: JSON) -> None:
+        """An Encounter: a hospital or intensive care stay (:mod:`trialkit.record.events`).
+
+        Other encounters (ambulatory, emergency, virtual, ...) are not read. A class
+        in a code system trialkit does not know is an unknown code (the open world).
+        """
+        status = _status(where, resource)
+        if status not in _ENCOUNTER_STATUS:
+            raise BundleError(
+                f"{where}: status {status!r} is not a FHIR R4 Encounter status "
+                f"({', '.join(sorted(_ENCOUNTER_STATUS))})"
+            )
+        if status in _NO_STAY:
+            return
+        klass = encounter_class(where, resource)
+        pairs = coded_pairs(where, "type", resource.get("type"))
+        for index, place in enumerate(objects(where, "location", resource.get("location"))):
+            field = f"location[{index}].location"
+            reference = optional_object(where, field, place.get("location"))
+            target = None if reference is None else reference.get("reference")
+            found = self.locations.get(target) if isinstance(target, str) else None
+            if found is not None:
+                pairs += coded_pairs(found[0], "type", found[1].get("type"))
+        setting = setting_of(self.vocab, pairs, klass)
+        if setting is None:
+            if klass is None or not unknown_class(self.vocab, klass):
+                return
+            self.unknown.append(
+                UnknownCode(where, "class", (f"{klass[0]}|{klass[1]}",), "Encounter")
+            )
+            with contextlib.suppress(TrialkitInputError):
+                self._dated_unknown(*self._stay_period(where, resource))
+            return
+        start, end = self._stay_period(where, resource)
+        if end is None and status == "finished":
+            raise BundleError(
+                f"{where}: period.end is required for a finished stay (the discharge); "
+                "an ongoing stay is in-progress"
+            )
+        hospitalization = optional_object(where, "hospitalization", resource.get("hospitalization"))
+        discharge = next(
+            (
+                f"{system}|{code}"
+                for system, code in codes(
+                    where,
+                    "hospitalization.dischargeDisposition",
+                    (hospitalization or {}).get("dischargeDisposition"),
+                )
+                if system and code
+            ),
+            None,
+        )
+        self.stays.append(Stay(setting, where, start, end, status, discharge))
+
+    @staticmethod
+    def _stay_period(where: str, resource: JSON) -> tuple[datetime, datetime | None]:
+        period = optional_object(where, "period", resource.get("period"))
+        if period is None or "start" not in period:
+            raise BundleError(f"{where}: no date: give period.start (the admission)")
+        return _period(where, "period", period)
+
+    def _adverse_event(self, where: str, resource: JSON) -> None:
+        """An AdverseEvent (actuality ``actual``): its CTCAE term, grade, onset and seriousness.
+
+        A potential event (a near miss) is not read; one whose modifier extension says
+        entered-in-error is skipped. An event none of whose codings is a CTCAE term
+        trialkit knows is kept (``term`` None) and its codings listed as unknown.
+        """
+        if withdrawn(where, resource):
+            return
+        actuality = resource.get("actuality")
+        if actuality == "potential":
+            return
+        if actuality not in (None, "actual"):
+            raise BundleError(f"{where}: actuality {actuality!r} is not actual or potential")
+        onset = _first_time(where, resource, _AE_DATES)
+        if onset is None:
+            raise BundleError(
+                f"{where}: no date: give date (when the adverse event occurred), detected or "
+                "recordedDate"
+            )
+        event = optional_object(where, "event", resource.get("event")) or {}
+        pairs: list[tuple[str, str]] = []
+        for index, (system, code) in enumerate(codes(where, "event", event)):
+            if not system or not code:
+                raise BundleError(f"{where}: event.coding[{index}] needs both a system and a code")
+            pairs.append((system, code))
+        text = event.get("text")
+        if text is not None and not isinstance(text, str):
+            raise BundleError(f"{where}: event.text: must be a string, got {text!r}")
+        if text is None:
+            first = objects(where, "event.coding", event.get("coding"))[:1]
+            display = first[0].get("display") if first else None
+            text = display if isinstance(display, str) else None
+        term = ctcae_term(self.vocab, pairs, event.get("text"))
+        codings = tuple(f"{system}|{code}" for system, code in pairs)
+        if term is None and codings:
+            self.unknown.append(UnknownCode(where, "event", codings, "AdverseEvent", onset))
+        grade, unknown_grade = event_grade(where, resource)
+        if unknown_grade:
+            self.unknown.append(
+                UnknownCode(where, "extension (ae-grade)", unknown_grade, "AdverseEvent", onset)
+            )
+        serious, unknown_seriousness = event_seriousness(where, resource)
+        if unknown_seriousness:
+            self.unknown.append(
+                UnknownCode(where, "seriousness", unknown_seriousness, "AdverseEvent", onset)
+            )
+        self.adverse_events.append(AdverseEvent(where, term, codings, text, grade, onset, serious))
 
     def _list(self, where: str, resource: JSON) -> None:
         """A record section as a List: empty (``emptyReason`` nil known) or complete.

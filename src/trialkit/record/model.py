@@ -18,13 +18,16 @@ from trialkit.units import Quantity
 __all__ = [
     "EARLIEST",
     "OLDEST_AGE_YEARS",
+    "AdverseEvent",
     "AlterationType",
+    "CareSetting",
     "Condition",
     "Exposure",
     "GenomicFinding",
     "Observation",
     "Procedure",
     "Sex",
+    "Stay",
     "UnknownCode",
     "Unusable",
     "impossible_age",
@@ -196,6 +199,68 @@ class Procedure:
         if self.status == "in-progress" and self.end is None:
             last = end
         return self.start <= end and last >= start
+
+
+class CareSetting(StrEnum):
+    """Where a stay takes place (the vocabulary's ``setting.<value>`` concepts).
+
+    ``HOSPITAL``: an inpatient stay, a FHIR Encounter whose ``class`` is v3 ActCode
+    IMP (inpatient encounter) or its specialisations ACUTE and NONAC (HL7
+    Terminology, ValueSet v3-ActInpatientEncounterCode). ``ICU``: a stay in
+    intensive care, an Encounter coded with v3 RoleCode ``ICU`` or SNOMED CT
+    309904001 Intensive care unit (environment), in its ``type`` or in the
+    ``type`` of its Location (docs/fhir-input.md, Encounter). A stay in intensive
+    care is also time in hospital: a hospital length of stay spans both settings.
+    """
+
+    HOSPITAL = "hospital"
+    ICU = "icu"
+
+
+@slot_init
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """One stay in a care setting: a FHIR Encounter, with its period.
+
+    ``end`` is None when the record gives no end: the stay goes on (``status``
+    in-progress, onleave, arrived, triaged) or its status is unknown; a finished
+    stay always has its end. ``discharge`` is
+    ``Encounter.hospitalization.dischargeDisposition`` as ``system|code`` (its
+    first coding), when given; it is kept as sent, not looked up.
+    """
+
+    setting: CareSetting
+    resource: str
+    start: datetime
+    end: datetime | None
+    status: str
+    discharge: str | None = None
+
+
+@slot_init
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    """An adverse event (FHIR AdverseEvent, actuality ``actual``) with its CTCAE term and grade.
+
+    ``term`` is the key of the CTCAE v5.0 term in ``trialkit.scores.ctcae.TERMS``
+    (``febrile_neutropenia``) when a coding of ``event`` is the term's MedDRA
+    lowest level term, or, failing a known coding, when ``event.text`` is the
+    term as CTCAE v5.0 prints it (case aside); None otherwise, the codings kept
+    in ``codings`` for reporting. ``grade`` is the CTCAE grade, 1 to 5, from the
+    HL7 Adverse Event Clinical Research IG's ``ae-grade`` extension, None when
+    not given (``AdverseEvent.severity``, mild / moderate / severe, is not a
+    grade and is not read as one). ``onset`` is ``AdverseEvent.date`` (when the
+    event occurred), else ``detected``, else ``recordedDate``. ``serious`` is
+    ``seriousness`` (serious / non-serious), None when absent.
+    """
+
+    resource: str
+    term: str | None
+    codings: tuple[str, ...]
+    text: str | None
+    grade: int | None
+    onset: datetime
+    serious: bool | None
 
 
 @slot_init

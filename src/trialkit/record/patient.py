@@ -10,13 +10,16 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 
 from trialkit.record.model import (
+    AdverseEvent,
     AlterationType,
+    CareSetting,
     Condition,
     Exposure,
     GenomicFinding,
     Observation,
     Procedure,
     Sex,
+    Stay,
     UnknownCode,
     birth_age,
     impossible_age,
@@ -47,18 +50,74 @@ class PatientRecord:
     """The time of death, when the record gives one (FHIR ``deceasedDateTime``, OMOP DEATH)."""
     deceased_undated: bool = False
     """The record says the patient died without saying when (FHIR ``deceasedBoolean`` true)."""
+    stays: tuple[Stay, ...] = ()
+    """Inpatient and intensive care stays (FHIR Encounter), in bundle order: :meth:`stays_in`."""
+    adverse_events: tuple[AdverseEvent, ...] = ()
+    """Adverse events (FHIR AdverseEvent) with their CTCAE term and grade, in bundle order."""
 
     # -- vital status -------------------------------------------------------------------------
     def died_by(self, at: datetime) -> bool:
         """True when the patient had died at or before ``at`` (always, for an undated death)."""
         return self.deceased_undated or (self.deceased is not None and self.deceased <= at)
 
+    def last_contact(self) -> datetime | None:
+        """The latest date the record shows the patient in contact, or None when nothing is dated.
+
+        The latest of: every observation's time and end (genomic results
+        included), every condition's onset and recorded date, every drug
+        exposure's start and end, every procedure's start and end, every stay's
+        start and end, every adverse event's onset, the dates of the resources
+        kept as unknown codes (an unrecognised drug or result is a contact too),
+        and the time of death. Only dated items count: an undated death
+        (``deceasedBoolean``) or an ongoing item's missing end adds nothing.
+        A condition's abatement is not counted (it may be stated later, or
+        approximately); a planned end in the future (a prescription's bounds)
+        is, as the record gives it. Survival endpoints censor at this time.
+        """
+        times: list[datetime] = [
+            time
+            for series in self.observations.values()
+            for o in series
+            for time in (o.time, o.end)
+            if time is not None
+        ]
+        for condition in self.conditions:
+            times.append(condition.onset)
+            if condition.recorded is not None:
+                times.append(condition.recorded)
+        spans: list[Exposure | Procedure | Stay] = [*self.exposures, *self.procedures, *self.stays]
+        for item in spans:
+            times.append(item.start)
+            if item.end is not None:
+                times.append(item.end)
+        times += (g.time for g in self.genomics)
+        times += (a.onset for a in self.adverse_events)
+        times += (t for u in self.unknown_codes for t in (u.start, u.end) if t is not None)
+        if self.deceased is not None:
+            times.append(self.deceased)
+        return max(times, default=None)
+
+    # -- stays and adverse events ---------------------------------------------------------------
+    def stays_in(self, setting: CareSetting) -> tuple[Stay, ...]:
+        """The stays in ``setting``, sorted by start (then by resource, for a stable order).
+
+        A stay in intensive care is a stay of its own (``CareSetting.ICU``), not also
+        a hospital stay: a hospital length of stay reads both settings.
+        """
+        return tuple(
+            sorted(
+                (s for s in self.stays if s.setting is setting),
+                key=lambda s: (s.start, s.resource),
+            )
+        )
+
     # -- time ---------------------------------------------------------------------------------
     def as_of(self, at: datetime) -> PatientRecord:
         """The record as it stood at ``at``: nothing dated or recorded after it.
 
-        Observations, genomic results, drug exposures and procedures that began
-        after ``at``; conditions with an onset after it; and any resource recorded
+        Observations, genomic results, drug exposures, procedures and stays that
+        began after ``at``; conditions and adverse events with an onset after it;
+        and any resource recorded
         after it (a condition's ``recordedDate``, a statement's ``dateAsserted``,
         a request's ``authoredOn``) are left out, so that no later status,
         refutation or value decides anything at ``at``. A death after ``at`` is
@@ -84,6 +143,8 @@ class PatientRecord:
                 if e.start <= at and (e.recorded is None or e.recorded <= at)
             ),
             procedures=tuple(p for p in self.procedures if p.start <= at),
+            stays=tuple(s for s in self.stays if s.start <= at),
+            adverse_events=tuple(a for a in self.adverse_events if a.onset <= at),
             genomics=tuple(g for g in self.genomics if g.time <= at),
             unknown_codes=tuple(u for u in self.unknown_codes if u.start is None or u.start <= at),
             deceased=self.deceased if self.deceased is not None and self.deceased <= at else None,

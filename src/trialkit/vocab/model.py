@@ -42,6 +42,11 @@ SYSTEMS: dict[str, str] = {
     "edqm": "http://standardterms.edqm.eu",
     "v3-route": "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
     "ips-absent": "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips",
+    "v3-actcode": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+    "v3-rolecode": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+    # MedDRA's canonical URI in HL7 Terminology (THO CodeSystem "mdr", 2023); the older
+    # THO URIs are read too (trialkit.vocab.table._SYSTEM_ALIASES).
+    "meddra": "https://www.meddra.org",
 }
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*(\.[a-z0-9_]+)+$")]
@@ -65,6 +70,12 @@ class Kind(StrEnum):
     """A route of administration (``dosage.route`` of a drug exposure)."""
     ABSENCE = "absence"
     """A statement that a kind of history is empty: "no known allergies" (IPS, SNOMED CT)."""
+    CARE_SETTING = "care_setting"
+    """Where a stay takes place: in hospital, in intensive care (a FHIR Encounter's class or type,
+    or the type of its Location)."""
+    ADVERSE_EVENT = "adverse_event"
+    """A CTCAE v5.0 adverse event term (``ae.<term key>``, the key of
+    ``trialkit.scores.ctcae.TERMS``), identified by its MedDRA code."""
 
 
 class History(StrEnum):

@@ -18,6 +18,15 @@ _ICD10 = frozenset({SYSTEMS["icd10"], SYSTEMS["icd10cm"]})
 #: HGNC as FHIR codings name it: the canonical URI and the MII / genomics-reporting ``/geneId`` form.
 _HGNC = frozenset({SYSTEMS["hgnc"], SYSTEMS["hgnc"] + "/geneId"})
 _HGNC_ID = "HGNC:"
+#: Other URIs of a code system that bundles send, read as the vocabulary's own. MedDRA: HL7
+#: Terminology (THO) named it http://terminology.hl7.org/CodeSystem/mdr before its canonical
+#: https://www.meddra.org (THO CodeSystem "mdr", 2023), and the retired MDRAE ("MedDRA Am Engl",
+#: THO, retired 2021-11-09) is what the HL7 Adverse Event Clinical Research R4 backport IG's
+#: examples code events with.
+_SYSTEM_ALIASES = {
+    "http://terminology.hl7.org/CodeSystem/mdr": SYSTEMS["meddra"],
+    "http://terminology.hl7.org/CodeSystem/MDRAE": SYSTEMS["meddra"],
+}
 
 
 class Vocabulary(Mapping[str, Concept]):
@@ -113,12 +122,15 @@ class Vocabulary(Mapping[str, Concept]):
         HGNC approved or previous symbol (``JAK2``), case-sensitively as HGNC
         writes them (docs/fhir-input.md; HGNC guidelines, Bruford EA et al., Nat
         Genet 2020;52:754). HGNC alias symbols never match: they are not unique.
+
+        MedDRA codings match under the older HL7 URIs of MedDRA too (``_SYSTEM_ALIASES``).
         """
         if system in _HGNC:
             if not code.startswith(_HGNC_ID):
                 gene = self._by_symbol.get(code)
                 return None if gene is None else (gene, _hgnc_code(gene))
             system = SYSTEMS["hgnc"]
+        system = _SYSTEM_ALIASES.get(system, system)
         found = self._by_code.get((system, code))
         if found is None and system in _ICD10 and "." in code:
             found = self._by_code.get((system, code.split(".", 1)[0]))

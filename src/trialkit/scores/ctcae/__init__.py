@@ -77,9 +77,11 @@ which). Anaemia: Hb < 80 g/L is grade 3; a recorded ``transfusion_indicated``
 with Hb < LLN also gives 3; grade 4 is clinical only. Febrile neutropenia from
 labs and temperatures is grade 3; grade 4 is a clinical judgement.
 
-Not verified: the MedDRA codes of the terms (two secondary sources disagree and
-the CTCAE v5 spreadsheet was not opened), so ``Term.meddra`` is None; the v5
-febrile neutropenia text (see above). CTCAE v6 text is deliberately not mixed in.
+The MedDRA codes of the terms are the vocabulary's (concepts ``ae.<term key>``,
+read from a copy of the CTCAE v5.0 spreadsheet: docs/vocabulary-sources.md), where
+a FHIR AdverseEvent is recognised by them; ``Term.meddra`` stays None so that a
+code is written in one place. Not verified: the v5 febrile neutropenia text (see
+above). CTCAE v6 text is deliberately not mixed in.
 
 Modules: :mod:`~trialkit.scores.ctcae.terms` (the schema of ``ctcae_v5.yaml``
 and its loader), :mod:`~trialkit.scores.ctcae.compare` (comparisons at 12

@@ -13,7 +13,14 @@ from trialkit.eligibility import Truth, screen
 from trialkit.eligibility.export import SCHEMA, screening_json
 from trialkit.protocol import parse_protocol
 from trialkit.protocol.check import check_protocol
-from trialkit.protocol.reference import BEGIN, END, node_reference
+from trialkit.protocol.reference import (
+    BEGIN,
+    END,
+    ENDPOINTS_BEGIN,
+    ENDPOINTS_END,
+    endpoint_node_reference,
+    node_reference,
+)
 from trialkit.record import record_from_bundle
 from trialkit.testing import BundleBuilder
 
@@ -25,6 +32,15 @@ def test_the_node_reference_is_generated_from_the_code() -> None:
     section = text[text.index(BEGIN) : text.index(END) + len(END)] + "\n"
     assert section == node_reference(), (
         "docs/protocol-format.md node reference is stale: regenerate it with "
+        "uv run python -m trialkit.protocol.reference"
+    )
+
+
+def test_the_endpoint_node_reference_is_generated_from_the_code() -> None:
+    text = (DOCS / "protocol-format.md").read_text(encoding="utf-8")
+    start, end = text.index(ENDPOINTS_BEGIN), text.index(ENDPOINTS_END) + len(ENDPOINTS_END)
+    assert text[start:end] + "\n" == endpoint_node_reference(), (
+        "docs/protocol-format.md endpoint node reference is stale: regenerate it with "
         "uv run python -m trialkit.protocol.reference"
     )
 

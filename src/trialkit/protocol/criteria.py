@@ -28,13 +28,12 @@ criterion ("known ...") never closes a history.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import reduce
-from operator import or_
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, get_args
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trialkit.errors import TrialkitInputError
+from trialkit.protocol._tagged import TAG_PREFIX, tagged_union
 from trialkit.protocol.window import Duration, split
 from trialkit.record import AlterationType, Sex
 from trialkit.scores import SCORE_SPECS
@@ -68,6 +67,7 @@ __all__ = [
     "SexNode",
     "child_path",
     "children",
+    "concept_of",
     "node_name",
     "node_paths",
 ]
@@ -98,7 +98,8 @@ class _Node(_Model):
     """The field that holds a logic node's children (a list, or one node); None for a leaf."""
 
 
-def _concept_of(key: str, kinds: tuple[Kind, ...], role: str) -> None:
+def concept_of(key: str, kinds: tuple[Kind, ...], role: str) -> None:
+    """Refuse (ValueError) a key that is not a vocabulary concept of one of ``kinds``."""
     try:
         item = vocabulary()[key]
     except TrialkitInputError:
@@ -188,7 +189,7 @@ class Measure(_Node):
 
     @model_validator(mode="after")
     def _threshold(self) -> Measure:
-        _concept_of(self.measure, (Kind.LAB, Kind.VITAL, Kind.ASSESSMENT), "measure")
+        concept_of(self.measure, (Kind.LAB, Kind.VITAL, Kind.ASSESSMENT), "measure")
         item = vocabulary()[self.measure]
         if item.value_type is not ValueType.QUANTITY:
             raise ValueError(f"measure {self.measure!r} has no numeric value")
@@ -262,7 +263,7 @@ class Age(_Node):
     @model_validator(mode="after")
     def _event(self) -> Age:
         if self.at_first is not None:
-            _concept_of(self.at_first, (Kind.CONDITION,), "at_first")
+            concept_of(self.at_first, (Kind.CONDITION,), "at_first")
         return self
 
 
@@ -339,7 +340,7 @@ class ConditionNode(_Node):
 
     @model_validator(mode="after")
     def _kind(self) -> ConditionNode:
-        _concept_of(self.condition, (Kind.CONDITION,), "condition")
+        concept_of(self.condition, (Kind.CONDITION,), "condition")
         return self
 
 
@@ -356,7 +357,7 @@ class Finding(_Node):
 
     @model_validator(mode="after")
     def _kind(self) -> Finding:
-        _concept_of(self.finding, (Kind.FINDING, Kind.CONDITION, Kind.LAB), "finding")
+        concept_of(self.finding, (Kind.FINDING, Kind.CONDITION, Kind.LAB), "finding")
         item = vocabulary()[self.finding]
         if item.kind is Kind.LAB and item.value_type is not ValueType.BOOLEAN:
             raise ValueError(f"finding {self.finding!r} is a numeric lab: use measure")
@@ -373,7 +374,7 @@ class Attestation(_Node):
 
     @model_validator(mode="after")
     def _kind(self) -> Attestation:
-        _concept_of(self.attestation, (Kind.ATTESTATION,), "attestation")
+        concept_of(self.attestation, (Kind.ATTESTATION,), "attestation")
         return self
 
 
@@ -403,9 +404,9 @@ class Drug(_Node):
 
     @model_validator(mode="after")
     def _kind(self) -> Drug:
-        _concept_of(self.drug, (Kind.DRUG, Kind.DRUG_CLASS), "drug")
+        concept_of(self.drug, (Kind.DRUG, Kind.DRUG_CLASS), "drug")
         for route in self.routes or ():
-            _concept_of(route, (Kind.ROUTE,), "routes")
+            concept_of(route, (Kind.ROUTE,), "routes")
         if self.half_lives is not None and self.within is None:
             raise ValueError("half_lives needs the window it shortens (within)")
         for name in ("within", "longer_than"):
@@ -429,7 +430,7 @@ class ProcedureNode(_Node):
 
     @model_validator(mode="after")
     def _kind(self) -> ProcedureNode:
-        _concept_of(self.procedure, (Kind.PROCEDURE,), "procedure")
+        concept_of(self.procedure, (Kind.PROCEDURE,), "procedure")
         return self
 
 
@@ -451,7 +452,7 @@ class Genomic(_Node):
     @model_validator(mode="after")
     def _kind(self) -> Genomic:
         for key in self.gene:
-            _concept_of(key, (Kind.GENE,), "gene")
+            concept_of(key, (Kind.GENE,), "gene")
         return self
 
 
@@ -477,38 +478,10 @@ _NODE_CLASSES: TypeAlias = (
 NODE_TYPES: dict[str, type[_Node]] = {model.tag: model for model in get_args(_NODE_CLASSES)}
 """Every node type by the tag key that introduces it in a protocol file."""
 
-TAG_PREFIX = "node:"
-"""Prefix of the union tags in a validation error's location (not a field of the file)."""
-
-_TAGS: dict[str, str] = {
-    key: model.tag
-    for model in NODE_TYPES.values()
-    for key in (model.tag, *(n for n, f in model.model_fields.items() if f.alias == model.tag))
-}
-"""The tag of each key that introduces a node: the tag, and the field name of a tag that is
-an alias (``not_``, as ``populate_by_name`` accepts it)."""
-
-
-def _tag(value: Any) -> str | None:
-    names = value.keys() if isinstance(value, dict) else type(value).model_fields
-    for name in names:
-        if name in _TAGS:
-            return TAG_PREFIX + _TAGS[name]
-    return None
-
-
 if TYPE_CHECKING:
     Node: TypeAlias = _NODE_CLASSES
 else:
-    Node = Annotated[
-        reduce(or_, (Annotated[m, Tag(TAG_PREFIX + t)] for t, m in NODE_TYPES.items())),
-        Discriminator(
-            _tag,
-            custom_error_type="unknown_node",
-            custom_error_message="not a criteria node: expected one of the keys "
-            + ", ".join(NODE_TYPES),
-        ),
-    ]
+    Node = tagged_union(NODE_TYPES, "a criteria node")
 """Any node of the criteria tree: the tagged union of :data:`NODE_TYPES`, told apart by key."""
 
 for _model in NODE_TYPES.values():

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from trialkit.protocol.criteria import Node, node_name, node_paths
+from trialkit.protocol.endpoints import EndpointNode
 from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
@@ -46,8 +47,12 @@ __all__ = [
     "Visit",
 ]
 
-FORMAT = "trialkit.protocol/2"
+FORMAT = "trialkit.protocol/3"
 """The version of the protocol file format written in each file's ``format`` field.
+
+``/3`` (2026-12): every endpoint is code (``compute``, the endpoint language of
+:mod:`trialkit.protocol.endpoints`) or says why it cannot be computed from data
+(``not_computed``). A ``/2`` file is still read, its endpoints text only.
 
 ``/2`` (2026-12): a condition's ``known`` is gone (the record's statements of
 absence close a history, never a criterion's wording); drug nodes take
@@ -182,7 +187,35 @@ class Endpoint(_Row):
     name: str = Field(min_length=1)
     time_point: str = Field(min_length=1)
     definition: str = Field(min_length=1)
+    compute: EndpointNode | None = Field(
+        default=None, description="The endpoint as code (trialkit.protocol/3)."
+    )
+    panel: dict[Identifier, EndpointNode] | None = Field(
+        default=None,
+        min_length=1,
+        description="Several values assessed together, each as code (trialkit.protocol/3).",
+    )
+    not_computed: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Why the endpoint cannot be computed from data (trialkit.protocol/3).",
+    )
     discrepancies: list[Discrepancy] = []
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Endpoint:
+        given = [n for n in ("compute", "panel", "not_computed") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise ValueError(
+                f"give one of compute, panel or not_computed, not {' and '.join(given)}"
+            )
+        return self
+
+    def nodes(self) -> dict[str, EndpointNode]:
+        """The endpoint's values as code: ``{id: compute}``, or the panel as ``{id.name: node}``."""
+        if self.compute is not None:
+            return {self.id: self.compute}
+        return {f"{self.id}.{name}": node for name, node in (self.panel or {}).items()}
 
 
 class SimonDesignSpec(_Row):
@@ -245,7 +278,7 @@ class Protocol(_Row):
             )
         return data
 
-    format: Literal["trialkit.protocol/2"]
+    format: Literal["trialkit.protocol/2", "trialkit.protocol/3"]
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
     title: str = Field(min_length=1)
     registry: list[RegistryId] = Field(min_length=1)
@@ -281,6 +314,7 @@ class Protocol(_Row):
         _no_id_names_a_node(self.criteria)
         _unique_ids("arm", [a.id for a in self.arms])
         _unique_ids("endpoint", [e.id for e in self.endpoints])
+        _endpoints_of_format(self.format, self.endpoints)
         _unique_ids("source", [s.id for s in self.sources])
         known = {s.id for s in self.sources}
         for criterion in self.criteria:
@@ -297,6 +331,22 @@ class Protocol(_Row):
             if item.id == criterion_id:
                 return item
         raise KeyError(criterion_id)
+
+
+def _endpoints_of_format(version: str, endpoints: list[Endpoint]) -> None:
+    """Format 3 makes every endpoint executable or says why not; format 2 has text only."""
+    for endpoint in endpoints:
+        typed = any(getattr(endpoint, n) is not None for n in ("compute", "panel", "not_computed"))
+        if version == "trialkit.protocol/3" and not typed:
+            raise ValueError(
+                f"endpoint {endpoint.id}: give compute (the endpoint as code), panel (several "
+                "values as code) or not_computed (why it cannot be computed from data)"
+            )
+        if version == "trialkit.protocol/2" and typed:
+            raise ValueError(
+                f"endpoint {endpoint.id}: compute, panel and not_computed are read from format "
+                "trialkit.protocol/3 (set format: trialkit.protocol/3)"
+            )
 
 
 def _unique_ids(what: str, ids: list[str]) -> None:

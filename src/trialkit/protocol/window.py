@@ -17,7 +17,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-__all__ = ["DURATION_PATTERN", "LONGEST_YEARS", "Duration", "before", "describe", "split"]
+__all__ = [
+    "DURATION_PATTERN",
+    "LONGEST_YEARS",
+    "Duration",
+    "after",
+    "before",
+    "describe",
+    "split",
+]
 
 DURATION_PATTERN = r"^\d+(\.\d+)? ?(min|h|d|wk|mo|a)$"
 
@@ -69,6 +77,17 @@ def before(at: datetime, duration: str) -> datetime:
     if months != int(months):
         raise ValueError(f"{duration!r}: months and years must be whole numbers")
     return _minus_months(at, int(months))
+
+
+def after(at: datetime, duration: str) -> datetime:
+    """The time ``duration`` after ``at`` (calendar months and years, as :func:`before`)."""
+    value, unit = split(duration)
+    if unit in _FIXED:
+        return at + value * _FIXED[unit]
+    months = value * (12 if unit == "a" else 1)
+    if months != int(months):
+        raise ValueError(f"{duration!r}: months and years must be whole numbers")
+    return _minus_months(at, -int(months))
 
 
 def _minus_months(at: datetime, months: int) -> datetime:

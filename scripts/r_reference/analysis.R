@@ -175,6 +175,32 @@ fisher <- vapply(names(tables), function(name) {
       p_value = scalar(p))
 }, "")
 
+# -- Clopper-Pearson: stats::binom.test (its interval is Clopper & Pearson's) -----------------
+counts <- list(c(3, 9), c(0, 9), c(9, 9), c(5, 55), c(1, 1), c(17, 40))
+binomial <- vapply(counts, function(xn) {
+  ci <- binom.test(xn[1], xn[2])$conf.int
+  ci90 <- binom.test(xn[1], xn[2], conf.level = 0.9)$conf.int
+  obj(x = scalar(xn[1]), n = scalar(xn[2]), lower = scalar(ci[1]), upper = scalar(ci[2]),
+      lower_90 = scalar(ci90[1]), upper_90 = scalar(ci90[2]))
+}, "")
+
+# -- Summaries: mean, sd, quantile (type 7, R's default), NA removed ---------------------------
+samples <- list(
+  small = c(1, 2, 3, 4, 10),
+  with_missing = c(7.5, NA, 3.25, 11, NA, 0, 2),
+  even = c(12, 3, 8, 5, 1, 9),
+  one = c(4.2),
+  sofa_like = c(11, 9, 14, 6, 8, 8, 12, 15, 3, 10, 7)
+)
+summaries <- vapply(names(samples), function(name) {
+  x <- samples[[name]]
+  q <- quantile(x, c(0.25, 0.5, 0.75), na.rm = TRUE, type = 7, names = FALSE)
+  obj(name = str(name), values = num(x), n = scalar(sum(!is.na(x))),
+      missing = scalar(sum(is.na(x))), mean = scalar(mean(x, na.rm = TRUE)),
+      sd = scalar(sd(x, na.rm = TRUE)), q1 = scalar(q[1]), median = scalar(q[2]),
+      q3 = scalar(q[3]), min = scalar(min(x, na.rm = TRUE)), max = scalar(max(x, na.rm = TRUE)))
+}, "")
+
 cat("{\n")
 cat('  "source": "scripts/r_reference/analysis.R (run by scripts/r_reference/analysis.sh)",\n')
 cat(sprintf('  "r_version": "%s",\n', R.version.string))
@@ -183,5 +209,7 @@ cat(sprintf('  "cmprsk_version": "%s",\n', as.character(packageVersion("cmprsk")
 cat(sprintf('  "platform": "%s",\n', R.version$platform))
 cat('  "kaplan_meier": ', arr(km), ",\n", sep = "")
 cat('  "cumulative_incidence": ', arr(ci), ",\n", sep = "")
-cat('  "fisher": ', arr(fisher), "\n", sep = "")
+cat('  "fisher": ', arr(fisher), ",\n", sep = "")
+cat('  "binom_test": ', arr(binomial), ",\n", sep = "")
+cat('  "summary": ', arr(summaries), "\n", sep = "")
 cat("}\n")

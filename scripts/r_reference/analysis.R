@@ -100,7 +100,12 @@ ci_data <- list(
     time = c(1, 2, 2, 3, 4, 4, 5), cause = c(1, 2, 1, 0, 2, 1, 1),
     group = c(1, 1, 2, 2, 1, 2, 1)
   ),
-  all_censored = list(time = c(1, 2, 3), cause = c(0, 0, 0), group = c(1, 1, 2))
+  all_censored = list(time = c(1, 2, 3), cause = c(0, 0, 0), group = c(1, 1, 2)),
+  # so small that the stratified variance of the scores is indefinite: a negative statistic
+  indefinite = list(
+    time = c(2.5, 2, 1, 0, 2.5, 2.5, 1.5, 0), cause = c(1, 1, 1, 2, 1, 1, 1, 0),
+    group = c(3, 2, 1, 1, 3, 2, 2, 3), strata = c(1, 0, 0, 0, 1, 1, 1, 0)
+  )
 )
 set.seed(15)
 n <- 80
@@ -125,7 +130,9 @@ ci_case <- function(name, d) {
   strata_tests <- character(0)
   if (length(causes) && length(unique(d$group)) > 1) {
     for (rho in c(0, 1, -0.5)) {
-      g <- cuminc(d$time, d$cause, d$group, rho = rho)$Tests
+      # cuminc stops when the weight (1 - F)^rho is infinite (rho < 0, F = 1): no case then
+      g <- tryCatch(cuminc(d$time, d$cause, d$group, rho = rho)$Tests, error = function(e) NULL)
+      if (is.null(g)) next
       for (k in causes) {
         kk <- as.character(k)
         tests <- c(tests, obj(cause = scalar(k), rho = scalar(rho), stat = scalar(g[kk, "stat"]),

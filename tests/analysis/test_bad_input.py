@@ -91,6 +91,21 @@ def test_gray_test_without_events_of_the_cause_has_no_statistic() -> None:
     assert np.isnan(found.p_value)
 
 
+def test_gray_test_with_an_infinite_weight_has_no_statistic() -> None:
+    # rho < 0 and the pooled estimate reaches 1 in a stratum: (1 - F)^rho is infinite
+    # (cmprsk::cuminc stops with "NA/NaN/Inf in foreign function call" here).
+    found = gray_test(
+        [2.0, 2.5, 0.5, 0.0, 1.5, 0.5],
+        [1, 1, 2, 0, 2, 2],
+        [2, 1, 2, 1, 1, 3],
+        cause=2,
+        rho=-0.5,
+        strata=[0, 1, 1, 0, 1, 1],
+    )
+    assert np.isnan(found.statistic)
+    assert np.isnan(found.p_value)
+
+
 def test_number_at_risk_refuses_a_negative_time() -> None:
     with pytest.raises(TrialkitInputError, match=r"at\[0\]=-1.0: a time must be 0 or more"):
         number_at_risk([1, 2], [-1])

@@ -66,3 +66,20 @@ def test_a_censoring_tied_with_an_event_is_at_risk_at_its_time() -> None:
     assert exact.of(1)[0].tolist() == [1 / 3, 1.0]
     jittered = cumulative_incidence([1.001, 1, 2], [1, 0, 1])
     assert jittered.of(1)[0].tolist() == [0.0, 1 / 2, 1.0]
+
+
+@given(competing_risks(causes=2), st.lists(st.integers(1, 3), min_size=40, max_size=40))
+def test_grays_test_is_a_chi_square_or_undefined(data: Data, labels: list[int]) -> None:
+    times, events, _ = data
+    groups = labels[: len(times)]
+    if len(set(groups)) < 2:
+        return
+    strata = [int(t) % 2 for t in times]
+    for cause in (1, 2):
+        found = gray_test(times, events, groups, cause=cause, rho=1.0, strata=strata)
+        assert found.df == len(set(groups)) - 1
+        if np.isnan(found.statistic):
+            assert np.isnan(found.p_value)
+        else:
+            assert found.statistic >= -1e-9
+            assert 0.0 <= found.p_value <= 1.0

@@ -89,7 +89,11 @@ class GrayTest:
     """Gray's test of equal cumulative incidence of ``cause`` across ``groups``.
 
     ``statistic`` and ``p_value`` are NaN where the variance of the scores is
-    singular (no event of the cause, say); cmprsk prints a statistic of -1 there.
+    singular (no event of the cause, say; cmprsk prints a statistic of -1 there)
+    or not finite (the weight ``(1 - F)^rho`` with ``rho < 0`` where the pooled
+    ``F`` reaches 1; cmprsk stops with an error). In very small samples the
+    estimated variance can be indefinite and the statistic negative: it is
+    reported as cmprsk reports it, with a p-value of 1.
     """
 
     cause: int
@@ -106,6 +110,8 @@ def _events(
     causes: Collection[int] | None,
     censor_code: int,
 ) -> tuple[FloatArray, IntArray, tuple[int, ...]]:
+    if isinstance(censor_code, bool) or not isinstance(censor_code, int):
+        raise TrialkitInputError(f"censor_code={censor_code!r}: must be an integer code")
     time = as_times("times", times)
     if causes is None:
         code = as_codes("events", events, None, "integer codes")
@@ -133,8 +139,9 @@ def cumulative_incidence(
 
     ``events`` holds one integer code per subject: ``censor_code`` (0) for a
     censoring, otherwise the cause. ``causes`` lists the cause codes allowed (an
-    unknown code is an error) and their order in the result; without it, the
-    codes found, sorted. Sources and conventions: the module docstring.
+    unknown code is an error; a listed cause without events gets a zero curve);
+    without it, the causes are the codes found. The result's causes are in
+    increasing order. Sources and conventions: the module docstring.
     """
     time, code, kinds = _events(times, events, causes, censor_code)
     distinct, where = np.unique(time, return_inverse=True)
@@ -269,7 +276,8 @@ def gray_test(
         score += s
         covariance += v
     df = count - 1
-    if np.linalg.matrix_rank(covariance) < df:
+    finite = bool(np.isfinite(score).all() and np.isfinite(covariance).all())
+    if not finite or np.linalg.matrix_rank(covariance) < df:
         statistic = p_value = float("nan")
     else:
         statistic = float(score @ np.linalg.solve(covariance, score))
@@ -336,7 +344,11 @@ def _gray_stratum(
             tr = float(h.sum())
             tq = float(np.where(risk, at_risk * (1.0 - cif_before) / km_safe, 0.0).sum())
             pooled = pooled_before + n_own / tr
-            weight = (1.0 - pooled_before) ** rho
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # inf or NaN when the pooled estimate reaches 1 with rho < 0: no statistic
+                weight = float(np.power(1.0 - pooled_before, rho))
+            if not np.isfinite(weight):
+                return np.full(last, np.nan), np.full((last, last), np.nan)
             a = -weight * np.outer(h, h) / tr
             np.fill_diagonal(a, weight * h * (1.0 - h / tr))
             a[~risk, :] = 0.0
@@ -347,10 +359,10 @@ def _gray_stratum(
                 risk, weight * (own - n_own * at_risk * (1.0 - cif_before) / (km_safe * tq)), 0.0
             )[:last]
             if n_own:
-                with np.errstate(divide="ignore", invalid="ignore"):
+                with np.errstate(divide="ignore", invalid="ignore"):  # masked groups only
                     t4 = np.where(km_after > 0, 1.0 - (1.0 - pooled) / km_after, 1.0)
-                tie = 1.0 - (n_own - 1) / (tr * km_before - 1.0) if n_own > 1 else np.ones(count)
-                t3 = np.where(risk, tie * km_before * n_own / (tr * safe), 0.0)
+                    tie = 1.0 - (n_own - 1) / (tr * km_before - 1.0) if n_own > 1 else 1.0
+                    t3 = np.where(risk, tie * km_before * n_own / (tr * safe), 0.0)
                 v3 += t4 * t4 * t3
                 t1 = a[:last, :] - t4 * c[:last, :]
                 v2 += t1 * (t4 * t3)

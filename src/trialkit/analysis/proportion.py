@@ -10,7 +10,7 @@
   Both are :mod:`trialkit.design.inference`'s, re-exported here so that an analysis
   imports one package; they are defined there and only there.
 * :func:`fisher_exact`: Fisher's exact test of a 2x2 table (Fisher RA. Statistical
-  Methods for Research Workers. Oliver & Boyd 1925, §21.02), two-sided, by
+  Methods for Research Workers, 5th ed. Oliver & Boyd 1934), two-sided, by
   :func:`scipy.stats.fisher_exact`: the p-value sums the probabilities (hypergeometric,
   margins fixed) of every table no more probable than the one observed, as R's
   ``fisher.test`` does; the odds ratio is the sample one, ``(a d) / (b c)``

@@ -12,7 +12,7 @@
 * Pointwise intervals as ``survfit`` computes them (``survival:::survfit_confint``,
   survival 3.5): ``"log"`` (its default) ``S exp(±z se)`` with the upper limit cut at 1;
   ``"log-log"`` ``S^exp(±z se / log S)`` (Kalbfleisch JD, Prentice RL. The Statistical
-  Analysis of Failure Time Data. Wiley 1980, §1.3); ``"plain"`` ``S ± z S se`` cut to
+  Analysis of Failure Time Data. Wiley 1980); ``"plain"`` ``S ± z S se`` cut to
   ``[0, 1]``; ``se`` the standard error of ``log S``. A limit is NaN where ``survfit``'s
   is ``NA``: ``S = 0`` (log, log-log) or ``S = 1`` (log-log).
 * The median and its interval exactly as ``print(survfit(...))`` shows them

@@ -165,6 +165,43 @@ ci_case <- function(name, d) {
 }
 ci <- vapply(names(ci_data), function(name) ci_case(name, ci_data[[name]]), "")
 
+# -- Random batches: many small samples, ties everywhere, curves often exactly at 0.5 ---------
+set.seed(7)
+km_batch <- character(0)
+for (i in 1:40) {
+  n <- sample(1:30, 1)
+  time <- round(rexp(n, 0.3) * 2) / 2
+  status <- rbinom(n, 1, runif(1))
+  ct <- c("log", "log-log", "plain")[1 + i %% 3]
+  fit <- survfit(Surv(time, status) ~ 1, conf.type = ct)
+  tab <- summary(fit)$table
+  km_batch <- c(km_batch, obj(
+    conf_type = str(ct), input_time = num(time), input_status = num(status),
+    surv = num(fit$surv), std_err_log = num(fit$std.err), lower = num(fit$lower),
+    upper = num(fit$upper), print_median = scalar(tab[["median"]]),
+    print_lower = scalar(tab[["0.95LCL"]]), print_upper = scalar(tab[["0.95UCL"]])
+  ))
+}
+ci_batch <- character(0)
+while (length(ci_batch) < 40) {
+  n <- sample(4:40, 1)
+  time <- round(rexp(n, 0.3))
+  cause <- sample(0:2, n, replace = TRUE)
+  group <- sample(1:sample(2:3, 1), n, replace = TRUE)
+  strata <- sample(1:2, n, replace = TRUE)
+  if (length(unique(group)) < 2 || sum(cause == 1) == 0) next
+  rho <- sample(c(0, 1, 0.5), 1)
+  z <- tryCatch(cuminc(time, cause, group, strata, rho = rho), error = function(e) NULL)
+  if (is.null(z)) next
+  e <- cuminc(time, cause)[["1 1"]]
+  ci_batch <- c(ci_batch, obj(
+    rho = scalar(rho), input_time = num(time), input_cause = num(cause),
+    input_group = num(group), input_strata = num(strata), time = num(e$time),
+    est = num(e$est), var = num(e$var), stat = scalar(z$Tests["1", "stat"]),
+    pv = scalar(z$Tests["1", "pv"]), df = scalar(z$Tests["1", "df"])
+  ))
+}
+
 # -- Fisher's exact test: stats::fisher.test, two-sided ----------------------------------------
 tables <- list(
   # seed 002 (Beijing salvage study): PR at 1 week, EBV-HLH 0/5 against other causes 3/4
@@ -216,6 +253,8 @@ cat(sprintf('  "cmprsk_version": "%s",\n', as.character(packageVersion("cmprsk")
 cat(sprintf('  "platform": "%s",\n', R.version$platform))
 cat('  "kaplan_meier": ', arr(km), ",\n", sep = "")
 cat('  "cumulative_incidence": ', arr(ci), ",\n", sep = "")
+cat('  "kaplan_meier_batch": ', arr(km_batch), ",\n", sep = "")
+cat('  "cumulative_incidence_batch": ', arr(ci_batch), ",\n", sep = "")
 cat('  "fisher": ', arr(fisher), ",\n", sep = "")
 cat('  "binom_test": ', arr(binomial), ",\n", sep = "")
 cat('  "summary": ', arr(summaries), "\n", sep = "")

@@ -166,6 +166,51 @@ def test_grays_test_is_cumincs(
     assert abs(found.p_value - test["pv"]) <= TOLERANCE
 
 
+@pytest.mark.parametrize(
+    "case",
+    reference()["kaplan_meier_batch"],
+    ids=lambda c: f"{len(c['input_time'])}-{c['conf_type']}",
+)
+def test_kaplan_meier_batch(case: dict[str, Any]) -> None:
+    # 40 random small samples on a grid of halves (many ties, curves often exactly at 0.5)
+    curve = kaplan_meier(case["input_time"], _status(case), conf_type=case["conf_type"])
+    assert_close(curve.survival, case["surv"], "surv")
+    assert_close(curve.std_err_log, case["std_err_log"], "std.err")
+    assert_close(curve.lower, case["lower"], "lower")
+    assert_close(curve.upper, case["upper"], "upper")
+    median = median_survival(curve)
+    assert median.median == optional(case["print_median"])
+    assert median.lower == optional(case["print_lower"])
+    assert median.upper == optional(case["print_upper"])
+
+
+@pytest.mark.parametrize(
+    "case", reference()["cumulative_incidence_batch"], ids=lambda c: str(len(c["input_time"]))
+)
+def test_cumulative_incidence_and_gray_batch(case: dict[str, Any]) -> None:
+    # 40 random samples: 2 or 3 groups, 2 strata, causes 1 and 2, rho 0, 0.5 or 1
+    events = [int(c) for c in case["input_cause"]]
+    result = cumulative_incidence(case["input_time"], events)
+    times, values, variances = cuminc_corners(result, 1)
+    assert times == case["time"]
+    assert_close(values, case["est"], "est")
+    assert_close(variances, case["var"], "var")
+    found = gray_test(
+        case["input_time"],
+        events,
+        case["input_group"],
+        cause=1,
+        rho=case["rho"],
+        strata=case["input_strata"],
+    )
+    assert found.df == case["df"]
+    if case["stat"] == -1:  # cmprsk's mark of a singular variance
+        assert np.isnan(found.statistic)
+    else:
+        assert abs(found.statistic - case["stat"]) <= TOLERANCE
+        assert abs(found.p_value - case["pv"]) <= TOLERANCE
+
+
 @pytest.mark.parametrize("case", reference()["fisher"], ids=lambda c: c["name"])
 def test_fisher_is_fisher_test(case: dict[str, Any]) -> None:
     found = fisher_exact(case["table"])

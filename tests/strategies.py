@@ -8,7 +8,7 @@ from trialkit.protocol.criteria import NODE_TYPES
 from trialkit.units import Quantity, conversion
 from trialkit.vocab import ValueType, concept, vocabulary
 
-__all__ = ["QUANTITY_CONCEPTS", "quantity_of"]
+__all__ = ["QUANTITY_CONCEPTS", "competing_risks", "quantity_of"]
 
 QUANTITY_CONCEPTS = tuple(
     sorted(k for k, c in vocabulary().items() if c.value_type is ValueType.QUANTITY)
@@ -182,3 +182,21 @@ def patient_facts(draw: st.DrawFn) -> dict[str, object]:
         "hsct_days_ago": draw(st.integers(1, 200)),
         "genomic": draw(st.sampled_from(["F958V", "V617F", "Y931C"])),
     }
+
+
+# -- competing-risks data (trialkit.analysis) ----------------------------------------------------
+# Times on a coarse grid so that ties (between causes, and between events and
+# censorings) are the rule rather than the exception.
+
+
+@st.composite
+def competing_risks(
+    draw: st.DrawFn, causes: int = 3, max_size: int = 40
+) -> tuple[list[float], list[int], list[int]]:
+    """``(times, events, groups)`` of 1 to ``max_size`` subjects: event 0 is a censoring,
+    1..``causes`` a cause; times on a grid of halves in [0, 10]; groups 1 or 2."""
+    size = draw(st.integers(1, max_size))
+    times = draw(st.lists(st.integers(0, 20), min_size=size, max_size=size))
+    events = draw(st.lists(st.integers(0, causes), min_size=size, max_size=size))
+    groups = draw(st.lists(st.integers(1, 2), min_size=size, max_size=size))
+    return [t / 2 for t in times], events, groups

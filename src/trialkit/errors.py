@@ -28,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "AgeError",
     "BundleError",
+    "CohortError",
     "DefinitionError",
     "DesignInputError",
     "NegativeAgeError",
@@ -52,6 +53,11 @@ class TrialkitInputError(TrialkitError, ValueError):
 
 class BundleError(TrialkitInputError):
     """A FHIR Bundle that cannot be read: not JSON, not a Bundle, a bad resource or field."""
+
+
+class CohortError(TrialkitInputError):
+    """A trial cohort that cannot be read: the message names the subject and the field (a subject
+    of the subjects table with no bundle, a bundle with no subject, an inclusion date after day 1)."""
 
 
 class UnitError(TrialkitInputError):

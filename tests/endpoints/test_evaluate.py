@@ -269,7 +269,7 @@ def test_counts_of_new_diagnoses_in_a_window_and_incomplete_follow_up() -> None:
     lost = Subject("s1", INCLUDED, last_contact=INCLUDED + timedelta(days=10))
     value = evaluate_endpoint(count, lost, record(build))
     assert value.low == 1 and value.high == float("inf")
-    assert value.missing == ("follow-up to day 28",)
+    assert value.missing == ("follow-up to 2026-03-30",)
 
 
 def test_every_shipped_endpoint_is_code_or_says_why_not() -> None:

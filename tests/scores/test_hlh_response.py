@@ -110,7 +110,13 @@ def with_(values: Values, **changes: float | bool | None) -> Values:
 
 
 def test_rule_sets_are_named_and_versioned() -> None:
-    assert set(RULE_SETS) == {"hlh94-nonactive", "marsh2013", "wang2015-joint", "wang2015-separate"}
+    assert set(RULE_SETS) == {
+        "hlh94-nonactive",
+        "marsh2013",
+        "wang2015-joint",
+        "wang2015-separate",
+        "wang2015-improvement",
+    }
     for name, rules in RULE_SETS.items():
         result = assess_response(name, ACTIVE_BASELINE, NORMAL_NOW, uln=ULN)
         assert result.score == f"hlh_response.{name}"
@@ -392,6 +398,22 @@ def test_wang_readings_disagree_on_category() -> None:
     separate = wang(SEPARATE, scd25=7500, ferritin=5600, triglycerides=3.6)
     assert joint.category == NR
     assert separate.category == PR
+
+
+@pytest.mark.parametrize(
+    ("current", "category"),
+    [
+        ({"scd25": 7500, "ferritin": 5600, "triglycerides": 3.6}, IMPROVEMENT),  # sCD25 only
+        ({"scd25": 7500, "ferritin": 5900, "triglycerides": 2.9}, PR),  # sCD25 + ferritin/TG
+        ({}, NR),  # nothing improved
+    ],
+)
+def test_wang_improvement_is_one_item_below_pr(current: dict[str, float], category: str) -> None:
+    """wang2015-improvement (docs/clinical-decisions.md §6.4): "improved but did not achieve PR"
+    (seed 002) read as one Wang 2015 item met; two are PR."""
+    assert wang("wang2015-improvement", **current).category == category
+    joint = wang(JOINT, **current).category
+    assert joint == (NR if category == IMPROVEMENT else category)
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "protocol": ("trialkit.cli.protocol", "Protocol files: list, validate, check, show."),
     "design": ("trialkit.cli.design", "Trial design statistics: Simon two-stage designs."),
+    "analyse": (
+        "trialkit.cli.analyse",
+        "Analyse a trial: every endpoint per subject, the study-level estimates, a report.",
+    ),
     "synth": ("trialkit.cli.synth", "Synthetic data sets."),
 }
 

@@ -67,7 +67,7 @@ _RULES = [
     "## Output files",
     "",
     "Every file a command writes (`prescreen --out`, batch `screen --out`, `synth omop --out`, "
-    "`design oc --plot`) "
+    "`design oc --plot`, `analyse --out` and its analysis dataset) "
     "is written under a hidden name beside it (`.<stem>.<random>.partial<suffix>`) and moved into "
     "place only when the whole command has succeeded and its standard output is written "
     "(so `> /dev/full` leaves no file; `synth omop` is the exception, its tables are in place "

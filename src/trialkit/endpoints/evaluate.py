@@ -288,11 +288,24 @@ def _length_of_stay(node: LengthOfStay, context: _Context) -> EndpointValue:
             evidence=evidence,
         )
     contact = context.last_contact()
-    censor = horizon if end is not None or contact is None else min(contact, horizon)
-    days = max((censor - start).days, 0)
+    if end is not None or (contact is not None and contact >= horizon):
+        # still there at the horizon: the length "up to" the horizon is the horizon
+        days = (horizon - start).days
+        return EndpointValue(
+            Yields.NUMBER,
+            f"{days} days in {node.length_of_stay}: still there at {node.horizon} ({horizon}), "
+            "counted to it",
+            low=days,
+            high=days,
+            unit="d",
+            evidence=evidence,
+        )
+    censor = start if contact is None else max(contact, start)
+    days = (censor - start).days
     return EndpointValue(
         Yields.NUMBER,
-        f"at least {days} days in {node.length_of_stay}: still there on {censor}",
+        f"at least {days} days in {node.length_of_stay}: still there at the last contact "
+        f"({censor}), before {node.horizon}",
         low=days,
         high=math.inf,
         unit="d",
@@ -540,29 +553,75 @@ def _count(node: Count, context: _Context) -> EndpointValue:
     subject = context.subject
     begin = node.first_day if node.first_day is not None else first_day(node.from_)
     first = subject.day(begin, node.from_)
-    last = None if node.until_day is None else subject.day(node.until_day, node.from_)
-    record = context.record if last is None else context.record.as_of(end_of(last))
+    last: date | None = None
+    if node.until_day is not None:
+        last = subject.day(node.until_day, node.from_)
+    elif node.horizon is not None:
+        start = datetime.combine(subject.origin(node.from_), datetime.min.time())
+        last = after(start, node.horizon).date()
     complete = last is None or _followed_to(last, context)
+    if node.until is not None:
+        ended = _first(node.until, node.from_, context, subject.origin(node.from_))
+        if ended is not None and (last is None or ended[0] <= last):
+            last, complete = ended[0], True
+    record = context.record if last is None else context.record.as_of(end_of(last))
     if node.count == "adverse_events":
         return _adverse_events(node, record, first, last, complete)
-    found = tuple(
+    onsets = [
         c
         for c in record.conditions
         if c.concept == node.count
         and c.verification not in {"refuted", "entered-in-error"}
         and first <= c.onset.date() <= (last or date.max)
-    )
-    high = float(len(found)) if complete else math.inf
+    ]
+    sure, maybe = onsets, []
+    if node.hospital_acquired:
+        periods = _periods(record.stays)
+        acquired = [(c, _acquired(c.onset.date(), periods)) for c in onsets]
+        sure = [c for c, state in acquired if state is True]
+        maybe = [c for c, state in acquired if state is None]
+    low = float(len(sure))
+    high = low + len(maybe) if complete else math.inf
     until = "the end of follow-up" if last is None else str(last)
-    shown = f"{len(found)}" if complete else f"at least {len(found)} (follow-up ends before {last})"
+    shown = (
+        f"{len(sure)}"
+        if high == low
+        else f"{len(sure)} to {'more' if math.isinf(high) else int(high)}"
+    )
+    what = f"{node.count}{' (hospital-acquired)' if node.hospital_acquired else ''}"
+    missing = [] if complete else [f"follow-up to {last}"]
+    missing += [f"{c.resource}: the hospital stay at its onset" for c in maybe]
     return EndpointValue(
         Yields.COUNT,
-        f"{shown} {node.count} from {first} to {until}",
-        low=float(len(found)),
+        f"{shown} {what} from {first} to {until}",
+        low=low,
         high=high,
-        evidence=found,
-        missing=() if complete else (f"follow-up to day {node.until_day}",),
+        evidence=(*sure, *maybe),
+        missing=tuple(missing),
     )
+
+
+def _periods(stays: tuple[Stay, ...]) -> list[tuple[date, date]]:
+    """Continuous stays in hospital (any setting; stays that touch join), as date ranges."""
+    periods: list[tuple[date, date]] = []
+    for stay in sorted(stays, key=lambda s: s.start):
+        start, end = stay.start.date(), (stay.end or datetime.max).date()
+        if periods and start <= periods[-1][1]:
+            periods[-1] = (periods[-1][0], max(periods[-1][1], end))
+        else:
+            periods.append((start, end))
+    return periods
+
+
+def _acquired(onset: date, periods: list[tuple[date, date]]) -> bool | None:
+    """Onset on day 3 or later of the stay it falls in (admission day 1; ECDC 2012); None when
+    no stay is recorded at all."""
+    if not periods:
+        return None
+    for start, end in periods:
+        if start <= onset <= end:
+            return (onset - start).days >= 2
+    return False
 
 
 def _adverse_events(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from trialkit.errors import TrialkitInputError
+from trialkit.errors import CohortError
 from trialkit.protocol.endpoints import Anchor
 
 __all__ = ["Subject", "end_of"]
@@ -24,7 +24,8 @@ class Subject:
     study day 1 of ``from: day1`` (CDISC SDTM ``--DY``: no day 0). ``last_contact``
     is the date the subject was last known alive when the trial recorded it (ADaM
     ``LSTALVDT``); without it, the record's last dated entry stands for it
-    (:meth:`trialkit.record.PatientRecord.last_contact`).
+    (:meth:`trialkit.record.PatientRecord.last_contact`). ``attributes`` are the
+    table's other columns (a grouping such as the cause of HLH), as written.
     """
 
     subject_id: str
@@ -33,20 +34,25 @@ class Subject:
     arm: str | None = None
     stage: int | None = None
     last_contact: date | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.day1 is not None and self.day1 < self.inclusion:
-            raise TrialkitInputError(
+            raise CohortError(
                 f"subject {self.subject_id}: day1 {self.day1} is before the inclusion date "
                 f"{self.inclusion}"
             )
+
+    def attribute(self, name: str) -> str | None:
+        """The value of another column of the subjects table, or None when it is empty."""
+        return dict(self.attributes).get(name) or None
 
     def origin(self, anchor: Anchor) -> date:
         """The date study days count from: the inclusion date, or day 1."""
         if anchor == "inclusion":
             return self.inclusion
         if self.day1 is None:
-            raise TrialkitInputError(
+            raise CohortError(
                 f"subject {self.subject_id}: day1: no first-dose date, and the endpoint counts "
                 "study days from day 1"
             )

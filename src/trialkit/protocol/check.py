@@ -36,6 +36,7 @@ from trialkit.protocol.criteria import (
     SexNode,
     children,
 )
+from trialkit.protocol.endpoints import Compare, EndpointNode
 from trialkit.protocol.model import CriterionKind, Protocol
 from trialkit.protocol.window import before
 from trialkit.units import convert
@@ -83,6 +84,7 @@ def check_protocol(protocol: Protocol, extra: Iterable[Checker] = ()) -> list[Pr
         for p in _contradictions("inclusion criteria together", inclusion)
         if p.message not in reported
     ]
+    problems += _endpoint_problems(protocol, sources)
     problems += _schedule_problems(protocol)
     for checker in extra:
         problems += checker(protocol)
@@ -170,7 +172,30 @@ _CHECKS: dict[type, Callable[[Any], list[_Found]]] = {
 """One check per node type (STYLE §1): what a node can get wrong that loading does not see."""
 
 
-def _source_problems(where: str, node: Node, sources: set[str]) -> list[Problem]:
+def _endpoint_problems(protocol: Protocol, sources: set[str]) -> list[Problem]:
+    """An endpoint's limit (``compare``) needs a cited source, as a criterion's threshold does."""
+    problems: list[Problem] = []
+    for endpoint in protocol.endpoints:
+        for key, root in endpoint.nodes().items():
+            pending: list[tuple[str, EndpointNode]] = [("compute", root)]
+            while pending:
+                path, node = pending.pop()
+                where = f"endpoint {key}: {path}"
+                if isinstance(node, Compare):
+                    if not (node.source or "").strip():
+                        problems.append(Problem("error", where, "limit without a cited source"))
+                    problems += _source_problems(where, node, sources)
+                for name in node.branches:
+                    held = getattr(node, name)
+                    items = held if isinstance(held, list) else [held]
+                    pending += [
+                        (f"{path}.{name}[{i}]" if isinstance(held, list) else f"{path}.{name}", c)
+                        for i, c in enumerate(items)
+                    ]
+    return problems
+
+
+def _source_problems(where: str, node: Node | EndpointNode, sources: set[str]) -> list[Problem]:
     """A threshold's ``source`` must be one of the protocol's ``sources`` ids (a citation)."""
     cited = getattr(node, "source", None)
     if cited is None or not cited.strip() or cited in sources:

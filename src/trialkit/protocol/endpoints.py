@@ -44,6 +44,7 @@ __all__ = [
     "BestResponse",
     "Change",
     "Compare",
+    "Comparison",
     "Count",
     "EndpointNode",
     "Event",
@@ -179,11 +180,13 @@ class Change(_Node):
 class LengthOfStay(_Node):
     """Days from the inclusion date to discharge from the last stay of a setting, or death.
 
-    The stays (``icu``, ``hospital``) that overlap the period from inclusion to
-    ``horizon`` after it count; the length ends at the discharge date of the last
-    of them, or the death date when the patient died during it. A stay still open
-    at the horizon (or at the last contact, before it) is censored there: the
-    length is then a lower bound, reported as unknown with that bound.
+    The stay is the first one in the setting (``icu``; ``hospital`` reads the ICU
+    stays too) going on at or begun after the inclusion date, with the stays that
+    follow it without a break; a readmission after a discharge is another stay. The
+    length ends at its discharge date, or the death date when the patient died during
+    it. A stay still going on at ``horizon`` counts to the horizon (the length "up to
+    6 months"); a stay still open at the last contact before the horizon gives a lower
+    bound, reported as unknown with that bound.
     """
 
     tag = "length_of_stay"
@@ -363,9 +366,16 @@ class TimeTo(_Node):
 
 # -- counts ---------------------------------------------------------------------------------------
 class Count(_Node):
-    """The number of adverse events (by term and least grade) or of new diagnoses of a condition
-    with onset from ``first_day`` to ``until_day`` (both included; without ``until_day``, to the
-    end of follow-up)."""
+    """The number of adverse events (by term, least grade, seriousness) or of new diagnoses of a
+    condition with onset from ``first_day`` to the end of the window, both days included.
+
+    The window ends at ``until_day``, or ``horizon`` after the anchor's day, or the end of
+    follow-up, and earlier at the first ``until`` event when it comes first (its day
+    included: "until transplantation"). ``hospital_acquired`` counts only a diagnosis whose
+    onset is on day 3 or later of the hospital stay it falls in, the day of admission being day 1
+    (ECDC point prevalence survey protocol 4.3, 2012: a healthcare-associated infection); a
+    diagnosis with no stay recorded around it counts in the upper bound only.
+    """
 
     tag = "count"
     yields = Yields.COUNT
@@ -377,12 +387,19 @@ class Count(_Node):
     from_: Anchor = Field(default="inclusion", alias="from")
     first_day: int | None = Field(default=None, description="Default: the anchor's first day.")
     until_day: int | None = None
+    horizon: Duration | None = None
+    until: Event | None = None
+    hospital_acquired: bool = False
 
     @model_validator(mode="after")
     def _what(self) -> Count:
-        first = self.first_day if self.first_day is not None else (1 if self.from_ == "day1" else 0)
+        first = self.first_day if self.first_day is not None else first_day(self.from_)
         if self.until_day is not None and self.until_day < first:
             raise ValueError(f"until_day {self.until_day} is before the first day {first}")
+        if self.until_day is not None and self.horizon is not None:
+            raise ValueError("give until_day or horizon, not both")
+        if self.hospital_acquired and self.count == "adverse_events":
+            raise ValueError("hospital_acquired applies to a condition")
         if self.count == "adverse_events":
             if self.term is not None and self.term not in TERMS:
                 raise ValueError(f"term {self.term!r} is not a CTCAE v5.0 term trialkit knows")
@@ -390,6 +407,33 @@ class Count(_Node):
         concept_of(self.count, (Kind.CONDITION,), "count")
         if (self.min_grade, self.serious, self.term) != (None, None, None):
             raise ValueError("min_grade, serious and term apply to adverse_events only")
+        return self
+
+
+class Comparison(_Model):
+    """A comparison of an endpoint between two groups of subjects, as the protocol states it.
+
+    The groups are the subjects with a diagnosis (``by_condition``: recorded on or
+    before the inclusion date, not refuted) and the others, or the values of a
+    column of the subjects table (``by_column``, two values). ``test`` is
+    Fisher's exact test, two-sided (a truth value: met against not met; a
+    category: ``success`` categories against the rest), or Gray's test of the
+    cumulative incidence of the event (a time to event).
+    """
+
+    by_condition: str | None = None
+    by_column: str | None = None
+    test: Literal["fisher", "gray"]
+    success: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Comparison:
+        if (self.by_condition is None) == (self.by_column is None):
+            raise ValueError("give by_condition or by_column")
+        if self.by_condition is not None:
+            concept_of(self.by_condition, (Kind.CONDITION,), "by_condition")
+        if self.test == "gray" and self.success is not None:
+            raise ValueError("success applies to Fisher's exact test only")
         return self
 
 

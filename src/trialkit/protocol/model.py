@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from trialkit.protocol.criteria import Node, node_name, node_paths
-from trialkit.protocol.endpoints import EndpointNode
+from trialkit.protocol.endpoints import Comparison, EndpointNode, Yields
 from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
@@ -195,6 +195,9 @@ class Endpoint(_Row):
         min_length=1,
         description="Several values assessed together, each as code (trialkit.protocol/3).",
     )
+    comparison: Comparison | None = Field(
+        default=None, description="A comparison between two groups, as the protocol states it."
+    )
     not_computed: str | None = Field(
         default=None,
         min_length=1,
@@ -209,6 +212,21 @@ class Endpoint(_Row):
             raise ValueError(
                 f"give one of compute, panel or not_computed, not {' and '.join(given)}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _comparable(self) -> Endpoint:
+        if self.comparison is None:
+            return self
+        if self.compute is None:
+            raise ValueError("a comparison needs the endpoint as one value (compute)")
+        wanted = {"fisher": (Yields.BINARY, Yields.CATEGORY), "gray": (Yields.TIME,)}
+        if self.compute.yields not in wanted[self.comparison.test]:
+            raise ValueError(
+                f"comparison: {self.comparison.test} does not compare a {self.compute.yields.value}"
+            )
+        if (self.comparison.success is not None) != (self.compute.yields is Yields.CATEGORY):
+            raise ValueError("comparison: give success (categories) for a category, only then")
         return self
 
     def nodes(self) -> dict[str, EndpointNode]:

@@ -399,9 +399,37 @@ WANG2015_SEPARATE = RuleSet(
     pr_needed=2,
 )
 
+WANG2015_IMPROVEMENT = RuleSet(
+    name="wang2015-improvement",
+    version=1,
+    title="Wang 2015 DEP salvage response with the Beijing 'improvement' below PR",
+    source=(
+        _WANG_SOURCE
+        + "; 'ferritin and TG' read as ONE item; 'HLH improvement' below PR: counted by Zhang Q "
+        "et al. Haematologica 2021 (READ, abstract) and reported by the Beijing ruxolitinib "
+        "salvage study (seed 002: 'improved but did not achieve PR'); its rule is not in the "
+        "abstracts: trialkit reads it as at least one Wang 2015 PR item met without PR, as "
+        "Marsh 2013 counts a single-marker improvement (docs/clinical-decisions.md §6.4)"
+    ),
+    categories=(CR, PR, IMPROVEMENT, NR),
+    resolution=_WANG_RESOLUTION,
+    improvements=WANG2015_JOINT.improvements,
+    pr_needed=2,
+    improvement_below_pr=True,
+)
+
 #: Every rule set by name.
 RULE_SETS: Mapping[str, RuleSet] = MappingProxyType(
-    {r.name: r for r in (HLH94_NONACTIVE, MARSH2013, WANG2015_JOINT, WANG2015_SEPARATE)}
+    {
+        r.name: r
+        for r in (
+            HLH94_NONACTIVE,
+            MARSH2013,
+            WANG2015_JOINT,
+            WANG2015_SEPARATE,
+            WANG2015_IMPROVEMENT,
+        )
+    }
 )
 
 #: Adapter look-back windows (trialkit conventions): the baseline work-up may precede the

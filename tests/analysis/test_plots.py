@@ -234,6 +234,9 @@ def test_swimmer_in_the_given_order_with_categories_as_found() -> None:
         ((["a"], [10], [None], [("b", 1, "CR")]), r"assessments\[0\]: subject 'b' is not"),
         ((["a"], [10], [None], [("a", 11, "CR")]), r"assessments\[0\]: day 11 is after"),
         ((["a"], [10], [None], [("a", 1)]), r"assessments\[0\]=\('a', 1\): must be a"),
+        ((["a"], [10], [None], [("a", -1, "CR")]), r"assessments\[0\]: day -1 must be a"),
+        ((["a"], [10], [None], [("a", "7", "CR")]), r"assessments\[0\]: day '7' must be a"),
+        ((["a"], [10], [None], [("a", 7, "")]), r"assessments\[0\]: category '' must be"),
     ],
 )
 def test_swimmer_refuses(arguments: tuple[Any, ...], message: str) -> None:

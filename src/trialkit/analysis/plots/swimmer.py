@@ -10,6 +10,7 @@ unless the given order is asked for.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -58,7 +59,16 @@ def _assessments(
             raise TrialkitInputError(
                 f"assessments[{index}]: subject {subject!r} is not among subjects"
             )
-        when = float(as_times(f"assessments[{index}] day", [day])[0])
+        if (
+            isinstance(day, bool)
+            or not isinstance(day, int | float | np.number)
+            or not math.isfinite(day)
+            or day < 0
+        ):
+            raise TrialkitInputError(
+                f"assessments[{index}]: day {day!r} must be a finite study day of 0 or more"
+            )
+        when = float(day)
         lane = lanes[subject]
         if when > last[lane]:
             raise TrialkitInputError(

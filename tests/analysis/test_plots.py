@@ -100,6 +100,15 @@ def test_kaplan_meier_without_bands_or_ticks_and_default_times() -> None:
     assert table_rows(risk_table(figure), 1) == [[str(n) for n in number_at_risk(A_TIMES, at)]]
 
 
+def test_default_times_are_the_printed_ticks_not_their_float_neighbours() -> None:
+    # MaxNLocator gives 2 * 0.15 = 0.30000000000000004; the subject with follow-up
+    # 0.3 must count as at risk under the tick printed "0.30"
+    times = [0.1, 0.25, 0.3, 0.5, 0.7]
+    figure = plot_kaplan_meier(kaplan_meier(times, [1, 0, 1, 1, 0]))
+    assert list(figure.axes[0].get_xticks()) == [0.0, 0.15, 0.3, 0.45, 0.6]
+    assert table_rows(risk_table(figure), 1) == [["5", "4", "3", "2", "1"]]
+
+
 def test_kaplan_meier_refuses() -> None:
     with pytest.raises(TrialkitInputError, match=r"curves: is empty"):
         plot_kaplan_meier({})

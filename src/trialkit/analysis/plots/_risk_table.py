@@ -50,8 +50,11 @@ def table_times(given: Sequence[float] | FloatArray | None, last: float) -> Floa
         return np.unique(as_times("risk_times", given))
     from matplotlib.ticker import MaxNLocator
 
-    ticks = np.asarray(MaxNLocator(nbins=6).tick_values(0.0, max(last, 1.0)), dtype=np.float64)
-    return ticks[(ticks >= 0.0) & (ticks <= max(last, 1.0))]
+    top = last if last > 0 else 1.0
+    # 12 significant digits: the tick printed "0.30" is 0.3, not 2 * 0.15 = 0.30000000000000004,
+    # which would leave out a subject followed up to exactly 0.3
+    ticks = np.array([float(f"{tick:.12g}") for tick in MaxNLocator(nbins=6).tick_values(0.0, top)])
+    return ticks[(ticks >= 0.0) & (ticks <= top)]
 
 
 def curve_figure(rows: int, title: str | None) -> tuple[Figure, Axes, Axes]:

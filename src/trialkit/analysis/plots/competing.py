@@ -7,8 +7,8 @@ incidence when competing events occur (Gooley TA, Leisenring W, Crowley J,
 Storer BE. Estimation of failure probabilities in the presence of competing
 risks: new representations of old estimators. Stat Med 1999;18:695-706): a
 Kaplan–Meier result is refused. Unstacked, one step line per cause (and group);
-stacked (one estimate), the causes' incidences piled up, so that the top edge
-is ``1 - S(t)``, ``S`` the Kaplan–Meier of any event. The numbers at risk under
+stacked (one estimate), the causes' incidences piled up, so that with every
+cause drawn the top edge is ``1 - S(t)``, ``S`` the Kaplan–Meier of any event. The numbers at risk under
 the axis are those at risk of any event (Pocock, Clayton & Altman, Lancet 2002).
 No confidence band is drawn.
 """

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["SIZE", "new_figure", "save_figure"]
+__all__ = ["SIZE", "new_figure", "save_figure", "style_axes"]
 
 SIZE = (7.0, 4.5)
 """Width and height in inches, those of the design's operating-characteristic plot."""

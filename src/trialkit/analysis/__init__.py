@@ -12,7 +12,11 @@ Each module cites its sources and states its conventions:
   numbers at risk;
 * :mod:`~trialkit.analysis.competing`: cumulative incidence with competing risks by
   Aalen–Johansen (exact ties), cmprsk's variance, Gray's test;
-* :mod:`~trialkit.analysis.summary`: summaries of continuous values.
+* :mod:`~trialkit.analysis.summary`: summaries of continuous values;
+* :mod:`~trialkit.analysis.plots`: the plots of an analysis (Kaplan–Meier and
+  cumulative incidence with numbers at risk, swimmer, trajectories, enrolment
+  against a Simon design, adverse-event grades) as matplotlib Figures, written as
+  PNG and SVG; matplotlib is imported on the first plot.
 
 Checked against R (survival 3.5-3, cmprsk 2.2-11): ``tests/analysis/r_reference.json``.
 """
@@ -24,6 +28,15 @@ from trialkit.analysis.competing import (
     GrayTest,
     cumulative_incidence,
     gray_test,
+)
+from trialkit.analysis.plots import (
+    plot_adverse_event_grades,
+    plot_cumulative_incidence,
+    plot_kaplan_meier,
+    plot_simon_enrolment,
+    plot_swimmer,
+    plot_trajectories,
+    save_figure,
 )
 from trialkit.analysis.proportion import (
     ConfidenceInterval,
@@ -65,7 +78,14 @@ __all__ = [
     "kaplan_meier",
     "median_survival",
     "number_at_risk",
+    "plot_adverse_event_grades",
+    "plot_cumulative_incidence",
+    "plot_kaplan_meier",
+    "plot_simon_enrolment",
+    "plot_swimmer",
+    "plot_trajectories",
     "proportion",
+    "save_figure",
     "single_stage_inference",
     "summarise",
     "survival_at",

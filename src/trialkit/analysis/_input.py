@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     FloatArray: TypeAlias = NDArray[np.float64]
     IntArray: TypeAlias = NDArray[np.int64]
 
-__all__ = ["as_codes", "as_labels", "as_times", "same_length"]
+__all__ = ["as_codes", "as_labels", "as_numbers", "as_times", "same_length"]
 
 
 def _vector(name: str, values: Iterable[object] | Any) -> NDArray[Any]:
@@ -54,6 +54,26 @@ def as_times(name: str, values: Sequence[float] | FloatArray) -> FloatArray:
             _time(name, index, float(out[index]))
         return out
     return np.array([_time(name, i, v) for i, v in enumerate(array)], dtype=np.float64)
+
+
+def as_numbers(
+    name: str, values: Sequence[float | None] | FloatArray, *, missing: bool = False
+) -> FloatArray:
+    """``values`` as a float array of finite numbers of any sign (study days, scores).
+
+    With ``missing``, ``None`` and NaN are allowed and become NaN.
+    """
+    array = _vector(name, values)
+    out = np.empty(array.size, dtype=np.float64)
+    for index, value in enumerate(array.tolist()):
+        if missing and (value is None or (isinstance(value, float) and math.isnan(value))):
+            out[index] = math.nan
+            continue
+        number = _number(name, index, value)
+        if not math.isfinite(number):
+            raise TrialkitInputError(f"{name}[{index}]={number}: must be finite")
+        out[index] = number
+    return out
 
 
 def _time(name: str, index: int, value: object) -> float:

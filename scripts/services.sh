@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages and services the SQL back-end tests need, installed and started by
-# the project itself (CI runs on a fresh machine of this image):
+# Debian packages and services the tests need, installed and started by the project
+# itself (CI runs on a fresh machine of this image):
 #   - PostgreSQL: a throw-away cluster owned by the postgres user, on 127.0.0.1;
-#   - a Java runtime for PySpark's local mode.
+#   - a Java runtime for PySpark's local mode;
+#   - Pango for WeasyPrint (`trialkit analyse --out report.pdf`) and poppler-utils
+#     (pdftoppm, pdftotext) for the tests that read the PDF's pages.
 # Idempotent. Prints the environment for the tests, to be evaluated by the caller:
 #   eval "$(bash scripts/services.sh)"
 set -euo pipefail
@@ -11,6 +13,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || need+=(libharfbuzz-subset0)
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing ${need[*]} from Debian" >&2
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -162,8 +163,8 @@ def test_an_unknown_protocol_and_a_non_html_report_are_refused(
     argv = ["analyse", "--cohort", str(COHORT), "--subjects", str(COHORT / "subjects.csv")]
     assert run([*argv, "--protocol", "no-such", "--out", str(tmp_path / "r.html")]) == 2
     assert "no-such" in capsys.readouterr().err
-    assert run([*argv, "--protocol", "r-hlh", "--out", str(tmp_path / "r.pdf")]) == 2
-    assert "give an .html file name" in capsys.readouterr().err
+    assert run([*argv, "--protocol", "r-hlh", "--out", str(tmp_path / "r.txt")]) == 2
+    assert "give an .html or .pdf file name" in capsys.readouterr().err
 
 
 def test_an_endpoint_counting_from_day1_names_a_subject_without_it(
@@ -177,3 +178,30 @@ def test_an_endpoint_counting_from_day1_names_a_subject_without_it(
     assert "endpoint survival_to_hsct: subject BCH-01: day1: no first-dose date" in (
         capsys.readouterr().err
     )
+
+
+def test_the_pdf_report_has_the_numbers_in_its_text_layer_and_renders_to_pages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: the PDF's pages are checked by rendering them to PNG (pdftoppm) and reading
+    the text layer (pdftotext); both from Debian's poppler-utils (scripts/services.sh)."""
+    out = tmp_path / "report.pdf"
+    argv = ["analyse", "--protocol", "rux-hlh-salvage", "--cohort", str(COHORT)]
+    argv += ["--subjects", str(COHORT / "subjects.csv"), "--out", str(out)]
+    assert run(argv) == 0
+    capsys.readouterr()
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert "Every number in this report is computed by trialkit" in flat
+    assert "PR: 3/9 (33.3 %" in flat
+    assert "improvement, not PR: 5/9 (55.6 %" in flat
+    assert "death: 1/9 (11.1 %" in flat
+    assert "two-sided P = 0.0476" in flat
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2  # the text and the figures do not fit one page
+    assert all(p.stat().st_size > 1000 for p in pages)
+    assert (tmp_path / "report.survival.km.png").stat().st_size > 1000
+    assert (tmp_path / "report.survival.km.svg").read_bytes().startswith(b"<?xml")

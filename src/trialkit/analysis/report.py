@@ -22,10 +22,11 @@ import jinja2
 
 from trialkit.analysis.study import EndpointEstimate
 from trialkit.endpoints.dataset import DATASET_SCHEMA, EvaluatedSubject
+from trialkit.errors import TrialkitInputError
 from trialkit.protocol import Protocol
 from trialkit.protocol.model import SimonDesignSpec
 
-__all__ = ["CohortSource", "estimate_lines", "render_report"]
+__all__ = ["CohortSource", "estimate_lines", "render_report", "write_pdf"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,3 +199,18 @@ def _design(protocol: Protocol) -> str:
             f"{design.r1}; promising if more than {design.r} of {design.n}"
         )
     return f"{design.type.replace('_', ' ')}" + (f", n = {design.n}" if design.n else "")
+
+
+def write_pdf(page: str, file: Path) -> None:
+    """The report page as a PDF (WeasyPrint, CSS paged media), its images read by their URIs.
+
+    WeasyPrint needs Pango from the system (Debian: libpango-1.0-0, installed by
+    ``scripts/services.sh`` for the tests); without it the error names the library.
+    """
+    try:
+        import weasyprint
+    except OSError as error:  # the system library is missing
+        raise TrialkitInputError(
+            f"{file}: a PDF needs the Pango library (Debian: libpango-1.0-0): {error}"
+        ) from None
+    weasyprint.HTML(string=page, base_url=str(file.parent)).write_pdf(file)

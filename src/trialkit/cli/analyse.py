@@ -38,17 +38,26 @@ def analyse(
             help="Subjects table (CSV): subject_id, inclusion, day1, arm, stage, last_contact.",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="The report to write (.html).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The report to write: .html, or .pdf (WeasyPrint).")
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
 ) -> None:
     """Analyse a trial: every endpoint per subject, the study-level estimates, a report."""
-    from trialkit.analysis.report import CohortSource, estimate_lines, render_report
+    from trialkit.analysis.figures import endpoint_figures
+    from trialkit.analysis.plots._figure import write_figure
+    from trialkit.analysis.report import (
+        CohortSource,
+        estimate_lines,
+        render_report,
+        write_pdf,
+    )
     from trialkit.analysis.study import estimate_endpoints
     from trialkit.endpoints.cohort import read_cohort
     from trialkit.endpoints.dataset import adsl, adtte, evaluate_cohort, write_table
 
-    if out.suffix.lower() != ".html":
-        raise TrialkitInputError(f"--out {out}: give an .html file name")
+    if out.suffix.lower() not in (".html", ".pdf"):
+        raise TrialkitInputError(f"--out {out}: give an .html or .pdf file name")
     dataset = {
         f"{name}{suffix}": out.with_name(f"{out.stem}.{name}{suffix}")
         for name in ("adsl", "adtte")
@@ -61,22 +70,48 @@ def analyse(
     evaluated = list(evaluate_cohort(study, trial))
     estimates = estimate_endpoints(study, evaluated)
     tables = {"adsl": adsl(study, evaluated), "adtte": adtte(study, evaluated)}
+    figures = endpoint_figures(study, evaluated, estimates)
+    drawn = {
+        figure.name: (
+            out.with_name(f"{out.stem}.{figure.name}.png"),
+            out.with_name(f"{out.stem}.{figure.name}.svg"),
+        )
+        for figure in figures
+    }
+    for png, svg in drawn.values():
+        check_output(f"--out {out}", png, (subjects,), force=force)
+        check_output(f"--out {out}", svg, (subjects,), force=force)
+    shown_figures: dict[str, list[dict[str, str]]] = {}
     with writing(force=force) as outputs:
         for key, file in dataset.items():
             write_table(tables[key.split(".")[0]], outputs.partial(file))
+        for figure in figures:
+            png, svg = drawn[figure.name]
+            hidden = outputs.partial(png)
+            write_figure(figure.figure, hidden, outputs.partial(svg))
+            # the page shows the PNG beside it; a PDF embeds it from where it is written now
+            source = hidden.resolve().as_uri() if out.suffix.lower() == ".pdf" else png.name
+            shown_figures.setdefault(figure.endpoint, []).append(
+                {"src": source, "alt": figure.caption}
+            )
         page = render_report(
             study,
             CohortSource.of(cohort, subjects),
             evaluated,
             estimates,
             files=[f.name for f in dataset.values()],
+            figures=shown_figures,
         )
-        outputs.partial(out).write_text(page, encoding="utf-8")
+        if out.suffix.lower() == ".pdf":
+            write_pdf(page, outputs.partial(out))
+        else:
+            outputs.partial(out).write_text(page, encoding="utf-8")
     console.print(f"{study.id}: {len(evaluated)} subjects from {shown(str(cohort))}")
     for estimate in estimates:
         console.print(f"[bold]{shown(estimate.key)}[/bold] ({estimate.method})")
         for line in estimate_lines(estimate):
             console.print(f"  {shown(line)}")
     console.print(
-        f"wrote {shown(str(out))} and {', '.join(shown(f.name) for f in dataset.values())}"
+        f"wrote {shown(str(out))}, {', '.join(shown(f.name) for f in dataset.values())} and "
+        f"{2 * len(figures)} figure files (PNG and SVG)"
     )

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["SIZE", "new_figure", "save_figure", "style_axes"]
+__all__ = ["SIZE", "new_figure", "save_figure", "style_axes", "write_figure"]
 
 SIZE = (7.0, 4.5)
 """Width and height in inches, those of the design's operating-characteristic plot."""
@@ -52,8 +52,6 @@ def save_figure(figure: Figure, path: str | Path) -> tuple[Path, Path]:
     (``svg.hashsalt``), and the PNG no software tag, so that the same figure gives
     the same bytes on every run. Existing files are replaced; the folder must exist.
     """
-    from matplotlib import rc_context
-
     base = Path(path)
     if base.suffix.lower() in (".png", ".svg"):
         base = base.with_suffix("")
@@ -65,7 +63,14 @@ def save_figure(figure: Figure, path: str | Path) -> tuple[Path, Path]:
         )
     png = base.with_name(base.name + ".png")
     svg = base.with_name(base.name + ".svg")
+    write_figure(figure, png, svg)
+    return png, svg
+
+
+def write_figure(figure: Figure, png: Path, svg: Path) -> None:
+    """Write ``figure`` to the two files as :func:`save_figure` does (same bytes every run)."""
+    from matplotlib import rc_context
+
     figure.savefig(png, format="png", metadata={"Software": None})
     with rc_context({"svg.hashsalt": SVG_SALT}):
         figure.savefig(svg, format="svg", metadata={"Date": None})
-    return png, svg

@@ -205,3 +205,25 @@ def test_the_pdf_report_has_the_numbers_in_its_text_layer_and_renders_to_pages(
     assert all(p.stat().st_size > 1000 for p in pages)
     assert (tmp_path / "report.survival.km.png").stat().st_size > 1000
     assert (tmp_path / "report.survival.km.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_the_report_shows_the_flow_of_patients_from_a_screening_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "screening.jsonl"
+    examples = ROOT / "examples"
+    assert run(["screen", str(examples), "--protocol", "rux-hlh-salvage", "--out", str(log)]) == 0
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    verdicts = [line["screenings"][0]["verdict"] for line in lines]
+    out = tmp_path / "r.html"
+    argv = ["analyse", "--protocol", "rux-hlh-salvage", "--cohort", str(COHORT)]
+    argv += ["--subjects", str(COHORT / "subjects.csv"), "--out", str(out), "--screening", str(log)]
+    capsys.readouterr()
+    assert run(argv) == 0
+    page = out.read_text(encoding="utf-8")
+    assert f"<tr><th>Assessed for eligibility</th><td>{len(lines)}</td></tr>" in page
+    assert f"<tr><th>Eligible</th><td>{verdicts.count('eligible')}</td></tr>" in page
+    assert "<tr><th>Analysed (this cohort)</th><td>9</td></tr>" in page
+    log.write_text('{"schema": "trialkit.screen/1"}\n', encoding="utf-8")
+    assert run([*argv, "--force"]) == 2
+    assert f"{log}:1: not a screening line" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from trialkit.analysis.flow import Flow
 from trialkit.analysis.study import EndpointEstimate
 from trialkit.endpoints.dataset import DATASET_SCHEMA, EvaluatedSubject
 from trialkit.errors import TrialkitInputError
@@ -148,6 +149,7 @@ def render_report(
     estimates: Sequence[EndpointEstimate],
     files: Sequence[str] = (),
     figures: dict[str, list[dict[str, str]]] | None = None,
+    flow: Flow | None = None,
 ) -> str:
     """The report as an HTML page (every value escaped)."""
     by_endpoint: dict[str, list[dict[str, Any]]] = {}
@@ -187,6 +189,7 @@ def render_report(
         endpoints=endpoints,
         files=files,
         schema=DATASET_SCHEMA,
+        flow=flow,
     )
 
 

@@ -41,10 +41,18 @@ def analyse(
     out: Annotated[
         Path, typer.Option("--out", help="The report to write: .html, or .pdf (WeasyPrint).")
     ],
+    screening: Annotated[
+        Path | None,
+        typer.Option(
+            "--screening",
+            help="Screening log (JSON lines of a batch `trialkit screen`): the flow of patients.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
 ) -> None:
     """Analyse a trial: every endpoint per subject, the study-level estimates, a report."""
     from trialkit.analysis.figures import endpoint_figures
+    from trialkit.analysis.flow import read_screening_log, screening_flow
     from trialkit.analysis.plots._figure import write_figure
     from trialkit.analysis.report import (
         CohortSource,
@@ -63,11 +71,15 @@ def analyse(
         for name in ("adsl", "adtte")
         for suffix in (".csv", ".parquet")
     }
+    inputs = (subjects, *([screening] if screening is not None else []))
     for file in (out, *dataset.values()):
-        check_output(f"--out {out}", file, (subjects,), force=force)
+        check_output(f"--out {out}", file, inputs, force=force)
     study = resolve(protocol)
     trial = read_cohort(cohort, subjects)
     evaluated = list(evaluate_cohort(study, trial))
+    flow = None
+    if screening is not None:
+        flow = screening_flow(study, read_screening_log(screening), len(evaluated))
     estimates = estimate_endpoints(study, evaluated)
     tables = {"adsl": adsl(study, evaluated), "adtte": adtte(study, evaluated)}
     figures = endpoint_figures(study, evaluated, estimates)
@@ -79,8 +91,8 @@ def analyse(
         for figure in figures
     }
     for png, svg in drawn.values():
-        check_output(f"--out {out}", png, (subjects,), force=force)
-        check_output(f"--out {out}", svg, (subjects,), force=force)
+        check_output(f"--out {out}", png, inputs, force=force)
+        check_output(f"--out {out}", svg, inputs, force=force)
     shown_figures: dict[str, list[dict[str, str]]] = {}
     with writing(force=force) as outputs:
         for key, file in dataset.items():
@@ -101,6 +113,7 @@ def analyse(
             estimates,
             files=[f.name for f in dataset.values()],
             figures=shown_figures,
+            flow=flow,
         )
         if out.suffix.lower() == ".pdf":
             write_pdf(page, outputs.partial(out))

@@ -297,13 +297,21 @@ def test_data_dated_after_an_endpoints_last_day_never_change_it(
         node({"score": "sofa", "day": 28}),
         node({"response": "wang2015-joint", "day": 28}),
         node({"time_to": {"death": True}, "horizon": "28 d"}),
+        node({"count": "condition.infection", "until_day": 28}),
+        node({"count": "adverse_events", "min_grade": 3, "until_day": 28}),
+        node({"length_of_stay": "hospital", "horizon": "28 d"}),
     ]
     subject = Subject("s1", INCLUDED, last_contact=INCLUDED + timedelta(days=28))
 
     def build(extra: list[tuple[int, float]]) -> Any:
         def add(b: BundleBuilder) -> None:
+            b.stay("hospital", on(-2), on(10))
             for day, value in [*values, *extra]:
                 b.quantity("lab.triglycerides", value, "mmol/L", on(day))
+            for day, _ in extra:  # after day 28: an infection, a grade-4 event, a readmission
+                b.condition("condition.infection", on(day))
+                b.adverse_event("anemia", on(day), grade=4)
+                b.stay("hospital", on(day), on(day + 3))
 
         return add
 

@@ -16,7 +16,7 @@ can only turn an unknown vital status into a known one.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -259,20 +259,17 @@ def _length_of_stay(node: LengthOfStay, context: _Context) -> EndpointValue:
     horizon = after(datetime.combine(start, datetime.min.time()), node.horizon).date()
     record = context.record.as_of(end_of(horizon))
     settings = (CareSetting.ICU,) if node.length_of_stay == "icu" else tuple(CareSetting)
-    stays = sorted(
-        (s for setting in settings for s in record.stays_in(setting)), key=lambda s: s.start
-    )
-    period = _index_stay(stays, start)
-    if not period:
+    periods = _periods(tuple(s for setting in settings for s in record.stays_in(setting)))
+    period = next((p for p in periods if p.end is None or p.end >= start), None)
+    if period is None:
         return EndpointValue(
             Yields.NUMBER,
             f"no {node.length_of_stay} stay recorded at or after inclusion ({start})",
             unit="d",
             missing=(f"{node.length_of_stay} stay",),
         )
-    evidence = tuple(period)
-    ends = [s.end for s in period]
-    end = None if None in ends else max(e for e in ends if e is not None).date()
+    evidence: tuple[Evidence, ...] = period.stays
+    end = period.end
     death = context.death()
     if death is not None and death <= (end or horizon):
         end = death
@@ -312,26 +309,6 @@ def _length_of_stay(node: LengthOfStay, context: _Context) -> EndpointValue:
         evidence=evidence,
         missing=(f"{node.length_of_stay} discharge date",),
     )
-
-
-def _index_stay(stays: list[Stay], inclusion: date) -> list[Stay]:
-    """The stays that make one continuous stay through or after inclusion (touching stays join)."""
-    chain: list[Stay] = []
-    reach: date | None = None
-    for stay in stays:
-        stay_end = None if stay.end is None else stay.end.date()
-        if not chain:
-            if stay_end is not None and stay_end < inclusion:
-                continue
-            chain, reach = [stay], stay_end
-        elif reach is not None and stay.start.date() <= reach:
-            chain.append(stay)
-            reach = None if stay_end is None else max(reach, stay_end)
-        else:
-            break
-        if reach is None:
-            break
-    return chain
 
 
 # -- truth values ---------------------------------------------------------------------------------
@@ -580,17 +557,65 @@ def _count(node: Count, context: _Context) -> EndpointValue:
         acquired = [(c, _acquired(c.onset.date(), periods)) for c in onsets]
         sure = [c for c, state in acquired if state is True]
         maybe = [c for c, state in acquired if state is None]
+    what = f"{node.count}{' (hospital-acquired)' if node.hospital_acquired else ''}"
+    return _counted(what, sure, maybe, (first, last), complete, "the hospital stay at its onset")
+
+
+@dataclass(frozen=True, slots=True)
+class _Period:
+    """A continuous time in hospital: stays that overlap or touch joined (``end`` None: open)."""
+
+    start: date
+    end: date | None
+    stays: tuple[Stay, ...]
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+def _periods(stays: tuple[Stay, ...]) -> list[_Period]:
+    """The continuous periods of ``stays`` in time order (a readmission starts another)."""
+    periods: list[_Period] = []
+    for stay in sorted(stays, key=lambda s: (s.start, s.resource)):
+        start, end = stay.start.date(), None if stay.end is None else stay.end.date()
+        last = periods[-1] if periods else None
+        if last is not None and (last.end is None or start <= last.end):
+            joined = None if last.end is None or end is None else max(last.end, end)
+            periods[-1] = _Period(last.start, joined, (*last.stays, stay))
+        else:
+            periods.append(_Period(start, end, (stay,)))
+    return periods
+
+
+def _acquired(onset: date, periods: list[_Period]) -> bool | None:
+    """Onset on day 3 or later of the stay it falls in (admission day 1; ECDC 2012); None when
+    no stay is recorded at all."""
+    if not periods:
+        return None
+    for period in periods:
+        if period.holds(onset):
+            return (onset - period.start).days >= 2
+    return False
+
+
+def _counted(
+    what: str,
+    sure: Sequence[Evidence],
+    maybe: Sequence[Evidence],
+    span: tuple[date, date | None],
+    complete: bool,
+    why_maybe: str,
+) -> EndpointValue:
+    """A count: ``sure`` events certainly counted, ``maybe`` those a missing datum (``why_maybe``)
+    leaves open; without complete follow-up of the window the count has no upper bound."""
+    first, last = span
     low = float(len(sure))
     high = low + len(maybe) if complete else math.inf
     until = "the end of follow-up" if last is None else str(last)
-    shown = (
-        f"{len(sure)}"
-        if high == low
-        else f"{len(sure)} to {'more' if math.isinf(high) else int(high)}"
-    )
-    what = f"{node.count}{' (hospital-acquired)' if node.hospital_acquired else ''}"
+    upper = "more" if math.isinf(high) else str(int(high))
+    shown = f"{len(sure)}" if high == low else f"{len(sure)} to {upper}"
     missing = [] if complete else [f"follow-up to {last}"]
-    missing += [f"{c.resource}: the hospital stay at its onset" for c in maybe]
+    missing += [f"{e.resource}: {why_maybe}" for e in maybe]
     return EndpointValue(
         Yields.COUNT,
         f"{shown} {what} from {first} to {until}",
@@ -599,29 +624,6 @@ def _count(node: Count, context: _Context) -> EndpointValue:
         evidence=(*sure, *maybe),
         missing=tuple(missing),
     )
-
-
-def _periods(stays: tuple[Stay, ...]) -> list[tuple[date, date]]:
-    """Continuous stays in hospital (any setting; stays that touch join), as date ranges."""
-    periods: list[tuple[date, date]] = []
-    for stay in sorted(stays, key=lambda s: s.start):
-        start, end = stay.start.date(), (stay.end or datetime.max).date()
-        if periods and start <= periods[-1][1]:
-            periods[-1] = (periods[-1][0], max(periods[-1][1], end))
-        else:
-            periods.append((start, end))
-    return periods
-
-
-def _acquired(onset: date, periods: list[tuple[date, date]]) -> bool | None:
-    """Onset on day 3 or later of the stay it falls in (admission day 1; ECDC 2012); None when
-    no stay is recorded at all."""
-    if not periods:
-        return None
-    for start, end in periods:
-        if start <= onset <= end:
-            return (onset - start).days >= 2
-    return False
 
 
 def _adverse_events(
@@ -643,24 +645,8 @@ def _adverse_events(
         if False in checks:
             continue
         (maybe if "unknown" in checks else sure).append(event)
-    low = float(len(sure))
-    high = low + len(maybe) if complete else math.inf
-    what = _events_text(node)
-    until = "the end of follow-up" if last is None else str(last)
-    shown = (
-        f"{len(sure)}"
-        if high == low
-        else f"{len(sure)} to {'more' if math.isinf(high) else int(high)}"
-    )
-    missing = [] if complete else [f"follow-up to day {node.until_day}"]
-    missing += [f"{e.resource}: grade or seriousness" for e in maybe]
-    return EndpointValue(
-        Yields.COUNT,
-        f"{shown} {what} from {first} to {until}",
-        low=low,
-        high=high,
-        evidence=(*sure, *maybe),
-        missing=tuple(missing),
+    return _counted(
+        _events_text(node), sure, maybe, (first, last), complete, "grade or seriousness"
     )
 
 

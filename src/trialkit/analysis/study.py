@@ -149,7 +149,10 @@ def estimate_endpoints(
             )
         else:
             assert isinstance(node, TimeTo)
-            estimate = _time_to_event(node, values, common, level)
+            estimate = replace(
+                _time_to_event(node, values, common, level),
+                inference=_simon(simon, subjects, key, level),
+            )
         if endpoint.comparison is not None and key == endpoint_id:
             estimate = _with_comparison(estimate, endpoint.comparison, subjects, key)
         found.append(estimate)
@@ -170,17 +173,25 @@ def _simon(
         return None
     x1 = sum(1 for s in staged if s.subject.stage == 1 and responded[s.subject.subject_id])
     total = sum(1 for v in responded.values() if v)
+    first = sum(1 for s in staged if s.subject.stage == 1)
+    second = len(staged) - first
+    completed = second == 0 if x1 <= design.r1 else second == design.n - design.n1
+    if first != design.n1 or not completed:
+        return None  # not a completed trial of the design (an interim, or a stage 2 after a stop)
     return two_stage_inference(
         TwoStageDesign(design.r1, design.n1, design.r, design.n), x1, total, design.p0, level
     )
 
 
 def _responded(subject: EvaluatedSubject, key: str) -> bool | None:
+    """A subject's response for the Simon design: a truth value met, or the event of interest
+    of a time to event reached (R-HLH: alive at HSCT); a competing event is a failure and a
+    censoring is not yet known."""
     value = subject.values[key]
     if value.kind is Yields.BINARY:
         return None if value.truth is Truth.UNKNOWN else value.truth is Truth.TRUE
-    if value.kind is Yields.TIME:
-        return None if value.status is None else value.status not in (CENSORED, "death")
+    if value.kind is Yields.TIME and value.status is not None and value.event is not None:
+        return None if value.status == CENSORED else value.status == value.event
     return None
 
 

@@ -70,8 +70,9 @@ class EndpointValue:
     By kind: a number is ``low``/``high`` (equal when decided; ``high`` is
     ``inf`` for a count whose follow-up is incomplete) in ``unit``; a truth value
     is ``truth``; a category is ``category``, or ``possible`` while undecided; a
-    time is ``time`` days from the origin to ``date``, with ``status`` the event's
-    name or ``censored``.
+    time is ``time`` days from the origin to ``date``, with ``status`` the name of
+    the event that ended it (``event``, the event of interest, or a competing one) or
+    ``censored``.
     """
 
     kind: Yields
@@ -84,6 +85,7 @@ class EndpointValue:
     possible: tuple[str, ...] = ()
     time: int | None = None
     status: str | None = None
+    event: str | None = None
     date: date | None = None
     evidence: tuple[Evidence, ...] = ()
     missing: tuple[str, ...] = ()
@@ -487,6 +489,7 @@ def _time_to(node: TimeTo, context: _Context) -> EndpointValue:
             f"{name} on {when}, day {(when - origin).days} from {origin}",
             time=(when - origin).days,
             status=name,
+            event=node.time_to.name,
             date=when,
             evidence=evidence,
         )
@@ -500,6 +503,7 @@ def _time_to(node: TimeTo, context: _Context) -> EndpointValue:
         f"censored at the {why} on {censor_on}, day {(censor_on - origin).days} from {origin}",
         time=(censor_on - origin).days,
         status=CENSORED,
+        event=node.time_to.name,
         date=censor_on,
     )
 

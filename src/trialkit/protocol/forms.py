@@ -8,7 +8,10 @@ a UCUM ``unit``, ``integer``, ``date``, ``datetime``, ``choice`` with coded
 some kinds (``type: concept`` with ``kinds: [drug, drug_class]``: a medication
 form's drug, an adverse event form's CTCAE term). A repeating form records
 events that happen at any time (adverse events, medications, death, HSCT):
-each record is one instance. Visits carry forms (``trialkit.protocol.model.Visit``).
+each record is one instance, and ``records`` says which entry of the patient
+record an instance becomes (an adverse event, a stay, the death), so that the
+study database and ``protocol check`` know where death, stays and events are
+captured. Visits carry forms (``trialkit.protocol.model.Visit``).
 
 What the forms capture is what the study database (issue 16) stores, and what
 ``trialkit protocol check`` compares with what the criteria and endpoints read
@@ -25,10 +28,25 @@ from trialkit.errors import TrialkitInputError
 from trialkit.units import check_unit
 from trialkit.vocab import Kind, ValueType, vocabulary
 
-__all__ = ["Choice", "Form", "FormItem", "ItemType", "captured_concepts"]
+__all__ = ["Choice", "Form", "FormItem", "ItemType", "Records", "captured_concepts"]
 
 ItemType = Literal["number", "integer", "date", "datetime", "choice", "boolean", "text", "concept"]
 """The type of an item that is not a vocabulary concept."""
+
+Records = Literal[
+    "adverse_event", "medication", "condition", "procedure", "stay", "death", "genomic_finding"
+]
+"""The entry of the patient record (``trialkit.record``) one instance of a repeating form is."""
+
+_RECORD_KINDS: dict[str, tuple[Kind, ...]] = {
+    "adverse_event": (Kind.ADVERSE_EVENT,),
+    "medication": (Kind.DRUG, Kind.DRUG_CLASS),
+    "condition": (Kind.CONDITION,),
+    "procedure": (Kind.PROCEDURE,),
+    "stay": (Kind.CARE_SETTING,),
+    "genomic_finding": (Kind.GENE,),
+}
+"""What a repeating form of each ``records`` needs: an item choosing a concept of these kinds."""
 
 _Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
@@ -83,7 +101,7 @@ class FormItem(_Row):
             codes = [c.code for c in self.choices]
             if len(set(codes)) != len(codes):
                 raise ValueError(f"item {self.id}: a choice code appears twice")
-        if (self.type == "concept") != (self.kinds is not None):
+        if (self.type == "concept") != bool(self.kinds):
             raise ValueError(f"item {self.id}: kinds belong to a concept item, which needs them")
         if self.range is not None:
             if self.type not in ("number", "integer"):
@@ -102,13 +120,21 @@ class FormItem(_Row):
         if self.range is not None:
             raise ValueError(f"item {key}: a concept item takes its plausible range from the vocabulary")
         if self.unit is not None:
+            if item.value_type is not ValueType.QUANTITY:
+                raise ValueError(f"item {key}: only a quantity takes a unit")
             try:
                 check_unit(item, self.unit, f"item {key}: unit")
             except TrialkitInputError as error:
                 raise ValueError(str(error)) from None
-        elif item.value_type is ValueType.QUANTITY and item.unit is None:
-            raise ValueError(f"item {key}: give the unit the form shows")
         return self
+
+    @property
+    def shown_unit(self) -> str | None:
+        """The unit the form shows: the item's, else (a quantity concept) the canonical unit."""
+        if self.unit is not None or self.concept is None:
+            return self.unit
+        item = vocabulary()[self.concept]
+        return item.unit if item.value_type is ValueType.QUANTITY else None
 
     @property
     def name(self) -> str:
@@ -122,6 +148,11 @@ class Form(_Row):
     id: _Identifier
     name: str = Field(min_length=1)
     repeating: bool = False
+    records: Records | None = Field(
+        default=None,
+        description="A repeating form: the record entry each instance is (``death``: the date "
+        "and cause of death; the others need an item choosing a concept of their kind).",
+    )
     items: list[FormItem] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -130,6 +161,24 @@ class Form(_Row):
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:
             raise ValueError(f"form {self.id}: item {doubled[0]!r} appears twice")
+        return self
+
+    @model_validator(mode="after")
+    def _records(self) -> Form:
+        if self.records is None:
+            return self
+        if not self.repeating and self.records != "death":
+            raise ValueError(f"form {self.id}: records {self.records} belongs to a repeating form")
+        if self.records == "death":
+            if not any(i.type in ("date", "datetime") for i in self.items):
+                raise ValueError(f"form {self.id}: a death form needs the date of death")
+            return self
+        wanted = _RECORD_KINDS[self.records]
+        if not any(set(i.kinds or ()) & set(wanted) for i in self.items):
+            raise ValueError(
+                f"form {self.id}: records {self.records} needs a type: concept item of kinds "
+                + " or ".join(k.value for k in wanted)
+            )
         return self
 
 

@@ -118,7 +118,9 @@ class FormItem(_Row):
         if self.type is not None or self.choices is not None or self.kinds is not None:
             raise ValueError(f"item {key}: a concept item takes its type from the vocabulary")
         if self.range is not None:
-            raise ValueError(f"item {key}: a concept item takes its plausible range from the vocabulary")
+            raise ValueError(
+                f"item {key}: a concept item takes its plausible range from the vocabulary"
+            )
         if self.unit is not None:
             if item.value_type is not ValueType.QUANTITY:
                 raise ValueError(f"item {key}: only a quantity takes a unit")

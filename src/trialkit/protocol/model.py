@@ -193,7 +193,9 @@ class Visit(_Row):
     window_before: int = Field(default=0, ge=0, description="Days allowed before the target.")
     window_after: int = Field(default=0, ge=0, description="Days allowed after the target.")
     assessments: list[str] = Field(default=[], description="The assessments, as the source says.")
-    forms: list[Identifier] = Field(default=[], description="The ids of the forms the visit carries.")
+    forms: list[Identifier] = Field(
+        default=[], description="The ids of the forms the visit carries."
+    )
 
     @model_validator(mode="after")
     def _forms(self) -> Visit:

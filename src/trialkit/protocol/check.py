@@ -292,10 +292,15 @@ def _form_problems(protocol: Protocol) -> list[Problem]:
 
 
 def unit_problems(item: FormItem, of: Concept) -> list[str]:
-    """A quantity concept's item needs a unit to show: its own, else the concept's canonical unit."""
-    if of.value_type is not ValueType.QUANTITY or item.unit is not None or of.unit is not None:
+    """A quantity concept's item must say the unit the form shows (a site enters values in it).
+
+    Loading checks that a given unit is one the concept allows; a form that leaves
+    it out would show the canonical unit only by default, which the form's reader
+    cannot see (ferritin in µg/L where the laboratory reports ng/mL).
+    """
+    if of.value_type is not ValueType.QUANTITY or item.unit is not None:
         return []
-    return [f"{of.key} is a quantity with no canonical unit: give the unit the form shows"]
+    return [f"{of.key} is a quantity: give the unit the form shows (one of {', '.join(of.units)})"]
 
 
 def _schedule_problems(protocol: Protocol) -> list[Problem]:
@@ -304,9 +309,7 @@ def _schedule_problems(protocol: Protocol) -> list[Problem]:
         return []
     found: list[Problem] = []
     # Days compare only between visits counted from the same anchor, both once or both per cycle.
-    visits = sorted(
-        schedule.visits, key=lambda v: (schedule.anchor_of(v), v.every_cycle, v.day)
-    )
+    visits = sorted(schedule.visits, key=lambda v: (schedule.anchor_of(v), v.every_cycle, v.day))
     for first, second in pairwise(visits):
         if (schedule.anchor_of(first), first.every_cycle) != (
             schedule.anchor_of(second),

@@ -63,7 +63,13 @@ class Choice(_Row):
 
 
 class FormItem(_Row):
-    """One item of a form: a vocabulary concept, or a typed item with its own id."""
+    """One item of a form: a vocabulary concept, or a typed item with its own id.
+
+    A concept item (``concept: lab.ferritin``) takes its kind of value, unit allow-list,
+    plausible range and codes from the vocabulary; a quantity's ``unit`` is the unit the
+    form shows. A typed item has an ``id`` and a ``type``; ``type: concept`` chooses any
+    concept of its ``kinds``.
+    """
 
     concept: str | None = Field(default=None, description="A vocabulary concept key.")
     id: _Identifier | None = Field(default=None, description="A typed item's id.")

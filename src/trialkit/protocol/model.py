@@ -212,7 +212,9 @@ class Schedule(_Row):
         description="What the visits' days count from: ``inclusion`` (day 0) or ``day1`` "
         "(the first dose, day 1, no day 0).",
     )
-    cycle_days: int | None = Field(default=None, gt=0)
+    cycle_days: int | None = Field(
+        default=None, gt=0, description="The length of a treatment cycle in days."
+    )
     visits: list[Visit] = []
 
     @model_validator(mode="after")
@@ -254,12 +256,12 @@ class Endpoint(_Row):
     time_point: str = Field(min_length=1)
     definition: str = Field(min_length=1)
     compute: EndpointNode | None = Field(
-        default=None, description="The endpoint as code (trialkit.protocol/3)."
+        default=None, description="The endpoint as code (from trialkit.protocol/3)."
     )
     panel: dict[Identifier, EndpointNode] | None = Field(
         default=None,
         min_length=1,
-        description="Several values assessed together, each as code (trialkit.protocol/3).",
+        description="Several values assessed together, each as code (from trialkit.protocol/3).",
     )
     comparison: Comparison | None = Field(
         default=None, description="A comparison between two groups, as the protocol states it."
@@ -267,7 +269,7 @@ class Endpoint(_Row):
     not_computed: str | None = Field(
         default=None,
         min_length=1,
-        description="Why the endpoint cannot be computed from data (trialkit.protocol/3).",
+        description="Why the endpoint cannot be computed from data (from trialkit.protocol/3).",
     )
     discrepancies: list[Discrepancy] = []
 
@@ -431,10 +433,10 @@ class Protocol(_Row):
 
 
 def _endpoints_of_format(version: str, endpoints: list[Endpoint]) -> None:
-    """Format 3 makes every endpoint executable or says why not; format 2 has text only."""
+    """Formats 3 and 4 make every endpoint executable or say why not; format 2 has text only."""
     for endpoint in endpoints:
         typed = any(getattr(endpoint, n) is not None for n in ("compute", "panel", "not_computed"))
-        if version == "trialkit.protocol/3" and not typed:
+        if version != "trialkit.protocol/2" and not typed:
             raise ValueError(
                 f"endpoint {endpoint.id}: give compute (the endpoint as code), panel (several "
                 "values as code) or not_computed (why it cannot be computed from data)"

@@ -129,6 +129,4 @@ def _reference(sections: list[tuple[str, type[BaseModel]]], begin: str, end: str
 
 
 if __name__ == "__main__":
-    sys.stdout.write(
-        node_reference() + "\n" + endpoint_node_reference() + "\n" + form_reference()
-    )
+    sys.stdout.write(node_reference() + "\n" + endpoint_node_reference() + "\n" + form_reference())

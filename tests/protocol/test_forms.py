@@ -335,3 +335,20 @@ def test_form_models_refuse_an_item_that_is_neither_or_both() -> None:
             records="medication",
             items=[FormItem(id="d", type="concept", kinds=[Kind.DRUG])],
         )
+
+
+def test_protocol_show_lists_the_forms_and_each_visit_s_anchor_and_forms() -> None:
+    from trialkit.protocol.render import protocol_text
+
+    text = protocol_text(parse_protocol(BASE, "forms.yaml"))
+    assert "| Inclusion | day 0 from inclusion | -0 / +0 d |  | inclusion |" in text
+    assert "| Every cycle | day 28 of every cycle |" in text
+    assert "| Day 100 after HSCT | day 100 after HSCT |" in text
+    assert (
+        "- `adverse_event` Adverse event (repeating, records adverse_event): term (any adverse_event), required;"
+        in text
+    )
+    assert (
+        "- `inclusion` Inclusion: lab.ferritin (ng/mL), required; attestation.informed_consent; il6 (pg/mL); arm (choice)"
+        in text
+    )

@@ -106,7 +106,7 @@ def endpoint_node_reference() -> str:
 
 def form_reference() -> str:
     """Markdown: the fields of a form, an item, a choice, the schedule and a visit."""
-    sections = [
+    sections: list[tuple[str, type[BaseModel]]] = [
         ("forms", Form),
         ("items", FormItem),
         ("choices", Choice),

@@ -352,3 +352,18 @@ def test_protocol_show_lists_the_forms_and_each_visit_s_anchor_and_forms() -> No
         "- `inclusion` Inclusion: lab.ferritin (ng/mL), required; attestation.informed_consent; il6 (pg/mL); arm (choice)"
         in text
     )
+
+
+def test_visit_windows_are_compared_only_between_visits_of_one_anchor() -> None:
+    near = BASE.replace(
+        "    - {id: H100,",
+        "    - {id: D1, name: First dose, day: 1, window_before: 1, forms: [inclusion]}\n"
+        "    - {id: H100,",
+    )
+    assert check_protocol(parse_protocol(near, "forms.yaml")) == []  # day 0 from inclusion
+    same = near.replace(
+        "day: 0, anchor: inclusion, forms: [inclusion]", "day: -1, forms: [inclusion]"
+    )
+    assert [p.where for p in check_protocol(parse_protocol(same, "forms.yaml"))] == [
+        "schedule visits D0 and D1"
+    ]

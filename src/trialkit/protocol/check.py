@@ -316,9 +316,10 @@ def _schedule_problems(protocol: Protocol) -> list[Problem]:
             second.every_cycle,
         ):
             continue
-        if first.day + first.window_after >= second.day - second.window_before and (
-            first.day != second.day
-        ):
+        shift = _offset(first.day, schedule.anchor_of(first))
+        if shift + first.window_after >= (
+            _offset(second.day, schedule.anchor_of(second)) - second.window_before
+        ) and (first.day != second.day):
             found.append(
                 Problem(
                     "warning",
@@ -328,3 +329,8 @@ def _schedule_problems(protocol: Protocol) -> list[Problem]:
                 )
             )
     return found
+
+
+def _offset(day: int, anchor: str) -> int:
+    """Days after the anchor's own day: from the first dose, day 1 is 0 and day -1 is -1 (no day 0)."""
+    return day - 1 if anchor == "day1" and day > 0 else day

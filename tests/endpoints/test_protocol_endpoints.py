@@ -1,4 +1,4 @@
-"""Endpoints in protocol files (format trialkit.protocol/3): what is read, refused and checked."""
+"""Endpoints in protocol files (formats trialkit.protocol/3 and /4): what is read, refused and checked."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ SURVIVAL = """      time_to: {procedure: procedure.hsct_allogeneic}
 """
 
 
+def _format(version: str, text: str) -> str:
+    """The example as a file of an older format: without its forms and its schedule (format 4)."""
+    text = text[: text.index("forms:\n")] + text[text.index("criteria:\n") :]
+    text = text[: text.index("schedule:\n")] + text[text.index("endpoints:\n") :]
+    return text.replace("format: trialkit.protocol/4", f"format: trialkit.protocol/{version}")
+
+
 def _with_endpoint(compute: str) -> str:
     text = _example()
     assert SURVIVAL in text
@@ -33,12 +40,12 @@ def _with_endpoint(compute: str) -> str:
 
 
 def test_the_shipped_protocols_are_written_in_the_current_format() -> None:
-    assert FORMAT == "trialkit.protocol/3"
+    assert FORMAT == "trialkit.protocol/4"
     assert {p.format for p in builtin_protocols()} == {FORMAT}
 
 
 def test_a_format_2_file_is_still_read_with_text_endpoints() -> None:
-    text = _example().replace("format: trialkit.protocol/3", "format: trialkit.protocol/2")
+    text = _format("2", _example())
     with pytest.raises(ProtocolError, match=r"read from format trialkit\.protocol/3"):
         parse_protocol(text, "old.yaml")
     start = text.index("    compute:\n")
@@ -46,8 +53,9 @@ def test_a_format_2_file_is_still_read_with_text_endpoints() -> None:
     assert parse_protocol(old, "old.yaml").endpoints[0].compute is None
 
 
-def test_a_format_3_endpoint_without_code_or_reason_is_refused_naming_it() -> None:
-    text = _example()
+@pytest.mark.parametrize("version", ["3", "4"])
+def test_a_format_3_endpoint_without_code_or_reason_is_refused_naming_it(version: str) -> None:
+    text = _format("3", _example()) if version == "3" else _example()
     start = text.index("    compute:\n")
     bare = text[:start] + text[start + len("    compute:\n") + len(SURVIVAL) :]
     with pytest.raises(ProtocolError, match="endpoint survival: give compute"):

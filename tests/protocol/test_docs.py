@@ -18,7 +18,10 @@ from trialkit.protocol.reference import (
     END,
     ENDPOINTS_BEGIN,
     ENDPOINTS_END,
+    FORMS_BEGIN,
+    FORMS_END,
     endpoint_node_reference,
+    form_reference,
     node_reference,
 )
 from trialkit.record import record_from_bundle
@@ -41,6 +44,15 @@ def test_the_endpoint_node_reference_is_generated_from_the_code() -> None:
     start, end = text.index(ENDPOINTS_BEGIN), text.index(ENDPOINTS_END) + len(ENDPOINTS_END)
     assert text[start:end] + "\n" == endpoint_node_reference(), (
         "docs/protocol-format.md endpoint node reference is stale: regenerate it with "
+        "uv run python -m trialkit.protocol.reference"
+    )
+
+
+def test_the_form_reference_is_generated_from_the_code() -> None:
+    text = (DOCS / "protocol-format.md").read_text(encoding="utf-8")
+    start, end = text.index(FORMS_BEGIN), text.index(FORMS_END) + len(FORMS_END)
+    assert text[start:end] + "\n" == form_reference(), (
+        "docs/protocol-format.md form reference is stale: regenerate it with "
         "uv run python -m trialkit.protocol.reference"
     )
 

@@ -87,7 +87,7 @@ def validate_command(
 def check_command(
     file: Annotated[str, typer.Argument(help="A protocol file (YAML), or a shipped protocol id.")],
 ) -> None:
-    """Static checks: thresholds without a source, contradictory ranges, impossible windows, design."""
+    """Static checks: unsourced thresholds, contradictions, windows, design, uncaptured inputs."""
     from trialkit.design.protocol_check import check_design  # numpy: only for this command
 
     protocol = resolve(file)

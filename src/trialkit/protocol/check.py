@@ -3,7 +3,9 @@
 A file can be valid (it loads) and still be wrong: a threshold without a
 cited source, a drug class with no members, a cumulative exposure longer than
 its window, two criteria that no patient can meet together (age ≥ 18 and
-age < 12), visits whose windows overlap. :func:`check_protocol` lists such
+age < 12), visits whose windows overlap, a concept that a criterion or an
+endpoint reads and no case report form captures (:mod:`trialkit.protocol.reads`),
+a quantity item without a unit to show. :func:`check_protocol` lists such
 problems; ``trialkit protocol check`` prints them and exits 2 on any error.
 Checks that need a lower layer (the Simon design search) are passed in by the
 caller.
@@ -37,10 +39,12 @@ from trialkit.protocol.criteria import (
     children,
 )
 from trialkit.protocol.endpoints import Compare, EndpointNode
+from trialkit.protocol.forms import FormItem
 from trialkit.protocol.model import CriterionKind, Protocol
+from trialkit.protocol.reads import captured, protocol_reads
 from trialkit.protocol.window import before
 from trialkit.units import convert
-from trialkit.vocab import Kind, concept
+from trialkit.vocab import Concept, Kind, ValueType, concept
 
 __all__ = ["Checker", "Problem", "check_protocol"]
 
@@ -86,6 +90,7 @@ def check_protocol(protocol: Protocol, extra: Iterable[Checker] = ()) -> list[Pr
     ]
     problems += _endpoint_problems(protocol, sources)
     problems += _schedule_problems(protocol)
+    problems += _form_problems(protocol)
     for checker in extra:
         problems += checker(protocol)
     return problems
@@ -255,16 +260,66 @@ def _contradictions(where: str, leaves: list[Node]) -> list[Problem]:
     return found
 
 
+def _form_problems(protocol: Protocol) -> list[Problem]:
+    """What the criteria and endpoints read that no form captures; items with no unit to show."""
+    if not protocol.forms:
+        return [
+            Problem(
+                "warning",
+                "forms",
+                "the protocol has no case report forms (trialkit.protocol/4): nothing says "
+                "where the study captures what its criteria and endpoints read",
+            )
+        ]
+    found = [
+        Problem("error", f"form {form.id}: item {item.name}", message)
+        for form in protocol.forms
+        for item in form.items
+        if item.concept is not None
+        for message in unit_problems(item, concept(item.concept))
+    ]
+    missing: dict[str, list[str]] = {}
+    for read in protocol_reads(protocol):
+        if not captured(protocol.forms, read):
+            readers = missing.setdefault(read.what, [])
+            if read.by not in readers:
+                readers.append(read.by)
+    found += [
+        Problem("error", "forms", f"{what} is captured by no form; read by {', '.join(readers)}")
+        for what, readers in missing.items()
+    ]
+    return found
+
+
+def unit_problems(item: FormItem, of: Concept) -> list[str]:
+    """A quantity concept's item must say the unit the form shows (a site enters values in it).
+
+    Loading checks that a given unit is one the concept allows; a form that leaves
+    it out would show the canonical unit only by default, which the form's reader
+    cannot see (ferritin in µg/L where the laboratory reports ng/mL).
+    """
+    if of.value_type is not ValueType.QUANTITY or item.unit is not None:
+        return []
+    return [f"{of.key} is a quantity: give the unit the form shows (one of {', '.join(of.units)})"]
+
+
 def _schedule_problems(protocol: Protocol) -> list[Problem]:
     schedule = protocol.schedule
     if schedule is None:
         return []
     found: list[Problem] = []
-    visits = sorted(schedule.visits, key=lambda v: v.day)
+    # Days compare only between visits counted from the same anchor, both once or both per cycle.
+    visits = sorted(schedule.visits, key=lambda v: (schedule.anchor_of(v), v.every_cycle, v.day))
     for first, second in pairwise(visits):
-        if first.day + first.window_after >= second.day - second.window_before and (
-            first.day != second.day
+        if (schedule.anchor_of(first), first.every_cycle) != (
+            schedule.anchor_of(second),
+            second.every_cycle,
         ):
+            continue
+        shift = _offset(first.day, schedule.anchor_of(first))
+        if shift + first.window_after >= (
+            _offset(second.day, schedule.anchor_of(second)) - second.window_before
+        ) and (first.day != second.day):
             found.append(
                 Problem(
                     "warning",
@@ -274,3 +329,8 @@ def _schedule_problems(protocol: Protocol) -> list[Problem]:
                 )
             )
     return found
+
+
+def _offset(day: int, anchor: str) -> int:
+    """Days after the anchor's own day: from the first dose, day 1 is 0 and day -1 is -1 (no day 0)."""
+    return day - 1 if anchor == "day1" and day > 0 else day

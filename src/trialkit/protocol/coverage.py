@@ -41,6 +41,7 @@ __all__ = [
     "class_member_gaps",
     "concepts_read",
     "missing_standard_codes",
+    "rule_concepts",
 ]
 
 #: Every code system of SYSTEMS is a standard one, except UCUM (units, not concepts).
@@ -67,7 +68,13 @@ class Gap:
         return self.reason is not None
 
 
-def _keys(node: object) -> Iterator[str]:
+def rule_concepts(node: object) -> Iterator[str]:
+    """Every concept key a criteria tree reads (its nodes' concepts, routes, genes), in order.
+
+    A ``score`` node's inputs are not here: they are the score's
+    (:attr:`trialkit.scores.registry.ScoreSpec.concepts`, read by
+    :func:`trialkit.protocol.reads.protocol_reads`).
+    """
     for field in _CONCEPT_FIELDS:
         value = getattr(node, field, None)
         if isinstance(value, str):
@@ -81,7 +88,7 @@ def _keys(node: object) -> Iterator[str]:
     if isinstance(node, Genomic):
         yield from node.gene
     for child in children(node):  # type: ignore[arg-type]
-        yield from _keys(child)
+        yield from rule_concepts(child)
 
 
 def concepts_read(protocol_ids: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
@@ -89,7 +96,7 @@ def concepts_read(protocol_ids: Iterable[str] | None = None) -> dict[str, tuple[
     found: dict[str, set[str]] = {}
     for pid in builtin_ids() if protocol_ids is None else protocol_ids:
         for criterion in builtin_protocol(pid).criteria:
-            for key in _keys(criterion.rule):
+            for key in rule_concepts(criterion.rule):
                 found.setdefault(key, set()).add(pid)
     return {key: tuple(sorted(pids)) for key, pids in sorted(found.items())}
 

@@ -25,6 +25,7 @@ from pydantic import (
 
 from trialkit.protocol.criteria import Node, node_name, node_paths
 from trialkit.protocol.endpoints import Comparison, EndpointNode, Yields
+from trialkit.protocol.forms import Form
 from trialkit.vocab import Kind, vocabulary
 
 __all__ = [
@@ -45,10 +46,17 @@ __all__ = [
     "SimonDesignSpec",
     "Source",
     "Visit",
+    "VisitAnchor",
 ]
 
-FORMAT = "trialkit.protocol/3"
+FORMAT = "trialkit.protocol/4"
 """The version of the protocol file format written in each file's ``format`` field.
+
+``/4`` (2026-12): case report forms (``forms``, :mod:`trialkit.protocol.forms`); a
+visit names the forms it carries and what its day counts from (``anchor``); the
+schedule has an anchor and visits repeated in every treatment cycle
+(``every_cycle``). A ``/3`` or ``/2`` file is still read, without forms; a ``/4``
+field in it is refused with what to change.
 
 ``/3`` (2026-12): every endpoint is code (``compute``, the endpoint language of
 :mod:`trialkit.protocol.endpoints`) or says why it cannot be computed from data
@@ -155,28 +163,88 @@ class Criterion(_Row):
         return value
 
 
+ScheduleAnchor = Literal["inclusion", "day1"]
+"""What a schedule's days count from: the inclusion date is day 0, or the first dose is
+day 1 (CDISC SDTM study day: the day before is day -1, there is no day 0)."""
+
+VisitAnchor = Literal["inclusion", "day1", "hsct"]
+"""What a visit's day counts from: the schedule's anchors, or the day of haematopoietic
+stem cell transplantation (the graft infusion, day 0, the transplant convention)."""
+
+
 class Visit(_Row):
-    """A visit of the schedule: its target day relative to the reference day, its window."""
+    """A visit of the schedule: its target day counted from its anchor, its window, its forms.
+
+    ``anchor`` is what ``day`` counts from (default: the schedule's anchor).
+    ``every_cycle`` repeats the visit in every treatment cycle of the schedule's
+    ``cycle_days``: ``day`` is then the day of the cycle, its first day being
+    day 1 (``day: 1`` is C1D1, C2D1, ...; the cycles count from the first dose).
+    """
 
     id: Identifier
     name: str = Field(min_length=1)
     day: int
+    anchor: VisitAnchor | None = Field(
+        default=None, description="What the day counts from (default: the schedule's anchor)."
+    )
+    every_cycle: bool = Field(
+        default=False, description="Repeated in every cycle; ``day`` is the day of the cycle."
+    )
     window_before: int = Field(default=0, ge=0, description="Days allowed before the target.")
     window_after: int = Field(default=0, ge=0, description="Days allowed after the target.")
-    assessments: list[str] = []
+    assessments: list[str] = Field(default=[], description="The assessments, as the source says.")
+    forms: list[Identifier] = Field(
+        default=[], description="The ids of the forms the visit carries."
+    )
+
+    @model_validator(mode="after")
+    def _forms(self) -> Visit:
+        _unique_ids(f"visit {self.id}: form", self.forms)
+        return self
 
 
 class Schedule(_Row):
     """The schedule of assessments."""
 
-    reference: str = Field(min_length=1, description="What day 0 / day 1 is.")
-    cycle_days: int | None = Field(default=None, gt=0)
+    reference: str = Field(min_length=1, description="What day 0 / day 1 is, in words.")
+    anchor: ScheduleAnchor = Field(
+        default="inclusion",
+        description="What the visits' days count from: ``inclusion`` (day 0) or ``day1`` "
+        "(the first dose, day 1, no day 0).",
+    )
+    cycle_days: int | None = Field(
+        default=None, gt=0, description="The length of a treatment cycle in days."
+    )
     visits: list[Visit] = []
 
     @model_validator(mode="after")
     def _unique(self) -> Schedule:
         _unique_ids("visit", [v.id for v in self.visits])
+        for visit in self.visits:
+            anchor = self.anchor_of(visit)
+            if anchor == "day1" and visit.day == 0:
+                raise ValueError(
+                    f"visit {visit.id}: anchor day1 has no day 0 (day 1 is the first dose, the "
+                    "day before is -1)"
+                )
+            if not visit.every_cycle:
+                continue
+            if self.cycle_days is None:
+                raise ValueError(f"visit {visit.id}: every_cycle needs the schedule's cycle_days")
+            if anchor != "day1":
+                raise ValueError(
+                    f"visit {visit.id}: every_cycle counts from the first dose (anchor day1)"
+                )
+            if not 1 <= visit.day <= self.cycle_days:
+                raise ValueError(
+                    f"visit {visit.id}: day {visit.day} is not a day of a {self.cycle_days}-day "
+                    f"cycle (1 to {self.cycle_days})"
+                )
         return self
+
+    def anchor_of(self, visit: Visit) -> VisitAnchor:
+        """What ``visit``'s day counts from: its own anchor, else the schedule's."""
+        return visit.anchor or self.anchor
 
 
 class Endpoint(_Row):
@@ -188,12 +256,12 @@ class Endpoint(_Row):
     time_point: str = Field(min_length=1)
     definition: str = Field(min_length=1)
     compute: EndpointNode | None = Field(
-        default=None, description="The endpoint as code (trialkit.protocol/3)."
+        default=None, description="The endpoint as code (from trialkit.protocol/3)."
     )
     panel: dict[Identifier, EndpointNode] | None = Field(
         default=None,
         min_length=1,
-        description="Several values assessed together, each as code (trialkit.protocol/3).",
+        description="Several values assessed together, each as code (from trialkit.protocol/3).",
     )
     comparison: Comparison | None = Field(
         default=None, description="A comparison between two groups, as the protocol states it."
@@ -201,7 +269,7 @@ class Endpoint(_Row):
     not_computed: str | None = Field(
         default=None,
         min_length=1,
-        description="Why the endpoint cannot be computed from data (trialkit.protocol/3).",
+        description="Why the endpoint cannot be computed from data (from trialkit.protocol/3).",
     )
     discrepancies: list[Discrepancy] = []
 
@@ -296,7 +364,7 @@ class Protocol(_Row):
             )
         return data
 
-    format: Literal["trialkit.protocol/2", "trialkit.protocol/3"]
+    format: Literal["trialkit.protocol/2", "trialkit.protocol/3", "trialkit.protocol/4"]
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
     title: str = Field(min_length=1)
     registry: list[RegistryId] = Field(min_length=1)
@@ -310,6 +378,9 @@ class Protocol(_Row):
     seed: str = Field(min_length=1, description="The seed text the file encodes.")
     sources: list[Source] = Field(min_length=1)
     arms: list[Arm] = Field(min_length=1)
+    forms: list[Form] = Field(
+        default=[], description="The case report forms (trialkit.protocol/4)."
+    )
     criteria: list[Criterion] = Field(min_length=1)
     schedule: Schedule | None = None
     endpoints: list[Endpoint] = Field(min_length=1)
@@ -333,6 +404,16 @@ class Protocol(_Row):
         _unique_ids("arm", [a.id for a in self.arms])
         _unique_ids("endpoint", [e.id for e in self.endpoints])
         _endpoints_of_format(self.format, self.endpoints)
+        _forms_of_format(self.format, self.forms, self.schedule)
+        _unique_ids("form", [f.id for f in self.forms])
+        known_forms = {f.id for f in self.forms}
+        for visit in self.schedule.visits if self.schedule is not None else []:
+            for form in visit.forms:
+                if form not in known_forms:
+                    raise ValueError(
+                        f"visit {visit.id}: form {form!r} is not in forms "
+                        f"({', '.join(sorted(known_forms)) or 'none'})"
+                    )
         _unique_ids("source", [s.id for s in self.sources])
         known = {s.id for s in self.sources}
         for criterion in self.criteria:
@@ -352,10 +433,10 @@ class Protocol(_Row):
 
 
 def _endpoints_of_format(version: str, endpoints: list[Endpoint]) -> None:
-    """Format 3 makes every endpoint executable or says why not; format 2 has text only."""
+    """Formats 3 and 4 make every endpoint executable or say why not; format 2 has text only."""
     for endpoint in endpoints:
         typed = any(getattr(endpoint, n) is not None for n in ("compute", "panel", "not_computed"))
-        if version == "trialkit.protocol/3" and not typed:
+        if version != "trialkit.protocol/2" and not typed:
             raise ValueError(
                 f"endpoint {endpoint.id}: give compute (the endpoint as code), panel (several "
                 "values as code) or not_computed (why it cannot be computed from data)"
@@ -365,6 +446,30 @@ def _endpoints_of_format(version: str, endpoints: list[Endpoint]) -> None:
                 f"endpoint {endpoint.id}: compute, panel and not_computed are read from format "
                 "trialkit.protocol/3 (set format: trialkit.protocol/3)"
             )
+
+
+def _forms_of_format(version: str, forms: list[Form], schedule: Schedule | None) -> None:
+    """Forms, visit anchors and cycles are read from format 4; an older file gets what to change."""
+    if version == "trialkit.protocol/4":
+        return
+    used: list[str] = []
+    if forms:
+        used.append("forms")
+    if schedule is not None:
+        if "anchor" in schedule.model_fields_set:
+            used.append("schedule.anchor")
+        for visit in schedule.visits:
+            used += [
+                f"visit {visit.id}: {name}"
+                for name in ("forms", "anchor", "every_cycle")
+                if name in visit.model_fields_set
+            ]
+    if used:
+        raise ValueError(
+            f"{used[0]}: forms, a schedule's anchor and a visit's forms, anchor and every_cycle "
+            f"are read from format trialkit.protocol/4 (set format: trialkit.protocol/4; "
+            f"this file is {version})"
+        )
 
 
 def _unique_ids(what: str, ids: list[str]) -> None:

@@ -32,6 +32,7 @@ from trialkit.protocol.criteria import (
     SexNode,
     children,
 )
+from trialkit.protocol.forms import FormItem
 from trialkit.protocol.model import Protocol, SimonDesignSpec
 from trialkit.protocol.window import describe
 from trialkit.scores import SCORE_SPECS
@@ -246,14 +247,34 @@ def protocol_text(protocol: Protocol) -> str:
             out.append("")
     if protocol.schedule is not None:
         schedule = protocol.schedule
-        out += ["## Schedule of assessments", "", f"Reference: {_line(schedule.reference)}.", ""]
+        reference = _line(schedule.reference).rstrip(".")
+        out += ["## Schedule of assessments", "", f"Reference: {reference}.", ""]
         if schedule.cycle_days:
             out += [f"Cycles of {schedule.cycle_days} days.", ""]
-        out += ["| visit | day | window | assessments |", "| --- | ---: | --- | --- |"]
+        out += [
+            "| visit | day | window | assessments | forms |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for visit in schedule.visits:
             window = f"-{visit.window_before} / +{visit.window_after} d"
             assessments = ", ".join(_line(a) for a in visit.assessments)
-            out.append(f"| {_line(visit.name)} | {visit.day} | {window} | {assessments} |")
+            day = _visit_day(visit.day, schedule.anchor_of(visit), every_cycle=visit.every_cycle)
+            forms = ", ".join(visit.forms)
+            out.append(f"| {_line(visit.name)} | {day} | {window} | {assessments} | {forms} |")
+        out.append("")
+    if protocol.forms:
+        out += ["## Forms", ""]
+        for form in protocol.forms:
+            records = f", records {form.records}" if form.records else ""
+            repeating = (
+                " (repeating" + records + ")"
+                if form.repeating
+                else (f" ({records[2:]})" if records else "")
+            )
+            out.append(
+                f"- `{form.id}` {_line(form.name)}{repeating}: "
+                + "; ".join(_item_text(item) for item in form.items)
+            )
         out.append("")
     out += ["## Endpoints", ""]
     for endpoint in protocol.endpoints:
@@ -274,6 +295,27 @@ def protocol_text(protocol: Protocol) -> str:
         for s in protocol.sources
     ]
     return "\n".join(out) + "\n"
+
+
+_ANCHOR_WORDS = {"inclusion": "from inclusion", "day1": "from the first dose", "hsct": "after HSCT"}
+
+
+def _visit_day(day: int, anchor: str, *, every_cycle: bool) -> str:
+    """``day 7 from inclusion``, ``day 28 of every cycle``, ``day 100 after HSCT``."""
+    if every_cycle:
+        return f"day {day} of every cycle"
+    return f"day {day} {_ANCHOR_WORDS[anchor]}"
+
+
+def _item_text(item: FormItem) -> str:
+    """An item as a form lists it: its name, its unit or type, ``required``."""
+    if item.concept is not None:
+        shown = item.concept + (f" ({item.unit})" if item.unit else "")
+    elif item.type == "concept":
+        shown = f"{item.id} (any {' or '.join(k.value for k in item.kinds or ())})"
+    else:
+        shown = f"{item.id} ({item.unit or item.type})"
+    return shown + (", required" if item.required else "")
 
 
 def _design_text(protocol: Protocol) -> str:

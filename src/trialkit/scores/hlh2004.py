@@ -118,8 +118,10 @@ __all__ = [
     "LOOKBACK_FINDINGS",
     "LOOKBACK_VALUES",
     "MEASURED",
+    "MOLECULAR_CONDITION",
     "PRIMARY_HLH_GENES",
     "RULE_SETS",
+    "SCD25_MASS",
     "RuleSet",
     "above_uln",
     "assess",
@@ -249,8 +251,11 @@ FINDINGS: Mapping[str, str] = {
 """The findings read (the :data:`LOOKBACK_FINDINGS` window), by input name: for :func:`assess`
 and the SQL compiler."""
 
-_SCD25_MASS = "lab.scd25_mass"
-_EXPECTED = {m.name: (m.concept,) for m in MEASURED} | {"scd25": ("lab.scd25", _SCD25_MASS)}
+SCD25_MASS = "lab.scd25_mass"
+"""sCD25 reported as a mass concentration (pg/mL), read when no U/mL value is (no fixed factor)."""
+MOLECULAR_CONDITION = "condition.hlh_primary"
+"""The diagnosis that makes the molecular route true (the module docstring)."""
+_EXPECTED = {m.name: (m.concept,) for m in MEASURED} | {"scd25": ("lab.scd25", SCD25_MASS)}
 
 
 def hlh2004(
@@ -397,7 +402,7 @@ def assess(
     haemoglobin, scd25 = picked["haemoglobin"], picked["scd25"]
     age_days = None if haemoglobin is None else record.age_days(haemoglobin.time)
     if scd25 is None:
-        mass = Measured("scd25", _SCD25_MASS, high=True)
+        mass = Measured("scd25", SCD25_MASS, high=True)
         scd25 = _select(inputs, mass, lambda o: above_uln(o) is True)
     haemophagocytosis = inputs.flag("haemophagocytosis", FINDINGS["haemophagocytosis"])
     if haemophagocytosis is not True:
@@ -405,7 +410,7 @@ def assess(
         if marrow is True:
             haemophagocytosis = True
     molecular: bool | None = None
-    conditions = record.conditions_at(at, "condition.hlh_primary")
+    conditions = record.conditions_at(at, MOLECULAR_CONDITION)
     if conditions:
         molecular = True
         inputs.evidence["molecular"] = conditions
@@ -572,7 +577,7 @@ def _lipids(rule: RuleSet, triglycerides: Quantity | None, fibrinogen: Quantity 
 def _scd25(rule: RuleSet, scd25: Quantity | None, above: bool | None, accept_flag: bool) -> Item:
     name = "scd25"
     inputs = ("scd25", "scd25_above_uln")
-    mass = scd25 is not None and scd25.concept == _SCD25_MASS
+    mass = scd25 is not None and scd25.concept == SCD25_MASS
     value_met = None if scd25 is None or mass else rule.scd25.holds(scd25)
     shown = f"sCD25 {scd25}"
     if value_met is not None:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from trialkit.record import PatientRecord
 from trialkit.scores import hlh2004, hscore, performance, psofa, qtc, renal, sofa
 from trialkit.scores.result import Scored
+from trialkit.scores.sofa.record import VENTILATION
 
 __all__ = ["SCORE_SPECS", "ScoreAdapter", "ScoreSpec"]
 
@@ -32,7 +33,11 @@ class ScoreSpec:
     this score (``performance`` is Karnofsky or Lansky); ``reads_age`` says
     whether an item, a limit, a band or the scale depends on the age, so that
     the score is unknown when the birth date gives an impossible age at the
-    index time, as an ``age`` node is.
+    index time, as an ``age`` node is. ``concepts`` are every concept the
+    adapter reads from a record (alternatives included: sCD25 in U/mL or pg/mL,
+    the GCS total or its components), which ``trialkit protocol check`` asks the
+    protocol's forms to capture; ``tests/scores/test_score_concepts.py`` checks
+    them against what the adapter asks a record for.
     """
 
     name: str
@@ -41,6 +46,7 @@ class ScoreSpec:
     adapter: ScoreAdapter
     results: tuple[str, ...]
     reads_age: bool
+    concepts: tuple[str, ...]
 
 
 def _sofa(record: PatientRecord, at: datetime) -> tuple[Scored, ...]:
@@ -60,36 +66,90 @@ def _spec(
     adapter: ScoreAdapter,
     *,
     reads_age: bool,
+    concepts: tuple[str, ...],
     results: tuple[str, ...] | None = None,
 ) -> tuple[str, ScoreSpec]:
-    return name, ScoreSpec(name, label, adapter, results or (name,), reads_age)
+    return name, ScoreSpec(
+        name, label, adapter, results or (name,), reads_age, tuple(dict.fromkeys(concepts))
+    )
+
+
+_HLH2004 = (
+    *(m.concept for m in hlh2004.MEASURED),
+    hlh2004.SCD25_MASS,
+    *hlh2004.FINDINGS.values(),
+    hlh2004.MOLECULAR_CONDITION,
+    *hlh2004.PRIMARY_HLH_GENES,  # reported in the notes (a variant without its classification)
+)
+_HSCORE = (*(m.concept for m in hscore.MEASURED.values()), *hscore.FINDINGS.values())
+_ORGAN_FAILURE = (
+    # SOFA and pSOFA (trialkit.scores.sofa.record, psofa): the worst single values, then the
+    # respiratory ratio (PaO2 with the FiO2 beside it; pSOFA also SpO2), the support
+    # (ventilation procedures, else the finding), the vasopressors, the MAP estimated from
+    # the systolic and diastolic pressures, and the GCS from its components.
+    *sofa.INPUT_CONCEPTS.values(),
+    "lab.pao2",
+    "vital.fio2",
+    *VENTILATION,
+    "finding.respiratory_support",
+    *sofa.VASOACTIVE_TIERS,
+    "vital.systolic_bp",
+    "vital.diastolic_bp",
+    "assessment.gcs_eye",
+    "assessment.gcs_verbal",
+    "assessment.gcs_motor",
+)
+_PSOFA = (*(c for c in _ORGAN_FAILURE if c != sofa.INPUT_CONCEPTS["urine output"]), "vital.spo2")
+_RENAL = ("lab.creatinine", "vital.height", "vital.weight")  # renal.assess
+_QTC = (
+    "ecg.qt_interval",
+    "ecg.qtc_fridericia",
+    "ecg.rr_interval",
+    "vital.heart_rate",
+)  # qtc.assess
+_PERFORMANCE = tuple(f"assessment.{scale.value}" for scale in performance.Scale)
 
 
 SCORE_SPECS: Mapping[str, ScoreSpec] = MappingProxyType(
     dict(
         [
-            _spec("hlh2004", "HLH-2004 criteria met (of 8)", hlh2004.assess, reads_age=True),
-            _spec("hscore", "HScore", hscore.assess, reads_age=False),
-            _spec("sofa", "SOFA score", _sofa, reads_age=False),
-            _spec("psofa", "pSOFA score", _psofa, reads_age=True),
+            _spec(
+                "hlh2004",
+                "HLH-2004 criteria met (of 8)",
+                hlh2004.assess,
+                reads_age=True,
+                concepts=_HLH2004,
+            ),
+            _spec("hscore", "HScore", hscore.assess, reads_age=False, concepts=_HSCORE),
+            _spec("sofa", "SOFA score", _sofa, reads_age=False, concepts=_ORGAN_FAILURE),
+            _spec("psofa", "pSOFA score", _psofa, reads_age=True, concepts=_PSOFA),
             _spec(
                 "schwartz_bedside",
                 "bedside Schwartz eGFR (mL/min/1.73 m²)",
                 renal.assess,
                 reads_age=True,
+                concepts=_RENAL,
             ),
             _spec(
                 "cockcroft_gault",
                 "Cockcroft–Gault creatinine clearance (mL/min)",
                 renal.assess,
                 reads_age=True,
+                concepts=_RENAL,
             ),
-            _spec("qtc_fridericia", "QTc Fridericia (ms)", qtc.assess, reads_age=False),
+            _spec(
+                "qtc_fridericia",
+                "QTc Fridericia (ms)",
+                qtc.assess,
+                reads_age=False,
+                concepts=_QTC,
+            ),
             _spec(
                 "performance",
                 "Karnofsky / Lansky performance status",
                 performance.assess,
                 reads_age=True,
+                concepts=_PERFORMANCE,
                 results=("karnofsky", "lansky"),
             ),
         ]

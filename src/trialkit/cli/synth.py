@@ -155,7 +155,7 @@ def trial_command(
         ),
     ] = False,
 ) -> None:
-    """Write a simulated cohort of a shipped protocol for ``trialkit analyse``: same seed, same bytes.
+    """Write a simulated cohort of a shipped protocol for trialkit analyse: same seed, same bytes.
 
     Each subject follows the protocol's schedule and endpoints (SOFA inputs,
     HLH markers and responses, temperatures, stays, infections, transplantation,

@@ -433,9 +433,9 @@ class _Writer:
         admitted = -_between(self.rng, (0, 4))
         icu_end: int | None = _between(self.rng, (2, 40))
         hospital_end: int | None = (icu_end or 0) + _between(self.rng, (3, 30))
-        if _chance(self.rng, 0.06):  # still in hospital at six months
+        if _chance(self.rng, 0.12):  # still in hospital at six months
             hospital_end = None
-            if _chance(self.rng, 0.4):
+            if _chance(self.rng, 0.5):
                 icu_end = None
         death = subject.death
         if death is not None:

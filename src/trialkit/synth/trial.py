@@ -84,7 +84,7 @@ _BILIRUBIN = (12.0, 26.0, 60.0, 150.0, 260.0)  # umol/L: < 20, 20-32, 33-101, 10
 _CREATININE = (80.0, 140.0, 230.0, 370.0, 500.0)  # umol/L: < 110, 110-170, 171-299, 300-440, > 440
 _URINE = (1500.0, 1500.0, 1500.0, 400.0, 150.0)  # mL/d: < 500 is 3 points, < 200 is 4
 _GCS = (15.0, 14.0, 11.0, 8.0, 5.0)  # 15, 13-14, 10-12, 6-9, < 6
-_CARDIOVASCULAR = (  # (MAP mm[Hg], norepinephrine ug/kg/min or None); 2 points (dopamine) unused
+_CARDIOVASCULAR = (  # (MAP mm[Hg], norepinephrine ug/kg/min or None); no dopamine: 2 is 1
     (80.0, None),
     (65.0, None),
     (65.0, None),
@@ -267,7 +267,7 @@ def _bundle(course: Course, subject: _Subject, rng: np.random.Generator) -> Bund
     if course.sofa_days:
         writer.sofa_course(course, baseline)
     if course.stays:
-        writer.stays(course)
+        writer.stays()
     if course.infections:
         writer.infections()
     if subject.hsct is not None:
@@ -426,7 +426,7 @@ class _Writer:
         self.quantity("lab.creatinine", _CREATININE[renal], day)
         self.quantity("vital.urine_output_24h", _URINE[renal], day, hour=7)
 
-    def stays(self, course: Course) -> None:
+    def stays(self) -> None:
         """A hospital stay from before inclusion with an ICU stay in it; each ends by discharge,
         death, or goes on past six months (an open stay)."""
         subject = self.subject

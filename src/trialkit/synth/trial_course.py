@@ -99,7 +99,19 @@ AE_TERMS = (
 
 @dataclass(frozen=True, slots=True)
 class Course:
-    """One protocol's simulated course. Days are study days of ``anchor``; chances in [0, 1]."""
+    """One protocol's simulated course. Days are study days of ``anchor``; chances in [0, 1].
+
+    ``prefix`` starts the subject ids; ``ages`` in years; ``conditions`` are
+    diagnosed before inclusion (``condition.ebv_hlh`` too with chance ``ebv``);
+    ``follow_up`` is the last contact of a subject who lives, ``death`` the chance
+    of dying (on a day of ``death_days``), ``lost`` of being lost in the first ten
+    days. ``sofa_days``: SOFA inputs and laboratory values; ``response_days``: the
+    HLH markers at each (baseline on the anchor's day), in a state drawn from
+    ``response_states`` (chances of CR, PR, improvement, NR); ``fever_days``: daily
+    temperatures; ``stays`` and ``infections``: hospital and ICU stays and
+    infections in the first 28 days; ``hsct``: the chance of a transplant on a day
+    of ``hsct_days``; ``adverse_events``: how many, on days of ``ae_days``.
+    """
 
     prefix: str
     anchor: Anchor
@@ -112,7 +124,6 @@ class Course:
     lost: float = 0.05
     ebv: float = 0.0
     sofa_days: tuple[int, ...] = ()
-    lab_days: tuple[int, ...] = ()
     response_days: tuple[int, ...] = ()
     response_states: tuple[float, float, float, float] = (0.25, 0.3, 0.25, 0.2)
     fever_days: tuple[int, int] | None = None
@@ -135,7 +146,6 @@ COURSES: dict[str, Course] = {
         death_days=(3, 120),
         hsct=0.7,
         hsct_days=(40, 150),
-        response_days=(14,),
         adverse_events=(0, 3),
         ae_days=(1, 60),
     ),
@@ -148,7 +158,6 @@ COURSES: dict[str, Course] = {
         death=0.3,
         death_days=(2, 120),
         sofa_days=(0, 7, 28),
-        lab_days=(0, 7, 28),
         stays=True,
         infections=True,
         adverse_events=(0, 4),

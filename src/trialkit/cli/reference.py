@@ -67,7 +67,7 @@ _RULES = [
     "## Output files",
     "",
     "Every file a command writes (`prescreen --out`, batch `screen --out`, `synth omop --out`, "
-    "`design oc --plot`, `analyse --out` and its analysis dataset) "
+    "`synth trial --out`, `design oc --plot`, `analyse --out` and its analysis dataset) "
     "is written under a hidden name beside it (`.<stem>.<random>.partial<suffix>`) and moved into "
     "place only when the whole command has succeeded and its standard output is written "
     "(so `> /dev/full` leaves no file; `synth omop` is the exception, its tables are in place "
@@ -82,7 +82,12 @@ _RULES = [
     "or without `--force`. For `synth omop --out FOLDER`, a table the folder holds in any "
     "format or case (`PERSON.csv`, `person.parquet`) exists: `--force` replaces it by its "
     "Parquet file and removes its other files once the run has succeeded, so the folder "
-    "never holds two files for one table; a sub-folder named as a table is never removed.",
+    "never holds two files for one table; a sub-folder named as a table is never removed. "
+    "For `synth trial --out FOLDER`, a folder that holds files is refused without `--force`, "
+    "and with it unless it is a simulated cohort's (its `README.md` says so): its files are "
+    "replaced once the run has succeeded, and its bundles of subjects that the new cohort "
+    "does not have are removed at the end of the run, just before, so that the folder holds "
+    "one cohort.",
     "",
     "## Untrusted text",
     "",

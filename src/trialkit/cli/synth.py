@@ -1,4 +1,5 @@
-"""``trialkit synth omop``: write a deterministic synthetic OMOP CDM population as Parquet."""
+"""``trialkit synth omop`` (a synthetic OMOP CDM population as Parquet) and ``trialkit synth trial``
+(a simulated trial cohort of FHIR bundles); both deterministic per seed."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from rich.table import Table
 
 from trialkit.cli import app
 from trialkit.cli.common import console, progress_bar, shown
-from trialkit.cli.files import check_output
+from trialkit.cli.files import check_output, writing
 from trialkit.errors import TrialkitInputError
 from trialkit.omop.load import table_of
 from trialkit.omop.schema import TABLES
 from trialkit.synth import EXTRACTED, generate_omop
 from trialkit.synth.generate import CHUNK_PERSONS
+from trialkit.synth.trial import SIMULATED_TITLE, trial_files
 
-__all__ = ["omop_command", "synth_app"]
+__all__ = ["omop_command", "synth_app", "trial_command"]
 
 synth_app = typer.Typer(help="Synthetic data sets.", no_args_is_help=True)
 app.add_typer(synth_app, name="synth")
@@ -123,4 +125,73 @@ def omop_command(
     console.print(
         f"{result.seconds:.1f} s ({rate:,.0f} persons/s); extract time "
         f"{result.extracted:%Y-%m-%dT%H:%M}: screen with --at {result.extracted:%Y-%m-%d}"
+    )
+
+
+@synth_app.command("trial")
+def trial_command(
+    protocol: Annotated[
+        str, typer.Option("--protocol", help="A shipped protocol id (r-hlh, jak-hs-icu, ...).")
+    ],
+    subjects: Annotated[int, typer.Option("--subjects", help="Number of subjects (1 or more).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for subjects.csv, README.md and one <subject_id>.json bundle per subject "
+            "(created; a folder that holds files is refused without --force).",
+        ),
+    ],
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed (default 0): same seed, same files.")
+    ] = 0,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder that holds files: only a simulated cohort's folder (its "
+            "README.md says so); its subjects.csv, README.md and bundles are replaced, and its "
+            "bundles of subjects the new cohort does not have are removed.",
+        ),
+    ] = False,
+) -> None:
+    """Write a simulated cohort of a shipped protocol for trialkit analyse: same seed, same bytes.
+
+    Each subject follows the protocol's schedule and endpoints (SOFA inputs,
+    HLH markers and responses, temperatures, stays, infections, transplantation,
+    deaths, losses to follow-up, adverse events), with a few percent of values
+    left out so that unknowns occur (docs/analysis.md). No real patient.
+    """
+    files = trial_files(protocol, subjects, seed, str(out))
+    if out.exists() and not out.is_dir():
+        raise TrialkitInputError(f"--out {out}: is a file; give a folder")
+    stale: list[Path] = []
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise TrialkitInputError(f"--out {out}: exists and is not empty; --force replaces it")
+        readme = out / "README.md"
+        if not readme.is_file() or not readme.read_bytes().startswith(SIMULATED_TITLE.encode()):
+            raise TrialkitInputError(
+                f"--out {out}: not a simulated cohort's folder (no README.md of "
+                "trialkit synth trial); never replaced, even with --force"
+            )
+        stale = sorted(out.glob("*.json"))
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    names: set[str] = set()
+    try:
+        with writing(force=force) as outputs:
+            for name, text in files:
+                outputs.partial(out / name).write_text(text, encoding="utf-8")
+                names.add(name)
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
+    for old in stale:  # a bundle without a subject would make the cohort unreadable
+        if old.name not in names:
+            old.unlink()
+    console.print(
+        f"{subjects:,} simulated subjects of {protocol}, seed {seed} -> {shown(out)} "
+        f"({len(names):,} files)"
     )

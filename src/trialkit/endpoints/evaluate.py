@@ -149,8 +149,10 @@ def _value_at(node: ValueAt, context: _Context) -> EndpointValue:
     target = subject.day(node.day, node.from_)
     first = target - timedelta(days=node.days_before)
     last = target + timedelta(days=node.days_after)
-    record = context.record.as_of(end_of(last))
-    found = record.values(node.value, datetime.combine(first, datetime.min.time()), end_of(last))
+    # values() ends at end_of(last) itself: the record as of then has the same observations
+    found = context.record.values(
+        node.value, datetime.combine(first, datetime.min.time()), end_of(last)
+    )
     unit = node.unit or vocabulary()[node.value].unit
     where = _days_text(node.day, node.days_before, node.days_after, node.from_)
     if not found:

@@ -35,6 +35,7 @@ from trialkit.endpoints.dataset import EvaluatedSubject
 from trialkit.endpoints.evaluate import DEATH, EndpointValue
 from trialkit.protocol import Protocol
 from trialkit.protocol.endpoints import (
+    Count,
     EndpointNode,
     Response,
     ScoreAt,
@@ -71,6 +72,9 @@ def endpoint_figures(
         return found
     by_key = {e.key: e for e in estimates}
     scores_drawn: set[str] = set()
+    # a score's trajectory gathers its values from every endpoint (SOFA at days 0, 7 and 28)
+    every_node = {k: n for e in protocol.endpoints for k, n in e.nodes().items()}
+    trajectories = _score_points(every_node, subjects)
     primary = next((e.id for e in protocol.endpoints if e.kind == "primary"), None)
     for endpoint in protocol.endpoints:
         nodes = endpoint.nodes()
@@ -85,7 +89,7 @@ def endpoint_figures(
             elif estimate.survival is not None:
                 figure = plot_kaplan_meier(estimate.survival, title=endpoint.name)
                 found.append(EndpointFigure(endpoint.id, f"{key}.km", _km(key), figure))
-            if node.yields is Yields.COUNT:
+            if isinstance(node, Count) and node.min_grade is None and node.serious is None:
                 grades = _grades(subjects, key)
                 if grades:
                     terms, levels, who = zip(*grades, strict=True)
@@ -103,7 +107,8 @@ def endpoint_figures(
         swimmer = _swimmer(endpoint.id, nodes, subjects)
         if swimmer is not None:
             found.append(swimmer)
-        for score, points in _score_points(nodes, subjects).items():
+        for score in _score_points(nodes, subjects):
+            points = trajectories[score]
             if score in scores_drawn or len({day for _, day, _ in points}) < 2:
                 continue
             scores_drawn.add(score)

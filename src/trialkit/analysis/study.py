@@ -132,7 +132,12 @@ def estimate_endpoints(
             )
         elif node.yields in (Yields.NUMBER, Yields.COUNT):
             numbers = [v.number for _, v in values if v.number is not None]
-            at_least_one = [v.low is not None and v.low >= 1 for _, v in values if v.decided]
+            # at least one event is known once the lower bound reaches 1, none once the upper is 0
+            at_least_one = [
+                v.low >= 1
+                for _, v in values
+                if v.low is not None and v.high is not None and (v.low >= 1 or v.high == 0)
+            ]
             estimate = EndpointEstimate(
                 method=(
                     "subjects with at least one event (Clopper–Pearson); counts summarised"

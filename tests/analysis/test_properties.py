@@ -69,7 +69,7 @@ def test_a_censoring_tied_with_an_event_is_at_risk_at_its_time() -> None:
 
 
 @given(competing_risks(causes=2), st.lists(st.integers(1, 3), min_size=40, max_size=40))
-def test_grays_test_is_a_chi_square_or_undefined(data: Data, labels: list[int]) -> None:
+def test_grays_test_is_a_chi_square_or_negative_with_p_1_or_undefined(data: Data, labels: list[int]) -> None:
     times, events, _ = data
     groups = labels[: len(times)]
     if len(set(groups)) < 2:
@@ -81,5 +81,8 @@ def test_grays_test_is_a_chi_square_or_undefined(data: Data, labels: list[int]) 
         if np.isnan(found.statistic):
             assert np.isnan(found.p_value)
         else:
-            assert found.statistic >= -1e-9
+            # an indefinite variance estimate in a tiny sample gives a negative statistic, as
+            # cmprsk reports it (GrayTest's docstring): its p-value is then 1
             assert 0.0 <= found.p_value <= 1.0
+            if found.statistic < 0:
+                assert found.p_value == 1.0

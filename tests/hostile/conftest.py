@@ -1,13 +1,18 @@
 """Helpers of the hostile-input suite: the ``trialkit`` command run as a user runs it.
 
-Each test starts the installed console script in a subprocess, so that real
-signals, real file descriptors (``/dev/full``) and resource limits apply, and
-checks the promise of ``docs/cli.md``: exit code 0, 2 or 128 + the signal,
-one line on stderr, never a traceback, no partial or clobbered file.
+A test whose point is the process (real signals, real file descriptors such
+as ``/dev/full``, resource limits, a hang cut by a timeout) starts the
+installed console script in a subprocess (:func:`trialkit`); a test whose
+point is what a refusal says runs the same entry point in this process
+(:func:`in_process`), without the seconds a Python start-up costs. Both check
+the promise of ``docs/cli.md``: exit code 0, 2 or 128 + the signal, one line
+on stderr, never a traceback, no partial or clobbered file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import resource
@@ -22,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from trialkit.cli import run
 from trialkit.examples import example
 
 TRIALKIT = Path(sys.executable).with_name("trialkit")
@@ -93,6 +99,20 @@ def trialkit(
 ) -> Done:
     """Run ``trialkit args`` to its end."""
     return finish(start(args, memory=memory, cwd=cwd), timeout)
+
+
+def in_process(*args: str | Path) -> Done:
+    """``trialkit args`` run to its end by :func:`trialkit.cli.run` in this process.
+
+    The console script's ``main`` is ``sys.exit(run())``: the exit code, stdout
+    and stderr are the ones a subprocess would give, save what only a process
+    shows (signals, file descriptors, limits; :func:`trialkit` runs those). A
+    traceback cannot reach stderr here: an escaping exception fails the test.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run([str(a) for a in args])
+    return Done(code, out.getvalue(), err.getvalue())
 
 
 def catches_sigterm(process: subprocess.Popen[bytes]) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.conftest import EXAMPLES, trialkit
+from hostile.conftest import EXAMPLES, in_process, trialkit
 from trialkit.cli import run
 from trialkit.synth import generate_omop
 
@@ -170,7 +170,7 @@ def test_a_criterion_id_that_is_another_criterions_node_path_is_refused(
         ["prescreen", "--omop", tiny_population, "--protocol", path, "--out", out],
     ]
     for command in commands:
-        done = trialkit(*command)
+        done = in_process(*command)
         assert done.code == 2, (command, done.out, done.err)
         line = done.one_error_line()
         assert f"criterion ids 'I1' and '{other}' clash" in line, line
@@ -184,9 +184,9 @@ def test_a_dotted_id_that_is_no_node_path_of_another_criterion_is_valid(
     # hem-ismart-c names its criteria E27.1 … E27.6 and has no E27; and I1 has no node 2.
     path = _clashing(tmp_path, "review F3")
     path.write_text(path.read_text().replace("id: I1.0,", "id: I1.2,"))
-    assert trialkit("protocol", "validate", path).code == 0
+    assert in_process("protocol", "validate", path).code == 0
     out = tmp_path / "out.csv"
-    done = trialkit("prescreen", "--omop", tiny_population, "--protocol", path, "--out", out)
+    done = in_process("prescreen", "--omop", tiny_population, "--protocol", path, "--out", out)
     assert done.code == 0, done.err
     header = out.read_text().splitlines()[0].split(",")
     assert len(header) == len({name.lower() for name in header})

@@ -340,7 +340,7 @@ def in_concepts(column: exp.Expr, keys: Sequence[str]) -> exp.Expr:
     )
     descendants = (
         exp.select(col("descendant_concept_id"))
-        .from_("concept_ancestor", copy=False)
+        .from_(exp.table_("concept_ancestor"), copy=False)
         .where(col("ancestor_concept_id").isin(*[lit.copy() for lit in literals]), copy=False)
     )
     return column.copy().isin(query=exp.union(own, descendants, distinct=False, copy=False))

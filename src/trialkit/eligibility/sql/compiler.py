@@ -190,12 +190,12 @@ def verdict_expression(kinds: Mapping[str, CriterionKind]) -> exp.Expr:
 
 def _joined(names: list[str], selected: list[exp.Expr]) -> exp.Select:
     """``SELECT selected FROM persons LEFT JOIN <each name> ON person_id``."""
-    query = exp.Select().select(*selected, copy=False).from_(PERSON, copy=False)
+    query = exp.Select().select(*selected, copy=False).from_(exp.table_(PERSON), copy=False)
     for name in names:
+        # A Join node, not join_type="LEFT": sqlglot parses that text at each join.
         query = query.join(
-            exp.table_(name),
+            exp.Join(this=exp.table_(name), side="LEFT"),
             on=col("person_id", name).eq(col("person_id", PERSON)),
-            join_type="LEFT",
             copy=False,
         )
     return query

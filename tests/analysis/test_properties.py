@@ -69,7 +69,9 @@ def test_a_censoring_tied_with_an_event_is_at_risk_at_its_time() -> None:
 
 
 @given(competing_risks(causes=2), st.lists(st.integers(1, 3), min_size=40, max_size=40))
-def test_grays_test_is_a_chi_square_or_negative_with_p_1_or_undefined(data: Data, labels: list[int]) -> None:
+def test_grays_test_is_a_chi_square_or_negative_with_p_1_or_undefined(
+    data: Data, labels: list[int]
+) -> None:
     times, events, _ = data
     groups = labels[: len(times)]
     if len(set(groups)) < 2:

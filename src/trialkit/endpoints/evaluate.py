@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from trialkit.eligibility.logic import Truth, all_of, any_of
 from trialkit.endpoints.subject import Subject, end_of
@@ -138,9 +138,6 @@ def evaluate_endpoint(node: EndpointNode, subject: Subject, record: PatientRecor
 
 def _evaluate(node: EndpointNode, context: _Context) -> EndpointValue:
     return _WALKERS[type(node)](node, context)
-
-
-_N = TypeVar("_N")
 
 
 # -- numbers --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ it (its own look-back: SOFA takes the worst of the 24 h before).
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, TypeAlias, get_args
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeAlias, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -490,7 +490,3 @@ def endpoint_children(node: EndpointNode) -> tuple[EndpointNode, ...]:
         held = getattr(node, name)
         found.extend(held if isinstance(held, list) else [held])
     return tuple(found)
-
-
-NotComputed = Annotated[str, Field(min_length=1)]
-"""Why an endpoint cannot be computed from data (kept beside its text)."""

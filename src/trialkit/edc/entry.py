@@ -45,6 +45,7 @@ __all__ = [
     "complete_form",
     "mark_missed",
     "save_form",
+    "save_in",
     "set_lock",
     "void_signatures",
 ]
@@ -295,92 +296,120 @@ def save_form(
     ``sequence`` names an existing record of a repeating form to change (a new record
     otherwise). Values already saved change only with a ``reason``.
     """
-    day = None if visit_date is None else _iso_date("visit_date", visit_date)
     with db.writing(username) as change:
-        session = change.session
-        subject, site = find_subject(session, change.user, protocol_id, label, Action.ENTER)
-        if subject.status != "screening" and subject.status != "enrolled":
-            raise EdcError(f"subject {subject.label}: is {subject.status}; no data are captured")
-        study = current_study(session, protocol_id)
-        protocol = protocol_of(study)
-        form = _form(protocol, form_id)
-        checked = _checked_all(form, values, subject, change.at.date())
-        visit_row = None
-        if visit is not None:
-            visit_row = _visit(change, subject, protocol, form, visit, cycle, day, site)
-        instance = _instance(change, subject, study, form, visit_row, sequence)
-        if instance.status == "locked":
-            raise EdcError(f"form {form.id} of {subject.label}: locked (a data manager unlocks it)")
-        observed = visit_row.visit_date if visit_row is not None else day
-        if observed is not None and instance.observed_on != observed:
-            if visit_row is None:
-                _check_day("visit_date", observed, subject, change)
-                change.audit(
-                    "form",
-                    f"{subject.label}/{form.id}/{instance.id}",
-                    "observed_on",
-                    instance.observed_on,
-                    observed,
-                    site=site.code,
-                    reason=reason,
-                )
-            instance.observed_on = observed
-        existing = {
-            v.item: v
-            for v in session.scalars(
-                select(ItemValue).where(ItemValue.form_instance_id == instance.id)
-            )
-        }
-        signed = session.scalar(
-            select(func.count())
-            .select_from(Signature)
-            .where(
-                Signature.subject_id == subject.id,
-                Signature.voided_at.is_(None),
-                (Signature.form_instance_id == instance.id) | Signature.form_instance_id.is_(None),
-            )
+        subject, site = find_subject(change.session, change.user, protocol_id, label, Action.ENTER)
+        return save_in(
+            change,
+            subject,
+            site,
+            protocol_id,
+            form_id,
+            values,
+            visit=visit,
+            cycle=cycle,
+            visit_date=visit_date,
+            sequence=sequence,
+            reason=reason,
+            complete=complete,
         )
-        entity = f"{subject.label}/{form.id}/{instance.id}"
-        changed: list[str] = []
-        queries: list[str] = []
-        for name, (text, unit, value) in checked.items():
-            row = existing.get(name)
-            if row is not None and (row.number, row.text, row.unit) == (
-                value.number,
-                value.text,
-                value.unit,
-            ):
-                continue
-            if row is not None and not (reason or "").strip():
-                raise EdcError(
-                    f"{form.id}.{name}: changing the saved {row.entered!r} needs a reason"
-                )
-            if signed and not (reason or "").strip():
-                raise EdcError(f"{form.id}.{name}: the form is signed; an edit needs a reason")
-            old = None if row is None else _shown(row)
-            if row is None:
-                row = ItemValue(form_instance_id=instance.id, item=name)
-                session.add(row)
-            row.entered, row.entered_unit = text.strip(), (unit or None)
-            row.number, row.text, row.unit = value.number, value.text, value.unit
-            change.audit("item", entity, name, old, _shown(row), site=site.code, reason=reason)
-            changed.append(name)
-            for query in value.queries:
-                _open_query(change, instance, name, query, site)
-                queries.append(query)
-        if changed and signed:
-            void_signatures(change, subject, instance, reason or "", site)
-        if complete:
-            queries.extend(_complete(change, form, instance, site, entity))
-        if not changed and not complete and visit_row is None:
-            raise EdcError(f"form {form.id}: nothing to save")
-        return Saved(
-            instance.id,
-            instance.sequence,
-            tuple(changed),
-            tuple(queries),
-            bool(visit_row and visit_row.out_of_window),
+
+
+def save_in(
+    change: Change,
+    subject: Subject,
+    site: Site,
+    protocol_id: str,
+    form_id: str,
+    values: Mapping[str, Entry],
+    *,
+    visit: str | None = None,
+    cycle: int = 0,
+    visit_date: str | None = None,
+    sequence: int | None = None,
+    reason: str | None = None,
+    complete: bool = False,
+) -> Saved:
+    """:func:`save_form` inside a service's transaction (the subject's site checked)."""
+    day = None if visit_date is None else _iso_date("visit_date", visit_date)
+    session = change.session
+    if subject.status != "screening" and subject.status != "enrolled":
+        raise EdcError(f"subject {subject.label}: is {subject.status}; no data are captured")
+    study = current_study(session, protocol_id)
+    protocol = protocol_of(study)
+    form = _form(protocol, form_id)
+    checked = _checked_all(form, values, subject, change.at.date())
+    visit_row = None
+    if visit is not None:
+        visit_row = _visit(change, subject, protocol, form, visit, cycle, day, site)
+    instance = _instance(change, subject, study, form, visit_row, sequence)
+    if instance.status == "locked":
+        raise EdcError(f"form {form.id} of {subject.label}: locked (a data manager unlocks it)")
+    observed = visit_row.visit_date if visit_row is not None else day
+    if observed is not None and instance.observed_on != observed:
+        if visit_row is None:
+            _check_day("visit_date", observed, subject, change)
+            change.audit(
+                "form",
+                f"{subject.label}/{form.id}/{instance.id}",
+                "observed_on",
+                instance.observed_on,
+                observed,
+                site=site.code,
+                reason=reason,
+            )
+        instance.observed_on = observed
+    existing = {
+        v.item: v
+        for v in session.scalars(select(ItemValue).where(ItemValue.form_instance_id == instance.id))
+    }
+    signed = session.scalar(
+        select(func.count())
+        .select_from(Signature)
+        .where(
+            Signature.subject_id == subject.id,
+            Signature.voided_at.is_(None),
+            (Signature.form_instance_id == instance.id) | Signature.form_instance_id.is_(None),
         )
+    )
+    entity = f"{subject.label}/{form.id}/{instance.id}"
+    changed: list[str] = []
+    queries: list[str] = []
+    for name, (text, unit, value) in checked.items():
+        row = existing.get(name)
+        if row is not None and (row.number, row.text, row.unit) == (
+            value.number,
+            value.text,
+            value.unit,
+        ):
+            continue
+        if row is not None and not (reason or "").strip():
+            raise EdcError(f"{form.id}.{name}: changing the saved {row.entered!r} needs a reason")
+        if signed and not (reason or "").strip():
+            raise EdcError(f"{form.id}.{name}: the form is signed; an edit needs a reason")
+        old = None if row is None else _shown(row)
+        if row is None:
+            row = ItemValue(form_instance_id=instance.id, item=name)
+            session.add(row)
+        row.entered, row.entered_unit = text.strip(), (unit or None)
+        row.number, row.text, row.unit = value.number, value.text, value.unit
+        change.audit("item", entity, name, old, _shown(row), site=site.code, reason=reason)
+        changed.append(name)
+        for query in value.queries:
+            _open_query(change, instance, name, query, site)
+            queries.append(query)
+    if changed and signed:
+        void_signatures(change, subject, instance, reason or "", site)
+    if complete:
+        queries.extend(_complete(change, form, instance, site, entity))
+    if not changed and not complete and visit_row is None:
+        raise EdcError(f"form {form.id}: nothing to save")
+    return Saved(
+        instance.id,
+        instance.sequence,
+        tuple(changed),
+        tuple(queries),
+        bool(visit_row and visit_row.out_of_window),
+    )
 
 
 def _shown(row: ItemValue) -> str:

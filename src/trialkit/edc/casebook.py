@@ -86,7 +86,7 @@ def anchors_of(session: Session, subject: Subject) -> dict[str, date]:
     rows = session.execute(
         select(AnchorDate.anchor, AnchorDate.value).where(AnchorDate.subject_id == subject.id)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows.all()}
 
 
 def captured(session: Session, subject: Subject, site: Site) -> CapturedSubject:

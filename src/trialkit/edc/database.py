@@ -183,6 +183,7 @@ class StudyDatabase:
             except OperationalError as error:
                 raise EdcError(f"database: {_first_line(error)}") from None
             finally:
+                session.expunge_all()  # what was read stays readable after the rollback
                 session.rollback()
 
     @contextmanager

@@ -19,15 +19,17 @@ The Patient carries the subject's study id (never a name), birth date and sex.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from trialkit.edc.captured import CapturedForm, CapturedSubject
 from trialkit.protocol.forms import RECORD_KINDS, Form
 from trialkit.protocol.model import Protocol
+from trialkit.record import PatientRecord
 from trialkit.record.bundle import BundleBuilder, JSONObject
 from trialkit.vocab import ValueType, vocabulary
 
-__all__ = ["subject_bundle"]
+__all__ = ["FormEntry", "form_entries", "subject_bundle"]
 
 
 def subject_bundle(protocol: Protocol, subject: CapturedSubject) -> JSONObject:
@@ -109,3 +111,56 @@ def _entry(builder: BundleBuilder, form: Form, captured: CapturedForm) -> None:
         )
     elif form.records == "genomic_finding":
         builder.variant((key,), value("alteration") or "variant", start, value("protein_change"))
+
+
+@dataclass(frozen=True, slots=True)
+class FormEntry:
+    """Values for one form, read from a patient record: what :func:`form_entries` gives."""
+
+    form_id: str
+    values: dict[str, str | tuple[str, str | None]]
+    observed_on: date | None = None
+
+
+def form_entries(protocol: Protocol, record: PatientRecord) -> list[FormEntry]:
+    """A hospital's record (read from its FHIR bundle) as entries of the protocol's forms:
+    the observations of the concepts a form captures, grouped by day (as entered, with the
+    unit sent), and each diagnosis as a record of the condition form. What no form
+    captures is left out (``protocol check`` lists what the forms capture)."""
+    owner: dict[str, str] = {}
+    for form in protocol.forms:
+        if form.records is None:
+            for item in form.items:
+                if item.concept is not None:
+                    owner.setdefault(item.concept, form.id)
+    grouped: dict[tuple[str, date], dict[str, str | tuple[str, str | None]]] = {}
+    for key, observations in record.observations.items():
+        form_id = owner.get(key)
+        if form_id is None:
+            continue
+        for observation in observations:
+            if observation.quantity is not None:
+                value: str | tuple[str, str | None] = (
+                    f"{observation.quantity.value:.12g}",
+                    observation.quantity.unit,
+                )
+            elif isinstance(observation.value, bool):
+                value = "true" if observation.value else "false"
+            else:
+                continue
+            grouped.setdefault((form_id, observation.time.date()), {})[key] = value
+    entries = [FormEntry(f, values, day) for (f, day), values in sorted(grouped.items())]
+    conditions = next((f for f in protocol.forms if f.records == "condition"), None)
+    if conditions is not None:
+        names = {i.name for i in conditions.items}
+        for condition in record.conditions:
+            values: dict[str, str | tuple[str, str | None]] = {
+                "condition": condition.concept,
+                "onset": condition.onset.date().isoformat(),
+            }
+            if condition.abatement is not None and "abatement" in names:
+                values["abatement"] = condition.abatement.date().isoformat()
+            if "verification" in names:
+                values["verification"] = condition.verification or "confirmed"
+            entries.append(FormEntry(conditions.id, values))
+    return entries

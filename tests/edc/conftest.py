@@ -19,6 +19,7 @@ from trialkit.protocol.files import _directory
 
 PASSWORD = "correct horse"
 SITES = ("PAR", "LYO")
+INVESTIGATOR_PAR = "investigator_par"
 
 
 @dataclass
@@ -58,7 +59,7 @@ def _postgres(url: str) -> Iterator[str]:
 
 
 @pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.engine)], scope="function"
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.engine)]
 )
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database on each engine."""

@@ -15,7 +15,7 @@
     │   ├── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
     │   └── EdcError                    a study-database action refused: bad input or a rule of the
     │       │                           trial (the gate closed, an edit without reason); nothing changes
-    │       └── PermissionDenied        the user has no role at the subject's site that allows it
+    │       └── PermissionDeniedError        the user has no role at the subject's site that allows it
     ├── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
     │                                   a bug in trialkit, never the user's fault
     └── NotCompiledError (NotImplementedError) criteria the SQL compiler cannot translate
@@ -38,7 +38,7 @@ __all__ = [
     "NegativeAgeError",
     "NotCompiledError",
     "OmopError",
-    "PermissionDenied",
+    "PermissionDeniedError",
     "PlausibilityError",
     "ProtocolError",
     "TrialkitError",
@@ -107,7 +107,7 @@ class EdcError(TrialkitInputError):
     transaction is rolled back, so nothing already stored changes."""
 
 
-class PermissionDenied(EdcError):
+class PermissionDeniedError(EdcError):
     """The user has no role, at the site of the subject, whose permissions allow the action."""
 
 

@@ -14,7 +14,7 @@ from trialkit.edc import enrolment, entry, review
 from trialkit.edc.access import PERMISSIONS, Action, Role
 from trialkit.edc.casebook import casebook
 from trialkit.edc.database import StudyDatabase
-from trialkit.errors import PermissionDenied
+from trialkit.errors import PermissionDeniedError
 
 Service = Callable[[StudyDatabase, str, str], object]
 
@@ -58,7 +58,7 @@ def test_every_role_of_the_other_site_is_refused(db: StudyDatabase, action: Acti
     )
     for role in Role:
         user = "admin" if role is Role.ADMINISTRATOR else user_of(role, "LYO")
-        with pytest.raises(PermissionDenied, match="at site PAR"):
+        with pytest.raises(PermissionDeniedError, match="at site PAR"):
             SERVICES[action](db, user, label)
 
 
@@ -79,5 +79,5 @@ def test_roles_without_the_permission_are_refused_at_their_own_site(
     for role in Role:
         if role is Role.ADMINISTRATOR or action in PERMISSIONS[role]:
             continue
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDeniedError):
             SERVICES[action](db, user_of(role, "PAR"), label)

@@ -55,7 +55,7 @@ def _parts(label: str) -> tuple[str, int]:
 SCHEDULED = [
     c
     for c in CASES["visit_schedule"]["cases"]
-    if "visit" in c and "day" in c["visit"] or "cycle_day" in c.get("visit", {})
+    if ("visit" in c and "day" in c["visit"]) or "cycle_day" in c.get("visit", {})
 ]
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trialkit.edc.schema import RoleAssignment, Site, User
-from trialkit.errors import PermissionDenied
+from trialkit.errors import PermissionDeniedError
 
 __all__ = ["PERMISSIONS", "Action", "Role", "permission_table", "require"]
 
@@ -110,7 +110,7 @@ def require(session: Session, user: User, action: Action, site: Site | None = No
                 continue  # the study-wide administrator reads no subject data
             return
     where = "" if site is None else f" at site {site.code}"
-    raise PermissionDenied(f"user {user.username}: may not {action.value}{where}")
+    raise PermissionDeniedError(f"user {user.username}: may not {action.value}{where}")
 
 
 def permission_table() -> str:

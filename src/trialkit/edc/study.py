@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from functools import cache
 
 from sqlalchemy import func, select
@@ -164,8 +165,15 @@ def add_site(db: StudyDatabase, username: str, code: str, name: str) -> None:
         change.audit("site", code, "created", None, name.strip(), site=code)
 
 
-def add_user(db: StudyDatabase, username: str, new: str, full_name: str, password: str) -> None:
-    """Add a user (no role yet: :func:`grant_role`)."""
+def add_user(
+    db: StudyDatabase,
+    username: str,
+    new: str,
+    full_name: str,
+    password: str,
+    roles: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Add a user, with ``roles`` as (role, site code) pairs; all or nothing."""
     new = new.strip()
     if not new or not new.replace("_", "").replace(".", "").replace("-", "").isalnum():
         raise EdcError(f"username: {new!r} must be letters, digits, '.', '-' or '_'")
@@ -175,30 +183,37 @@ def add_user(db: StudyDatabase, username: str, new: str, full_name: str, passwor
         if change.session.scalars(select(User).where(User.username == new)).first() is not None:
             raise EdcError(f"username: {new} already exists")
         change.session.add(User(username=new, full_name=full_name, password=hashed, active=True))
+        change.session.flush()
         change.audit("user", new, "created", None, full_name)
+        for role, site in roles:
+            _grant(change, new, role, site)
 
 
-def grant_role(db: StudyDatabase, username: str, user: str, role: str, site: str) -> None:
-    """Give ``user`` the ``role`` at ``site``."""
+def _grant(change: Change, user: str, role: str, site: str) -> None:
     try:
         granted = Role(role)
     except ValueError:
         known = ", ".join(r.value for r in Role)
         raise EdcError(f"role: {role!r} is not a role ({known})") from None
+    where = site_by_code(change.session, site)
+    target = change.session.scalars(select(User).where(User.username == user)).one_or_none()
+    if target is None:
+        raise EdcError(f"user: no user {user!r}")
+    exists = change.session.scalars(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == target.id,
+            RoleAssignment.site_id == where.id,
+            RoleAssignment.role == granted,
+        )
+    ).first()
+    if exists is not None:
+        raise EdcError(f"role: {user} is already {granted.value} at {where.code}")
+    change.session.add(RoleAssignment(user_id=target.id, site_id=where.id, role=granted))
+    change.audit("role", user, granted.value, None, where.code, site=where.code)
+
+
+def grant_role(db: StudyDatabase, username: str, user: str, role: str, site: str) -> None:
+    """Give ``user`` the ``role`` at ``site``."""
     with db.writing(username) as change:
         _admin(change)
-        where = site_by_code(change.session, site)
-        target = change.session.scalars(select(User).where(User.username == user)).one_or_none()
-        if target is None:
-            raise EdcError(f"user: no user {user!r}")
-        exists = change.session.scalars(
-            select(RoleAssignment).where(
-                RoleAssignment.user_id == target.id,
-                RoleAssignment.site_id == where.id,
-                RoleAssignment.role == granted,
-            )
-        ).first()
-        if exists is not None:
-            raise EdcError(f"role: {user} is already {granted.value} at {where.code}")
-        change.session.add(RoleAssignment(user_id=target.id, site_id=where.id, role=granted))
-        change.audit("role", user, granted.value, None, where.code, site=where.code)
+        _grant(change, user, role, site)

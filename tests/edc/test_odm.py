@@ -24,6 +24,7 @@ from trialkit.edc.captured import CapturedItem, CapturedSubject
 from trialkit.edc.odm import (
     ANYTIME_EVENT,
     ODM_NAMESPACE,
+    TEXT_LENGTH,
     check_references,
     clinical_odm,
     study_odm,
@@ -187,6 +188,27 @@ def test_values_keep_their_text_and_unit() -> None:
         for f in clinical.iter(f"{{{ODM_NAMESPACE}}}FormData")
     }
     assert statuses == {"open", "complete", "locked"}
+    types = {
+        f.findtext(".//odm:FlagType", namespaces=NS)
+        for f in clinical.iter(f"{{{ODM_NAMESPACE}}}FormData")
+    }
+    assert types == {"form_status"}
+
+
+def test_a_text_item_has_the_length_odm_requires() -> None:
+    protocol = builtin_protocol("c-hlh")
+    root = parse(study_odm(protocol, created=CREATED))
+    cause = root.find(".//odm:ItemDef[@OID='I.death.cause']", NS)
+    verification = root.find(".//odm:ItemDef[@OID='I.medical_history.verification']", NS)
+    assert cause is not None and verification is not None
+    assert cause.get("Length") == str(TEXT_LENGTH)
+    # confirmed, provisional, differential, refuted: the longest code has 12 characters
+    assert verification.get("Length") == str(len("differential"))
+    good = subject(protocol)
+    death = next(f for f in good.forms if f.form_id == "death")
+    long = replace(death, items=(CapturedItem("cause", "x" * (TEXT_LENGTH + 1), None),))
+    with pytest.raises(TrialkitInputError, match="item cause"):
+        clinical_odm(protocol, [replace(good, forms=(long,))], created=CREATED)
 
 
 def test_the_documents_are_functions_of_their_input() -> None:
@@ -236,6 +258,7 @@ def test_the_reference_check_finds_each_kind_of_dangling_reference() -> None:
         b'Value="refuted"': b'Value="certain"',  # not in the code list
         b'LocationOID="LOC.075"': b'LocationOID="LOC.999"',
         b'FlagValue CodeListOID="CL._form_status">open': b'FlagValue CodeListOID="CL._form_status">draft',
+        b'FlagType CodeListOID="CL._flag_type">': b'FlagType CodeListOID="CL._nowhere">',
         b'MeasurementUnitOID="MU.ug_2FL"': b'MeasurementUnitOID="MU.ng_2FmL"',
     }
     for old, new in cases.items():

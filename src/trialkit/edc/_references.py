@@ -85,7 +85,7 @@ class _Walk:
                     self.found.append(f"{owner}: {name} {attribute} {oid!r}: no {kind} {oid!r}")
             elif name == "MeasurementUnitRef":
                 self.unit(study, element, owner)
-            elif name == "FlagValue":
+            elif name in ("FlagValue", "FlagType"):
                 self.code_list(definitions, element, owner)
 
     def unit(self, study: str, element: ET.Element, where: str) -> None:
@@ -98,10 +98,11 @@ class _Walk:
     ) -> None:
         oid = element.get("CodeListOID", "")
         codes = definitions["CodeList"].get(oid)
+        name = self.tag(element)
         if codes is None:
-            self.found.append(f"{where}: FlagValue CodeListOID {oid!r}: no CodeList {oid!r}")
+            self.found.append(f"{where}: {name} CodeListOID {oid!r}: no CodeList {oid!r}")
         elif (element.text or "") not in self.coded_values(codes):
-            self.found.append(f"{where}: FlagValue {element.text!r} is not in CodeList {oid!r}")
+            self.found.append(f"{where}: {name} {element.text!r} is not in CodeList {oid!r}")
 
     def coded_values(self, codes: ET.Element) -> set[str]:
         return {c.get("CodedValue", "") for c in codes.findall(self.q("CodeListItem"))}
@@ -150,8 +151,9 @@ class _Walk:
             here = f"{where}, form {form_oid}"
             if (form_def.get("Repeating") == "Yes") != (form.get("FormRepeatKey") is not None):
                 self.found.append(f"{here}: a repeat key goes with a repeating form, only there")
-            for value in form.iter(self.q("FlagValue")):
-                self.code_list(definitions, value, here)
+            for flag in form.iter(self.q("Flag")):
+                for value in flag:
+                    self.code_list(definitions, value, here)
             groups = self.refs(form_def, "ItemGroupRef", "ItemGroupOID")
             for group in form.findall(self.q("ItemGroupData")):
                 self.check_group(study, definitions, group, groups, here)

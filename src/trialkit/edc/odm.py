@@ -29,7 +29,7 @@ other than letters, digits and ``.`` written ``_`` and two hexadecimal digits:
 ``10*9/L`` is ``MU.10_2A9_2FL``). Names the protocol cannot write start with an
 underscore: ``SE._anytime`` (forms recorded outside visits),
 ``CL._concepts.<kinds>`` (a choice among vocabulary concepts),
-``CL._form_status``. The ``MetaDataVersion`` OID is ``MDV.<digest>``, a SHA-256
+``CL._form_status``, ``CL._flag_type``. The ``MetaDataVersion`` OID is ``MDV.<digest>``, a SHA-256
 of its content: it changes exactly when the forms do.
 
 Conventions:
@@ -49,7 +49,10 @@ Conventions:
 - A concept item carries its standard codes as ``Alias`` elements (``Context``:
   the code system's URI); so does each answer of a choice among concepts.
 - A form's status (open, complete, locked) is a ``Flag`` on the form's data
-  (``Annotation``), its value from the code list ``CL._form_status``.
+  (``Annotation``): its value from the code list ``CL._form_status``, its type
+  ``form_status`` from ``CL._flag_type``.
+- A text item has the ``Length`` ODM 1.3.2 requires of it: a choice's longest
+  code, free text :data:`TEXT_LENGTH`.
 """
 
 from __future__ import annotations
@@ -71,12 +74,15 @@ from trialkit.vocab import SYSTEMS, Code
 
 __all__ = [
     "ANYTIME_EVENT",
+    "FLAG_TYPE_CODE_LIST",
     "FORM_STATUS_CODE_LIST",
     "ODM_NAMESPACE",
     "ODM_VERSION",
+    "TEXT_LENGTH",
     "check_references",
     "clinical_odm",
     "study_odm",
+    "unit_oid",
 ]
 
 ODM_NAMESPACE = "http://www.cdisc.org/ns/odm/v1.3"
@@ -88,6 +94,11 @@ ANYTIME_EVENT = "SE._anytime"
 """The event carrying the forms recorded outside visits (repeating forms, death)."""
 
 FORM_STATUS_CODE_LIST = "CL._form_status"
+FLAG_TYPE_CODE_LIST = "CL._flag_type"
+
+TEXT_LENGTH = 4000
+"""The ``Length`` of a free-text item: the longest text a receiving system must keep, and the
+longest :func:`clinical_odm` writes (ODM 1.3.2 requires a ``Length`` on a text item)."""
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _DATA_TYPES = {
@@ -99,7 +110,7 @@ _DATA_TYPES = {
     "boolean": "boolean",
     "text": "text",
 }
-"""ODM 1.3.2 ``DataType`` of each kind of value (§4.11, ItemDef)."""
+"""The ODM 1.3.2 ``DataType`` of each kind of value (ItemDef)."""
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -387,6 +398,8 @@ def _metadata(protocol: Protocol, values: dict[tuple[str, str], ItemValue]) -> E
         _code_list(metadata, oid, value.answer_list or oid, value.answers)
     statuses = tuple(Answer(s, _STATUS_DISPLAY[s]) for s in FORM_STATUSES)
     _code_list(metadata, FORM_STATUS_CODE_LIST, "Form status", statuses)
+    flags = (Answer("form_status", "The status of a form's data entry"),)
+    _code_list(metadata, FLAG_TYPE_CODE_LIST, "Flag type", flags)
     return metadata
 
 
@@ -406,6 +419,10 @@ def _item_def(metadata: ET.Element, value: ItemValue) -> None:
         Name=value.name,
         DataType=_DATA_TYPES[value.kind],
     )
+    if value.kind == "text":
+        item.set("Length", str(TEXT_LENGTH))
+    elif value.kind == "choice":
+        item.set("Length", str(max(len(a.code) for a in value.answers)))
     if value.help is not None and value.help != value.label:
         _text(item, "Description", value.help)
     _text(item, "Question", value.label)
@@ -532,6 +549,7 @@ def _form_data(form: Form, study: _Study, captured: CapturedForm, where: str) ->
         element.set("FormRepeatKey", str(captured.sequence))
     flag = _sub(_sub(element, "Annotation", SeqNum="1"), "Flag")
     _plain(flag, "FlagValue", captured.status).set("CodeListOID", FORM_STATUS_CODE_LIST)
+    _plain(flag, "FlagType", "form_status").set("CodeListOID", FLAG_TYPE_CODE_LIST)
     group = _sub(element, "ItemGroupData", ItemGroupOID=_group_oid(form.id))
     given: dict[str, CapturedItem] = {}
     for item in captured.items:
@@ -570,6 +588,8 @@ def _check_value(value: ItemValue, item: CapturedItem, here: str) -> None:
         valid = text in ("true", "false")
     elif value.kind == "choice":
         valid = text in {a.code for a in value.answers}
+    elif value.kind == "text":
+        valid = len(text) <= TEXT_LENGTH
     elif value.kind == "date":
         valid = _is_iso(date, text) and len(text) == len("2026-01-31")
     elif value.kind == "datetime":

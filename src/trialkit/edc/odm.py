@@ -29,8 +29,10 @@ other than letters, digits and ``.`` written ``_`` and two hexadecimal digits:
 ``10*9/L`` is ``MU.10_2A9_2FL``). Names the protocol cannot write start with an
 underscore: ``SE._anytime`` (forms recorded outside visits),
 ``CL._concepts.<kinds>`` (a choice among vocabulary concepts),
-``CL._form_status``, ``CL._flag_type``. The ``MetaDataVersion`` OID is ``MDV.<digest>``, a SHA-256
-of its content: it changes exactly when the forms do.
+``CL._form_status`` and ``CL._flag_type``. The ``MetaDataVersion`` OID is
+``MDV.<digest>``, a SHA-256 of its content, so that it changes exactly when the
+forms do; the documents' ``FileOID`` are ``trialkit.<protocol>.study.<digest>``
+and ``trialkit.<protocol>.clinical.<digest>``, digests of their content.
 
 Conventions:
 
@@ -38,8 +40,10 @@ Conventions:
   cycle (1, 2, ...). A repeating form is a repeating form; its repeat key is the
   instance (1, 2, ...).
 - Every repeating form and every form on no visit (the death form) is carried by
-  the event ``SE._anytime`` (``Type="Common"``, ODM's event that occurs at any
-  time), where it is recorded when it is recorded outside a visit.
+  the event ``SE._anytime``, where it is recorded when it is recorded outside a
+  visit. Its type is ``Common``: in ODM, the event of the forms used across
+  encounters, such as an adverse event or concomitant medication log (CDISC ODM
+  v2.0, StudyEventDef, which explains the three types 1.3.2 already has).
 - A number is stored in its canonical unit (the concept's, or the typed item's):
   the item's first ``MeasurementUnitRef``; a quantity concept shown in another
   unit lists that unit second. Every value with a unit carries it.
@@ -64,6 +68,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from trialkit._wording import plural
 from trialkit.edc._items import Answer, ItemValue, decimal_text, item_value
 from trialkit.edc._references import problems
 from trialkit.edc.captured import FORM_STATUSES, CapturedForm, CapturedItem, CapturedSubject
@@ -246,7 +251,7 @@ def clinical_odm(
     root = _root(
         f"trialkit.{protocol.id}.clinical.{digest}",
         when,
-        f"{protocol.id}: captured data of {len(subjects)} subjects",
+        f"{protocol.id}: captured data of {plural(len(subjects), 'subject')}",
         prior=study.file_oid,
     )
     if len(admin):
@@ -309,7 +314,7 @@ def _study(protocol: Protocol) -> _Study:
     metadata.set("OID", metadata_oid)
     study.append(metadata)
     _check_unique(metadata)
-    return _Study(study, metadata_oid, f"trialkit.{protocol.id}.study.{metadata_oid[4:]}", values)
+    return _Study(study, metadata_oid, f"trialkit.{protocol.id}.study.{_digest(study)}", values)
 
 
 def _units(values: Iterable[ItemValue]) -> list[str]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["CapturedForm", "CapturedItem", "CapturedSubject"]
+__all__ = ["FORM_STATUSES", "CapturedForm", "CapturedItem", "CapturedSubject"]
+
+FORM_STATUSES = ("open", "complete", "locked")
+"""The statuses of a form instance: data entry under way, finished, closed to change."""
 
 
 @dataclass(frozen=True, slots=True)

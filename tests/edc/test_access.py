@@ -81,3 +81,13 @@ def test_roles_without_the_permission_are_refused_at_their_own_site(
             continue
         with pytest.raises(PermissionDeniedError):
             SERVICES[action](db, user_of(role, "PAR"), label)
+
+
+def test_the_permission_table_in_the_docs_is_current() -> None:
+    from pathlib import Path
+
+    from trialkit.edc.access import permission_table
+
+    text = (Path(__file__).parents[2] / "docs" / "edc.md").read_text(encoding="utf-8")
+    inside = text.split("<!-- permissions -->\n", 1)[1].split("\n<!-- /permissions -->", 1)[0]
+    assert inside == permission_table(), "docs/edc.md: paste permission_table() again"

@@ -12,7 +12,10 @@
     │   ├── AgeError                    an age the record cannot give (the birth date is wrong)
     │   │   └── NegativeAgeError        an age below zero: a date (sample, index) before the birth date
     │   ├── DesignInputError            impossible parameters for a trial design
-    │   └── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
+    │   ├── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
+    │   └── EdcError                    a study-database action refused: bad input or a rule of the
+    │       │                           trial (the gate closed, an edit without reason); nothing changes
+    │       └── PermissionDeniedError        the user has no role at the subject's site that allows it
     ├── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
     │                                   a bug in trialkit, never the user's fault
     └── NotCompiledError (NotImplementedError) criteria the SQL compiler cannot translate
@@ -31,9 +34,11 @@ __all__ = [
     "CohortError",
     "DefinitionError",
     "DesignInputError",
+    "EdcError",
     "NegativeAgeError",
     "NotCompiledError",
     "OmopError",
+    "PermissionDeniedError",
     "PlausibilityError",
     "ProtocolError",
     "TrialkitError",
@@ -95,6 +100,15 @@ class DesignInputError(TrialkitInputError):
 
 class OmopError(TrialkitInputError):
     """OMOP CDM data that cannot be loaded or written: the message names the table and column."""
+
+
+class EdcError(TrialkitInputError):
+    """A study-database action refused: the message names the field or the rule; the
+    transaction is rolled back, so nothing already stored changes."""
+
+
+class PermissionDeniedError(EdcError):
+    """The user has no role, at the site of the subject, whose permissions allow the action."""
 
 
 class DefinitionError(TrialkitError):

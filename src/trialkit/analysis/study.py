@@ -50,7 +50,7 @@ from trialkit.analysis.survival import KaplanMeier, MedianSurvival, kaplan_meier
 from trialkit.design.two_stage import TwoStageDesign
 from trialkit.eligibility.logic import Truth
 from trialkit.endpoints.dataset import EvaluatedSubject, value_nodes
-from trialkit.endpoints.evaluate import CENSORED, EndpointValue
+from trialkit.endpoints.evaluate import CENSORED, EndpointValue, design_response
 from trialkit.protocol import Protocol
 from trialkit.protocol.endpoints import Comparison, TimeTo, Yields
 from trialkit.protocol.model import SimonDesignSpec
@@ -173,7 +173,7 @@ def _simon(
     staged = [s for s in subjects if s.subject.stage is not None]
     if len(staged) != len(subjects) or not staged:
         return None
-    responded = {s.subject.subject_id: _responded(s, key) for s in staged}
+    responded = {s.subject.subject_id: design_response(s.values[key]) for s in staged}
     if None in responded.values():
         return None
     x1 = sum(1 for s in staged if s.subject.stage == 1 and responded[s.subject.subject_id])
@@ -186,18 +186,6 @@ def _simon(
     return two_stage_inference(
         TwoStageDesign(design.r1, design.n1, design.r, design.n), x1, total, design.p0, level
     )
-
-
-def _responded(subject: EvaluatedSubject, key: str) -> bool | None:
-    """A subject's response for the Simon design: a truth value met, or the event of interest
-    of a time to event reached (R-HLH: alive at HSCT); a competing event is a failure and a
-    censoring is not yet known."""
-    value = subject.values[key]
-    if value.kind is Yields.BINARY:
-        return None if value.truth is Truth.UNKNOWN else value.truth is Truth.TRUE
-    if value.kind is Yields.TIME and value.status is not None and value.event is not None:
-        return None if value.status == CENSORED else value.status == value.event
-    return None
 
 
 def _time_to_event(

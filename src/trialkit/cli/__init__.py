@@ -57,6 +57,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Analyse a trial: every endpoint per subject, the study-level estimates, a report.",
     ),
     "synth": ("trialkit.cli.synth", "Synthetic data sets."),
+    "edc": ("trialkit.cli.edc", "The study database: set up, audit, gate, export."),
 }
 
 

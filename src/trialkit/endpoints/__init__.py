@@ -6,7 +6,20 @@ evaluates it per subject (:func:`evaluate_endpoint`), with evidence.
 
 from __future__ import annotations
 
-from trialkit.endpoints.evaluate import CENSORED, DEATH, EndpointValue, evaluate_endpoint
+from trialkit.endpoints.evaluate import (
+    CENSORED,
+    DEATH,
+    EndpointValue,
+    design_response,
+    evaluate_endpoint,
+)
 from trialkit.endpoints.subject import Subject
 
-__all__ = ["CENSORED", "DEATH", "EndpointValue", "Subject", "evaluate_endpoint"]
+__all__ = [
+    "CENSORED",
+    "DEATH",
+    "EndpointValue",
+    "Subject",
+    "design_response",
+    "evaluate_endpoint",
+]

@@ -51,7 +51,7 @@ from trialkit.units import convert
 from trialkit.units.threshold import COMPARE
 from trialkit.vocab import vocabulary
 
-__all__ = ["CENSORED", "DEATH", "EndpointValue", "Evidence", "evaluate_endpoint"]
+__all__ = ["CENSORED", "DEATH", "EndpointValue", "Evidence", "design_response", "evaluate_endpoint"]
 
 Evidence = RecordEntry | Stay | AdverseEvent
 """A record entry an endpoint value rests on."""
@@ -696,3 +696,15 @@ _WALKERS: dict[type[Any], Callable[[Any, _Context], EndpointValue]] = {
     Count: _count,
 }
 """One function per endpoint node type (a test checks that every type has one)."""
+
+
+def design_response(value: EndpointValue) -> bool | None:
+    """A subject's response for a two-stage design's primary endpoint: a truth value met,
+    or the event of interest of a time to event reached (R-HLH: alive at HSCT); a
+    competing event is a failure, and a censoring (or an undecided truth) is not yet
+    known (None)."""
+    if value.kind is Yields.BINARY:
+        return None if value.truth is Truth.UNKNOWN else value.truth is Truth.TRUE
+    if value.kind is Yields.TIME and value.status is not None and value.event is not None:
+        return None if value.status == CENSORED else value.status == value.event
+    return None

@@ -28,7 +28,7 @@ from trialkit.errors import TrialkitInputError
 from trialkit.units import check_unit
 from trialkit.vocab import Kind, ValueType, vocabulary
 
-__all__ = ["Choice", "Form", "FormItem", "ItemType", "Records", "captured_concepts"]
+__all__ = ["RECORD_KINDS", "Choice", "Form", "FormItem", "ItemType", "Records", "captured_concepts"]
 
 ItemType = Literal["number", "integer", "date", "datetime", "choice", "boolean", "text", "concept"]
 """The type of an item that is not a vocabulary concept."""
@@ -38,7 +38,7 @@ Records = Literal[
 ]
 """The entry of the patient record (``trialkit.record``) one instance of a repeating form is."""
 
-_RECORD_KINDS: dict[str, tuple[Kind, ...]] = {
+RECORD_KINDS: dict[str, tuple[Kind, ...]] = {
     "adverse_event": (Kind.ADVERSE_EVENT,),
     "medication": (Kind.DRUG, Kind.DRUG_CLASS),
     "condition": (Kind.CONDITION,),
@@ -181,7 +181,7 @@ class Form(_Row):
             if not any(i.type in ("date", "datetime") for i in self.items):
                 raise ValueError(f"form {self.id}: a death form needs the date of death")
             return self
-        wanted = _RECORD_KINDS[self.records]
+        wanted = RECORD_KINDS[self.records]
         if not any(set(i.kinds or ()) & set(wanted) for i in self.items):
             raise ValueError(
                 f"form {self.id}: records {self.records} needs a type: concept item of kinds "

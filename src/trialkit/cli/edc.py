@@ -1,0 +1,206 @@
+"""``trialkit edc``: the study database from the command line — create it, add protocols,
+sites, users and roles, check the audit chain, see the enrolment gate, export.
+
+Every command acts as ``--user`` through the services (``trialkit.edc``), which apply
+the user's roles and sites and write the audit trail. A password is read from the
+``TRIALKIT_PASSWORD`` environment variable, else asked at the prompt (never an option:
+it would stay in the shell history).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from sqlalchemy import select
+
+from trialkit.cli import app
+
+if TYPE_CHECKING:
+    from trialkit.edc.database import StudyDatabase
+
+__all__ = ["edc_app"]
+
+edc_app = typer.Typer(help="The study database: set up, audit, gate, export.", no_args_is_help=True)
+app.add_typer(edc_app, name="edc")
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        help="The database: a SQLite file path, or a URL (postgresql://user@host:port/db).",
+    ),
+]
+UserOption = Annotated[str, typer.Option("--user", help="Who acts (a user of the database).")]
+
+
+def _password(prompt: str) -> str:
+    given = os.environ.get("TRIALKIT_PASSWORD")
+    if given is not None:
+        return given
+    return str(typer.prompt(prompt, hide_input=True))
+
+
+def _database(url: str, *, create: bool = False) -> StudyDatabase:
+    from trialkit.edc.database import StudyDatabase
+    from trialkit.errors import EdcError
+
+    if not create and "://" not in url and not Path(url).is_file():
+        raise EdcError(f"--db: {url} does not exist (trialkit edc init creates it)")
+    if create and "://" not in url and Path(url).exists():
+        raise EdcError(f"--db: {url} exists; init creates a new database")
+    return StudyDatabase(url)
+
+
+def _protocol_text(protocol: str) -> tuple[str, str]:
+    from trialkit._files import read_regular
+    from trialkit.errors import EdcError
+    from trialkit.protocol.files import MAX_PROTOCOL_BYTES, _directory
+
+    path = Path(protocol)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        try:
+            return read_regular(path, MAX_PROTOCOL_BYTES, EdcError).decode("utf-8"), str(path)
+        except UnicodeDecodeError:
+            raise EdcError(f"--protocol: {path} is not a UTF-8 text file") from None
+    builtin = _directory().joinpath(f"{protocol}.yaml")
+    if not builtin.is_file():
+        raise EdcError(f"--protocol: {protocol!r} is neither a file nor a shipped protocol id")
+    return builtin.read_text(encoding="utf-8"), f"{protocol}.yaml"
+
+
+@edc_app.command("init")
+def init(
+    db: DbOption,
+    protocol: Annotated[
+        list[str], typer.Option("--protocol", help="A shipped protocol id or a protocol file.")
+    ],
+    admin: Annotated[str, typer.Option("--admin", help="The administrator's username.")] = "admin",
+    name: Annotated[
+        str, typer.Option("--name", help="The administrator's name.")
+    ] = "Administrator",
+) -> None:
+    """Create the study database with its administrator and protocols."""
+    from trialkit.edc.study import add_protocol, init_database
+
+    texts = [_protocol_text(p) for p in protocol]
+    database = _database(db, create=True)
+    init_database(database, admin, name, _password("Administrator's password"))
+    for text, origin in texts:
+        add_protocol(database, admin, text, origin)
+    typer.echo(
+        f"created {database.url.split('://')[0]} study database with {len(texts)} protocol(s)"
+    )
+
+
+@edc_app.command("protocol")
+def add_protocol_command(
+    db: DbOption,
+    user: UserOption,
+    protocol: Annotated[str, typer.Option("--protocol", help="A shipped id or a protocol file.")],
+) -> None:
+    """Add a protocol, or a new version of one (an amendment)."""
+    from trialkit.edc.study import add_protocol
+
+    text, origin = _protocol_text(protocol)
+    version = add_protocol(_database(db), user, text, origin)
+    typer.echo(f"stored as version {version}")
+
+
+@edc_app.command("site")
+def add_site(
+    db: DbOption,
+    user: UserOption,
+    code: Annotated[str, typer.Option("--code", help="2 to 8 capitals or digits.")],
+    name: Annotated[str, typer.Option("--name", help="The site's name.")],
+) -> None:
+    """Add a site."""
+    from trialkit.edc.study import add_site as add
+
+    add(_database(db), user, code, name)
+    typer.echo(f"site {code.upper()} added")
+
+
+@edc_app.command("user")
+def add_user(
+    db: DbOption,
+    user: UserOption,
+    username: Annotated[str, typer.Option("--username", help="The new user's username.")],
+    name: Annotated[str, typer.Option("--name", help="The new user's full name.")],
+    role: Annotated[
+        list[str], typer.Option("--role", help="ROLE@SITE, e.g. investigator@PAR (repeatable).")
+    ],
+) -> None:
+    """Add a user with roles at sites."""
+    from trialkit.edc.access import Role
+    from trialkit.edc.study import add_user as add
+    from trialkit.errors import EdcError
+
+    grants = []
+    for given in role:
+        held, _, site = given.partition("@")
+        if not site or held not in {r.value for r in Role}:
+            known = ", ".join(r.value for r in Role)
+            raise EdcError(f"--role: {given!r} is not ROLE@SITE with a role of {known}")
+        grants.append((held, site))
+    database = _database(db)
+    add(database, user, username, name, _password(f"Password of {username}"), grants)
+    typer.echo(f"user {username} added")
+
+
+@edc_app.command("verify")
+def verify_command(db: DbOption) -> None:
+    """Check the audit trail's hash chain; exit 1 when it is broken."""
+    from trialkit.edc.audit import verify
+    from trialkit.edc.schema import AuditEvent, ChainHead
+
+    database = _database(db)
+    with database.reading() as session:
+        head = session.get(ChainHead, 1)
+        if head is None:
+            from trialkit.errors import EdcError
+
+            raise EdcError("--db: not a trialkit study database")
+        found = verify(
+            session.scalars(select(AuditEvent).order_by(AuditEvent.seq)), (head.seq, head.hash)
+        )
+    if found.intact:
+        typer.echo(f"audit chain intact: {found.events} events")
+        return
+    typer.echo(f"audit chain BROKEN at event {found.broken_at}: {found.problem}")
+    raise typer.Exit(1)
+
+
+@edc_app.command("gate")
+def gate(
+    db: DbOption,
+    protocol: Annotated[str, typer.Option("--protocol", help="The protocol id.")],
+) -> None:
+    """Where enrolment stands under the protocol's design."""
+    from trialkit.edc.enrolment import gate_status
+
+    status = gate_status(_database(db), protocol)
+    typer.echo(
+        f"{protocol}: {status.enrolled} enrolled; {'open' if status.open else 'CLOSED'}: {status.reason}"
+    )
+
+
+@edc_app.command("export")
+def export(
+    db: DbOption,
+    user: UserOption,
+    protocol: Annotated[str, typer.Option("--protocol", help="The protocol id.")],
+    out: Annotated[Path, typer.Option("--out", help="A new folder for the export.")],
+) -> None:
+    """Export the subjects the user may read: one FHIR bundle per subject (the input
+    profile of ``trialkit screen``) and one CSV per form."""
+    from trialkit.edc.export import export_subjects
+
+    if out.exists():
+        from trialkit.errors import EdcError
+
+        raise EdcError(f"--out: {out} exists; give a new folder")
+    counts = export_subjects(_database(db), user, protocol, out)
+    typer.echo(f"exported {counts} subject(s) to {out}")

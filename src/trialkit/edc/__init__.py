@@ -1,0 +1,1 @@
+"""The study database and its services."""

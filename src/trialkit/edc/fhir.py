@@ -1,0 +1,166 @@
+"""A subject's captured data as a FHIR R4 Bundle in trialkit's input profile
+(``docs/fhir-input.md``), so that ``trialkit screen``, the scores and the endpoints
+run on what the study database holds.
+
+Each vocabulary item of a form becomes an Observation on the form's day (a quantity
+in its canonical unit, or a boolean). Each instance of a repeating form becomes the
+record entry its ``records`` names; its items are read by role:
+
+- the item choosing a concept of the record's kinds is what the entry is (the drug,
+  the condition, the CTCAE term, the gene, the care setting);
+- the form's first date (or date-time) item is when the entry starts (start, onset,
+  admission, the result's date; the date of death), its second when it ends;
+- by id: ``route`` and ``dose`` / ``rate`` of a medication, ``verification`` of a
+  condition, ``grade`` and ``serious`` of an adverse event, ``alteration`` and
+  ``protein_change`` of a genomic finding.
+
+The Patient carries the subject's study id (never a name), birth date and sex.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from trialkit.edc.captured import CapturedForm, CapturedSubject
+from trialkit.protocol.forms import RECORD_KINDS, Form
+from trialkit.protocol.model import Protocol
+from trialkit.record import PatientRecord
+from trialkit.record.bundle import BundleBuilder, JSONObject
+from trialkit.vocab import ValueType, vocabulary
+
+__all__ = ["FormEntry", "form_entries", "subject_bundle"]
+
+
+def subject_bundle(protocol: Protocol, subject: CapturedSubject) -> JSONObject:
+    """The subject's captured data as a FHIR R4 Bundle (a JSON-ready dict)."""
+    builder = BundleBuilder(subject.label, subject.birth_date, subject.sex or "unknown")
+    forms = {f.id: f for f in protocol.forms}
+    for captured in subject.forms:
+        form = forms.get(captured.form_id)
+        if form is None:
+            continue
+        if form.records is None:
+            _observations(builder, form, captured)
+        else:
+            _entry(builder, form, captured)
+    return builder.build()
+
+
+def _observations(builder: BundleBuilder, form: Form, captured: CapturedForm) -> None:
+    if captured.observed_on is None:
+        return
+    vocab = vocabulary()
+    for item in captured.items:
+        key = item.item
+        if key not in vocab:
+            continue
+        concept = vocab[key]
+        if concept.value_type is ValueType.QUANTITY and item.unit is not None:
+            builder.quantity(key, float(item.value), item.unit, captured.observed_on)
+        elif concept.value_type is ValueType.BOOLEAN:
+            builder.flag(key, item.value == "true", captured.observed_on)
+
+
+def _when(value: str | None) -> date | datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+
+
+def _entry(builder: BundleBuilder, form: Form, captured: CapturedForm) -> None:
+    dates = [i.name for i in form.items if i.type in ("date", "datetime")]
+    start = _when(captured.value(dates[0])) if dates else None
+    end = _when(captured.value(dates[1])) if len(dates) > 1 else None
+    if form.records == "death":
+        if start is not None:
+            builder.entries[0]["deceasedDateTime"] = start.isoformat()
+        return
+    wanted = set(RECORD_KINDS[form.records or ""])
+    what = next((i.name for i in form.items if set(i.kinds or ()) & wanted), None)
+    key = None if what is None else captured.value(what)
+    if key is None or start is None:
+        return  # an incomplete record: the form's required-item queries say so
+    value = captured.value
+    if form.records == "medication":
+        dose = value("dose")
+        rate = value("rate")
+        units = {i.name: i.unit for i in form.items}
+        builder.medication(
+            key,
+            start,
+            end,
+            dose=None if dose is None else (float(dose), units["dose"] or "1"),
+            rate=None if rate is None else (float(rate), units["rate"] or "1"),
+            route=value("route"),
+        )
+    elif form.records == "condition":
+        builder.condition(key, start, end, verification=value("verification") or "confirmed")
+    elif form.records == "procedure":
+        builder.procedure(key, start, end)
+    elif form.records == "stay":
+        builder.stay(key.removeprefix("setting."), start, end)
+    elif form.records == "adverse_event":
+        grade = value("grade")
+        serious = value("serious")
+        builder.adverse_event(
+            key.removeprefix("ae."),
+            start,
+            None if grade is None else int(grade),
+            None if serious is None else serious == "true",
+        )
+    elif form.records == "genomic_finding":
+        builder.variant((key,), value("alteration") or "variant", start, value("protein_change"))
+
+
+@dataclass(frozen=True, slots=True)
+class FormEntry:
+    """Values for one form, read from a patient record: what :func:`form_entries` gives."""
+
+    form_id: str
+    values: dict[str, str | tuple[str, str | None]]
+    observed_on: date | None = None
+
+
+def form_entries(protocol: Protocol, record: PatientRecord) -> list[FormEntry]:
+    """A hospital's record (read from its FHIR bundle) as entries of the protocol's forms:
+    the observations of the concepts a form captures, grouped by day (as entered, with the
+    unit sent), and each diagnosis as a record of the condition form. What no form
+    captures is left out (``protocol check`` lists what the forms capture)."""
+    owner: dict[str, str] = {}
+    for form in protocol.forms:
+        if form.records is None:
+            for item in form.items:
+                if item.concept is not None:
+                    owner.setdefault(item.concept, form.id)
+    grouped: dict[tuple[str, date], dict[str, str | tuple[str, str | None]]] = {}
+    for key, observations in record.observations.items():
+        form_id = owner.get(key)
+        if form_id is None:
+            continue
+        for observation in observations:
+            if observation.quantity is not None:
+                value: str | tuple[str, str | None] = (
+                    f"{observation.quantity.value:.12g}",
+                    observation.quantity.unit,
+                )
+            elif isinstance(observation.value, bool):
+                value = "true" if observation.value else "false"
+            else:
+                continue
+            grouped.setdefault((form_id, observation.time.date()), {})[key] = value
+    entries = [FormEntry(f, values, day) for (f, day), values in sorted(grouped.items())]
+    conditions = next((f for f in protocol.forms if f.records == "condition"), None)
+    if conditions is not None:
+        names = {i.name for i in conditions.items}
+        for condition in record.conditions:
+            values: dict[str, str | tuple[str, str | None]] = {
+                "condition": condition.concept,
+                "onset": condition.onset.date().isoformat(),
+            }
+            if condition.abatement is not None and "abatement" in names:
+                values["abatement"] = condition.abatement.date().isoformat()
+            if "verification" in names:
+                values["verification"] = condition.verification or "confirmed"
+            entries.append(FormEntry(conditions.id, values))
+    return entries

@@ -1,0 +1,86 @@
+"""``trialkit edc`` at the command line: set-up, verify, gate, export, and bad input that
+gets one line on stderr, exit code 2, and changes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from trialkit.cli import run
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("TRIALKIT_PASSWORD", "a long password")
+    path = str(tmp_path / "study.db")
+    assert run(["edc", "init", "--db", path, "--protocol", "r-hlh"]) == 0
+    assert (
+        run(["edc", "site", "--db", path, "--user", "admin", "--code", "par", "--name", "P"]) == 0
+    )
+    return path
+
+
+def events(path: str) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM audit_event").fetchone()[0])
+
+
+def test_set_up_verify_gate_and_export(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = ["--username", "dm", "--name", "Data Manager", "--role", "data_manager@PAR"]
+    assert run(["edc", "user", "--db", database, "--user", "admin", *user]) == 0
+    assert run(["edc", "verify", "--db", database]) == 0
+    assert "audit chain intact: 6 events" in capsys.readouterr().out
+    assert run(["edc", "gate", "--db", database, "--protocol", "r-hlh"]) == 0
+    assert "stage 1: 0 of n1=6 enrolled" in capsys.readouterr().out
+    out = tmp_path / "export"
+    args = ["--db", database, "--user", "dm", "--protocol", "r-hlh", "--out", str(out)]
+    assert run(["edc", "export", *args]) == 0
+    assert (out / "forms" / "hlh_diagnosis.csv").read_text().startswith("subject,site,visit")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["user", "--user", "admin", "--username", "x", "--name", "X", "--role", "chef@PAR"],
+            "--role",
+        ),
+        (
+            ["user", "--user", "admin", "--username", "x", "--name", "X", "--role", "monitor@ZZ"],
+            "site",
+        ),
+        (["site", "--user", "admin", "--code", "par", "--name", "again"], "already exists"),
+        (["site", "--user", "nobody", "--code", "LYO", "--name", "L"], "no active user"),
+        (["protocol", "--user", "admin", "--protocol", "r-hlh"], "this very file"),
+        (["gate", "--protocol", "c-hlh"], "not in this database"),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(
+    database: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = events(database)
+    assert run(["edc", args[0], "--db", database, *args[1:]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert events(database) == before
+
+
+def test_a_missing_database_is_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.db"
+    assert run(["edc", "verify", "--db", str(missing)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_a_tampered_chain_fails_verify(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with sqlite3.connect(database) as connection:
+        connection.execute("DROP TRIGGER audit_event_no_update")
+        connection.execute("UPDATE audit_event SET new = 'Q' WHERE seq = 3")
+    assert run(["edc", "verify", "--db", database]) == 1
+    assert "BROKEN at event 3" in capsys.readouterr().out

@@ -1,0 +1,103 @@
+"""A study database on SQLite and on PostgreSQL for every EDC test, set up as a trial is:
+the R-HLH protocol (and others on demand), two sites, one user of each role per site."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sql.engines import postgres_url
+from trialkit.edc import study
+from trialkit.edc.access import Role
+from trialkit.edc.database import StudyDatabase
+from trialkit.protocol.files import _directory
+
+PASSWORD = "correct horse"
+SITES = ("PAR", "LYO")
+INVESTIGATOR_PAR = "investigator_par"
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand (UTC)."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def user_of(role: Role | str, site: str) -> str:
+    """The username of the user holding ``role`` at ``site`` in the fixture's database."""
+    return f"{Role(role).value}_{site.lower()}"
+
+
+def protocol_text(protocol_id: str) -> str:
+    return _directory().joinpath(f"{protocol_id}.yaml").read_text(encoding="utf-8")
+
+
+def _postgres(url: str) -> Iterator[str]:
+    import psycopg
+
+    name = f"edc_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    base = url.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.engine)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each engine."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "study.db")
+        return
+    yield from _postgres(postgres_url())
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at a test cost (each hash records its own parameters, so checks still work)."""
+    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+
+
+def build(url: str, clock: Clock, protocols: tuple[str, ...] = ("r-hlh",)) -> StudyDatabase:
+    """A database with ``protocols``, the two sites and one user of each role per site."""
+    db = StudyDatabase(url, clock=clock)
+    study.init_database(db, "admin", "Study Administrator", PASSWORD)
+    for protocol_id in protocols:
+        study.add_protocol(db, "admin", protocol_text(protocol_id), f"{protocol_id}.yaml")
+    for site in SITES:
+        study.add_site(db, "admin", site, f"Hospital {site}")
+        for role in Role:
+            if role is Role.ADMINISTRATOR:
+                continue
+            name = user_of(role, site)
+            study.add_user(db, "admin", name, f"{role.value} of {site}", PASSWORD)
+            study.grant_role(db, "admin", name, role.value, site)
+    return db
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db(database_url: str, clock: Clock, fast_passwords: None) -> Iterator[StudyDatabase]:
+    """The R-HLH study database on each engine."""
+    database = build(database_url, clock)
+    yield database
+    database.dispose()

@@ -214,7 +214,11 @@ def _instance(
     form: Form,
     visit: VisitInstance | None,
     sequence: int | None,
+    observed_on: date | None,
 ) -> FormInstance:
+    """The form record a save writes: of the visit; a repeating form's record ``sequence``
+    (a new one without it); outside a visit, a form's record of the day ``observed_on``
+    (screening data: one record per day)."""
     session = change.session
     where = [FormInstance.subject_id == subject.id, FormInstance.form == form.id]
     where.append(
@@ -222,22 +226,25 @@ def _instance(
         if visit is None
         else FormInstance.visit_instance_id == visit.id
     )
+    top = session.scalar(select(func.max(FormInstance.sequence)).where(*where)) or 0
     if sequence is None:
-        if form.repeating:
-            top = session.scalar(select(func.max(FormInstance.sequence)).where(*where)) or 0
+        if visit is None and not form.repeating and observed_on is not None:
+            same_day = session.scalars(
+                select(FormInstance).where(*where, FormInstance.observed_on == observed_on)
+            ).first()
+            if same_day is not None:
+                return same_day
             sequence = top + 1
         else:
-            sequence = 1
-    elif not form.repeating and sequence != 1:
-        raise EdcError(f"sequence: form {form.id} does not repeat")
+            sequence = top + 1 if form.repeating else 1
+    elif visit is not None and not form.repeating and sequence != 1:
+        raise EdcError(f"sequence: form {form.id} does not repeat within a visit")
     found = session.scalars(
         select(FormInstance).where(*where, FormInstance.sequence == sequence)
     ).one_or_none()
     if found is not None:
         return found
-    if form.repeating and sequence != 1 + (
-        session.scalar(select(func.max(FormInstance.sequence)).where(*where)) or 0
-    ):
+    if sequence != top + 1:
         raise EdcError(f"sequence: form {form.id} has no record {sequence}")
     instance = FormInstance(
         subject_id=subject.id,
@@ -341,7 +348,7 @@ def save_in(
     visit_row = None
     if visit is not None:
         visit_row = _visit(change, subject, protocol, form, visit, cycle, day, site)
-    instance = _instance(change, subject, study, form, visit_row, sequence)
+    instance = _instance(change, subject, study, form, visit_row, sequence, day)
     if instance.status == "locked":
         raise EdcError(f"form {form.id} of {subject.label}: locked (a data manager unlocks it)")
     observed = visit_row.visit_date if visit_row is not None else day

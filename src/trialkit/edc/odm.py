@@ -119,6 +119,8 @@ _DATA_TYPES = {
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 _INTEGER = re.compile(r"[+-]?\d+")
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character XML 1.0 cannot hold (its production ``Char``): control characters, surrogates."""
 _STATUS_DISPLAY = {
     "open": "Open: data entry under way",
     "complete": "Complete: data entry finished",
@@ -243,6 +245,8 @@ def clinical_odm(
     )
     labels: set[str] = set()
     for subject in subjects:
+        for field, text in (("label", subject.label), ("site", subject.site)):
+            _check_xml(text, f"subject {subject.label!r}: {field}")
         if subject.label in labels:
             raise TrialkitInputError(f"subject {subject.label}: given twice")
         labels.add(subject.label)
@@ -580,6 +584,7 @@ def _form_data(form: Form, study: _Study, captured: CapturedForm, where: str) ->
 def _check_value(value: ItemValue, item: CapturedItem, here: str) -> None:
     """Refuse a value that is not canonical text of its kind, or a unit other than the stored."""
     text = item.value
+    _check_xml(text, here)
     expected_unit = value.unit if value.kind == "number" else None
     if item.unit != expected_unit:
         wanted = f"unit {expected_unit}" if expected_unit else "no unit"
@@ -608,6 +613,14 @@ def _check_value(value: ItemValue, item: CapturedItem, here: str) -> None:
                 f"{here}: {text} is outside {decimal_text(value.bounds.low)}"
                 f"-{decimal_text(value.bounds.high)} ({value.bounds.source})"
             )
+
+
+def _check_xml(text: str, here: str) -> None:
+    bad = _NOT_XML.search(text)
+    if bad is not None:
+        raise TrialkitInputError(
+            f"{here}: character U+{ord(bad.group()):04X} cannot be written in XML"
+        )
 
 
 def _is_iso(kind: type[date] | type[datetime], text: str) -> bool:

@@ -101,7 +101,7 @@ def test_the_study_document_holds_every_form_visit_and_unit() -> None:
     assert shown == [unit_oid("g/L"), unit_oid("g/dL")]
 
 
-def test_a_plausible_range_is_a_hard_range_check_in_the_canonical_unit() -> None:
+def test_a_plausible_range_is_a_soft_range_check_in_the_canonical_unit() -> None:
     root = parse(study_odm(builtin_protocol("r-hlh"), created=CREATED))
     item = root.find(".//odm:ItemDef[@OID='I.hlh_diagnosis.lab.ferritin']", NS)
     assert item is not None
@@ -116,8 +116,9 @@ def test_a_plausible_range_is_a_hard_range_check_in_the_canonical_unit() -> None
         for c in item.findall("odm:RangeCheck", NS)
     }
     assert checks == {
-        "GE": ("Hard", plausible.low, unit_oid("ug/L")),
-        "LE": ("Hard", plausible.high, unit_oid("ug/L")),
+        # soft: the database accepts a value outside with a query the site answers
+        "GE": ("Soft", plausible.low, unit_oid("ug/L")),
+        "LE": ("Soft", plausible.high, unit_oid("ug/L")),
     }
     aliases = {(a.get("Context"), a.get("Name")) for a in item.findall("odm:Alias", NS)}
     assert ("http://loinc.org", "2276-4") in aliases
@@ -297,22 +298,44 @@ def test_captured_data_that_does_not_fit_the_protocol_is_refused() -> None:
         "not a number": replace(
             good,
             forms=(
-                replace(ferritin_form, items=(CapturedItem("lab.creatinine", "8e1", "umol/L"),)),
+                replace(ferritin_form, items=(CapturedItem("lab.creatinine", "8,1", "umol/L"),)),
             ),
         ),
-        "outside 0-4000": replace(
-            good,
-            forms=(
-                replace(ferritin_form, items=(CapturedItem("lab.creatinine", "4001", "umol/L"),)),
-            ),
-        ),
-        "outside a visit": replace(good, forms=(replace(first, visit_id=None),)),
+        "cycle 1 outside a visit": replace(good, forms=(replace(first, visit_id=None, cycle=1),)),
     }
     for reason, broken in cases.items():
         with pytest.raises(TrialkitInputError, match=re.escape(reason)):
             clinical_odm(protocol, [broken], created=CREATED)
     with pytest.raises(TrialkitInputError, match="given twice"):
         clinical_odm(protocol, [good, good], created=CREATED)
+
+
+def test_a_value_outside_its_range_is_exported_and_an_exponent_written_out() -> None:
+    protocol = builtin_protocol("hem-ismart-c")
+    good = subject(protocol)
+    organ = next(f for f in good.forms if f.form_id == "organ_function")
+    for entered, written in (("4001", "4001"), ("8e1", "80"), ("1.5E-5", "0.000015")):
+        odd = replace(organ, items=(CapturedItem("lab.creatinine", entered, "umol/L"),))
+        clinical = parse(clinical_odm(protocol, [replace(good, forms=(odd,))], created=CREATED))
+        values = [d.get("Value") for d in clinical.iter(f"{{{ODM_NAMESPACE}}}ItemData")]
+        assert values == [written]
+
+
+def test_a_form_on_a_visit_may_be_recorded_outside_one() -> None:
+    protocol = builtin_protocol("r-hlh")
+    good = subject(protocol)
+    before = next(f for f in good.forms if f.form_id == "hlh_diagnosis")
+    screening = replace(before, visit_id=None)
+    clinical = parse(
+        clinical_odm(protocol, [replace(good, forms=(before, screening))], created=CREATED)
+    )
+    events = [e.get("StudyEventOID") for e in clinical.iter(f"{{{ODM_NAMESPACE}}}StudyEventData")]
+    assert events == ["SE.inclusion", ANYTIME_EVENT]
+    study = parse(study_odm(protocol, created=CREATED))
+    anytime = study.find(f".//odm:StudyEventDef[@OID='{ANYTIME_EVENT}']", NS)
+    assert anytime is not None
+    carried = [r.get("FormOID") for r in anytime.findall("odm:FormRef", NS)]
+    assert carried == [f"F.{f.id}" for f in protocol.forms]
 
 
 @pytest.mark.parametrize(

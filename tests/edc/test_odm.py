@@ -456,3 +456,12 @@ def test_a_character_xml_cannot_hold_is_refused_not_written(text: str) -> None:
         clinical_odm(protocol, [replace(good, forms=(broken,))], created=CREATED)
     with pytest.raises(TrialkitInputError, match=r"subject .*XML"):
         clinical_odm(protocol, [replace(good, label=f"PAR-{text}")], created=CREATED)
+
+
+def test_a_protocol_without_forms_makes_a_valid_empty_study(schema: Any) -> None:
+    protocol = builtin_protocol("r-hlh").model_copy(update={"forms": [], "schedule": None})
+    study = study_odm(protocol, created=CREATED)
+    clinical = clinical_odm(protocol, [CapturedSubject("PAR-0001-A", "075", ())], created=CREATED)
+    assert errors(schema, study) == [] and errors(schema, clinical) == []
+    assert check_references(study, clinical) == ()
+    assert parse(study).find(".//odm:FormDef", NS) is None

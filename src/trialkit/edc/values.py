@@ -18,8 +18,10 @@ queries it raises.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from trialkit.errors import EdcError, TrialkitInputError
 from trialkit.protocol.forms import FormItem
@@ -48,8 +50,22 @@ class Checked:
 
 
 def number_text(number: float) -> str:
-    """A number as short decimal text (12 significant digits, no exponent for usual values)."""
+    """A number as plain decimal text, 12 significant digits and never an exponent
+    (``0.00001``, not ``1e-05``: ODM, CSV and FHIR readers all take the plain form)."""
     text = f"{number:.12g}"
+    if "e" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def _printable(field: str, text: str) -> str:
+    for character in text:
+        if character in "\t\n\r":
+            continue
+        if unicodedata.category(character) in ("Cc", "Cs"):
+            raise EdcError(
+                f"{field}: contains the control character U+{ord(character):04X}; remove it"
+            )
     return text
 
 
@@ -193,4 +209,4 @@ def check_value(
         case _:
             if not text:
                 raise EdcError(f"{field}: empty text")
-            return Checked(None, text, None)
+            return Checked(None, _printable(field, text), None)

@@ -1,4 +1,4 @@
-"""A demonstration study database (``trialkit edc demo``): the five shipped protocols, two
+"""The demonstration study database (``trialkit edc demo``): the five shipped protocols, two
 sites, one user of each role per site, and synthetic subjects moving through their
 schedules — each the protocol's example patient entered on its forms, screened,
 consented, enrolled, its first visits filled, an adverse event where the protocol has
@@ -11,6 +11,7 @@ to walk every protocol's schedule without writing each form by hand.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from importlib.resources import files
@@ -22,12 +23,21 @@ from trialkit.edc.database import StudyDatabase
 from trialkit.edc.entry import Entry
 from trialkit.edc.fhir import form_entries
 from trialkit.errors import EdcError
+from trialkit.examples import INDEX_DATE, example
 from trialkit.protocol.files import builtin_ids, builtin_protocol
 from trialkit.protocol.forms import Form, FormItem
 from trialkit.record.fhir import parse_bundle
 from trialkit.vocab import ValueType, vocabulary
 
-__all__ = ["DEMO_PASSWORD", "DemoSubject", "build_demo", "enrol_example", "plausible_values"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DemoSubject",
+    "build_demo",
+    "enrol_example",
+    "plausible_values",
+    "report_demo_event",
+    "walk_first_visit",
+]
 
 DEMO_PASSWORD = "trialkit-demo"
 """Every demo user's password (a demonstration database, never a real one)."""
@@ -98,9 +108,8 @@ def enrol_example(
     ``site`` (on its forms, or from its bundle where the forms cannot hold all it needs);
     returns the study id."""
     nurse, investigator = f"research_nurse_{site.lower()}", f"investigator_{site.lower()}"
-    text = files("trialkit").joinpath("..", "..", "examples").joinpath(f"{protocol_id}-eligible.json")
-    bundle = text.read_text(encoding="utf-8")
-    record = parse_bundle(bundle, f"{protocol_id}-eligible.json")
+    bundle = json.dumps(example(f"{protocol_id}-eligible"))
+    record = parse_bundle(bundle, f"{protocol_id}-eligible")
     born = record.birth_date.isoformat() if record.birth_date else "2015-01-01"
     sex = record.sex.value if record.sex else "unknown"
     label = enrolment.register_subject(db, nurse, protocol_id, site, born, sex)
@@ -142,8 +151,6 @@ def build_demo(db: StudyDatabase, *, subjects_per_protocol: int = 2) -> list[Dem
         protocol = builtin_protocol(protocol_id)
         for number in range(subjects_per_protocol):
             site = SITES[number % len(SITES)][0]
-            from trialkit.examples import INDEX_DATE
-
             label = enrol_example(
                 db, protocol_id, site, today, screened_at=f"{INDEX_DATE}T12:00:00+00:00"
             )
@@ -154,7 +161,14 @@ def build_demo(db: StudyDatabase, *, subjects_per_protocol: int = 2) -> list[Dem
     return made
 
 
-def walk_first_visit(db: StudyDatabase, protocol_id: str, label: str, site: str, today: date) -> int:
+def walk_first_visit(
+    db: StudyDatabase,
+    protocol_id: str,
+    label: str,
+    site: str,
+    today: date,
+    password: str = DEMO_PASSWORD,
+) -> int:
     """Fill every form of the subject's first due visit on ``today``; returns the number of
     forms saved. A query is opened on the first form and answered, the visit's forms signed."""
     nurse, investigator = f"research_nurse_{site.lower()}", f"investigator_{site.lower()}"
@@ -187,13 +201,22 @@ def walk_first_visit(db: StudyDatabase, protocol_id: str, label: str, site: str,
         )
     if saved:
         query = review.open_query(
-            db, f"monitor_{site.lower()}", protocol_id, label, saved[0].form_instance,
+            db,
+            f"monitor_{site.lower()}",
+            protocol_id,
+            label,
+            saved[0].form_instance,
             "Source document verification: please confirm",
         )
         review.answer_query(db, nurse, protocol_id, query, "Confirmed against the source")
         review.sign(
-            db, investigator, DEMO_PASSWORD, protocol_id, label,
-            "I confirm these data are accurate", saved[0].form_instance,
+            db,
+            investigator,
+            password,
+            protocol_id,
+            label,
+            "I confirm these data are accurate",
+            saved[0].form_instance,
         )
     return len(saved)
 

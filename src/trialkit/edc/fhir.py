@@ -14,7 +14,10 @@ record entry its ``records`` names; its items are read by role:
   condition, ``grade`` and ``serious`` of an adverse event, ``alteration`` and
   ``protein_change`` of a genomic finding.
 
-The Patient carries the subject's study id (never a name), birth date and sex.
+The Patient carries the subject's study id (never a name), birth date and sex. A
+value outside its concept's plausible range, which data entry accepts with a query,
+is left out: the input profile refuses it (``docs/fhir-input.md``), and screening
+must not rest on a value the site has not confirmed. The CSV and ODM exports carry it.
 """
 
 from __future__ import annotations
@@ -58,7 +61,11 @@ def _observations(builder: BundleBuilder, form: Form, captured: CapturedForm) ->
             continue
         concept = vocab[key]
         if concept.value_type is ValueType.QUANTITY and item.unit is not None:
-            builder.quantity(key, float(item.value), item.unit, captured.observed_on)
+            value = float(item.value)
+            bounds = concept.plausible
+            if bounds is not None and not bounds.low <= value <= bounds.high:
+                continue  # accepted with a query; the input profile refuses it (module docstring)
+            builder.quantity(key, value, item.unit, captured.observed_on)
         elif concept.value_type is ValueType.BOOLEAN:
             builder.flag(key, item.value == "true", captured.observed_on)
 

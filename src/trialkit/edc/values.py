@@ -30,6 +30,9 @@ from trialkit.vocab import ValueType, vocabulary
 
 __all__ = ["Checked", "check_value", "number_text"]
 
+MAX_TEXT = 4000
+"""The longest free text an item holds (the ``Length`` the ODM export declares)."""
+
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
 
@@ -209,4 +212,6 @@ def check_value(
         case _:
             if not text:
                 raise EdcError(f"{field}: empty text")
+            if len(text) > MAX_TEXT:
+                raise EdcError(f"{field}: {len(text)} characters; at most {MAX_TEXT}")
             return Checked(None, _printable(field, text), None)

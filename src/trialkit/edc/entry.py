@@ -34,7 +34,7 @@ from trialkit.edc.schema import (
     VisitInstance,
 )
 from trialkit.edc.study import current_study, protocol_of
-from trialkit.edc.values import Checked, check_value
+from trialkit.edc.values import Checked, Entry, check_value, number_text
 from trialkit.errors import EdcError
 from trialkit.protocol.forms import Form
 from trialkit.protocol.model import Protocol
@@ -49,9 +49,6 @@ __all__ = [
     "set_lock",
     "void_signatures",
 ]
-
-Entry = str | tuple[str, str | None]
-"""An entered value: its text, or its text and unit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,13 +266,28 @@ def _checked_all(
         field = f"{form.id}.{name}"
         if item is None:
             raise EdcError(f"{field}: no such item on form {form.id}")
-        text, unit = (entry, None) if isinstance(entry, str) else entry
+        reference: tuple[str | None, str | None] | None = None
+        if isinstance(entry, str):
+            text, unit = entry, None
+        elif len(entry) == 4:
+            text, unit, low, high = entry
+            reference = (low, high)
+        else:
+            text, unit = entry[0], entry[1]
         if not isinstance(text, str) or not text.strip():
             raise EdcError(f"{field}: empty value (leave the item out instead)")
         checked[name] = (
             text,
             unit,
-            check_value(field, item, text, unit, birth=subject.birth_date, today=today),
+            check_value(
+                field,
+                item,
+                text,
+                unit,
+                birth=subject.birth_date,
+                today=today,
+                reference=reference,
+            ),
         )
     return checked
 
@@ -383,10 +395,17 @@ def save_in(
     queries: list[str] = []
     for name, (text, unit, value) in checked.items():
         row = existing.get(name)
-        if row is not None and (row.number, row.text, row.unit) == (
-            value.number,
-            value.text,
-            value.unit,
+        stored = (value.number, value.text, value.unit, value.reference_low, value.reference_high)
+        if (
+            row is not None
+            and (
+                row.number,
+                row.text,
+                row.unit,
+                row.reference_low,
+                row.reference_high,
+            )
+            == stored
         ):
             continue
         if row is not None and not (reason or "").strip():
@@ -399,6 +418,7 @@ def save_in(
             session.add(row)
         row.entered, row.entered_unit = text.strip(), (unit or None)
         row.number, row.text, row.unit = value.number, value.text, value.unit
+        row.reference_low, row.reference_high = value.reference_low, value.reference_high
         change.audit("item", entity, name, old, _shown(row), site=site.code, reason=reason)
         changed.append(name)
         for query in value.queries:
@@ -420,7 +440,14 @@ def save_in(
 
 
 def _shown(row: ItemValue) -> str:
-    return row.entered + (f" {row.entered_unit}" if row.entered_unit else "")
+    shown = row.entered + (f" {row.entered_unit}" if row.entered_unit else "")
+    if row.reference_low is not None or row.reference_high is not None:
+        low, high = (
+            "" if limit is None else number_text(limit)
+            for limit in (row.reference_low, row.reference_high)
+        )
+        shown += f" (normal {low}–{high} {row.unit})"
+    return shown
 
 
 def _check_day(field: str, day: date, subject: Subject, change: Change) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from trialkit.edc.captured import CapturedForm, CapturedSubject
+from trialkit.edc.values import Entry, number_text
 from trialkit.protocol.forms import RECORD_KINDS, Form, FormItem
 from trialkit.protocol.model import Protocol
 from trialkit.record import PatientRecord
@@ -65,7 +66,12 @@ def _observations(builder: BundleBuilder, form: Form, captured: CapturedForm) ->
             bounds = concept.plausible
             if bounds is not None and not bounds.low <= value <= bounds.high:
                 continue  # accepted with a query; the input profile refuses it (module docstring)
-            builder.quantity(key, value, item.unit, captured.observed_on)
+            reference = (
+                None
+                if item.reference_low is None and item.reference_high is None
+                else (item.reference_low, item.reference_high)
+            )
+            builder.quantity(key, value, item.unit, captured.observed_on, reference=reference)
         elif concept.value_type is ValueType.BOOLEAN:
             builder.flag(key, item.value == "true", captured.observed_on)
 
@@ -126,7 +132,7 @@ class FormEntry:
     """Values for one form, read from a patient record: what :func:`form_entries` gives."""
 
     form_id: str
-    values: dict[str, str | tuple[str, str | None]]
+    values: dict[str, Entry]
     observed_on: date | None = None
 
 
@@ -142,14 +148,29 @@ def form_entries(protocol: Protocol, record: PatientRecord) -> list[FormEntry]:
             for item in form.items:
                 if item.concept is not None:
                     owner.setdefault(item.concept, form.id)
-    grouped: dict[tuple[str, date], dict[str, str | tuple[str, str | None]]] = {}
+    grouped: dict[tuple[str, date], dict[str, Entry]] = {}
     for key, observations in record.observations.items():
         form_id = owner.get(key)
         if form_id is None:
             continue
         for observation in observations:
-            if observation.quantity is not None:
-                value: str | tuple[str, str | None] = (
+            value: Entry
+            if observation.quantity is not None and (
+                observation.reference_low is not None or observation.reference_high is not None
+            ):
+                # the record keeps the normal range in the canonical unit: so the value
+                value = (
+                    number_text(float(observation.value or 0)),
+                    vocabulary()[key].unit,
+                    None
+                    if observation.reference_low is None
+                    else number_text(observation.reference_low),
+                    None
+                    if observation.reference_high is None
+                    else number_text(observation.reference_high),
+                )
+            elif observation.quantity is not None:
+                value = (
                     f"{observation.quantity.value:.12g}",
                     observation.quantity.unit,
                 )
@@ -178,7 +199,7 @@ def _shown(item: FormItem, moment: datetime) -> str:
     return moment.date().isoformat()
 
 
-def _records(form: Form, record: PatientRecord) -> list[dict[str, str | tuple[str, str | None]]]:
+def _records(form: Form, record: PatientRecord) -> list[dict[str, Entry]]:
     """The record's entries of the kind ``form`` records, as its values (the roles of the
     module docstring, read the other way)."""
     dates = [i for i in form.items if i.type in ("date", "datetime")]
@@ -189,15 +210,15 @@ def _records(form: Form, record: PatientRecord) -> list[dict[str, str | tuple[st
     if what is None:
         return []
     items = {i.name: i for i in form.items}
-    found: list[dict[str, str | tuple[str, str | None]]] = []
+    found: list[dict[str, Entry]] = []
 
     def entry(
         key: str,
         start: datetime,
         end: datetime | None,
-        **extra: str | tuple[str, str | None] | None,
+        **extra: Entry | None,
     ) -> None:
-        values: dict[str, str | tuple[str, str | None]] = {
+        values: dict[str, Entry] = {
             what.name: key,
             dates[0].name: _shown(dates[0], start),
         }

@@ -118,3 +118,28 @@ def test_demo_then_a_subject_through_the_command_line(
     assert run(["edc", "decide", *db, "--user", "statistician_par"]) == 2
     assert "stage-1 subjects enrolled" in capsys.readouterr().err
     assert run(["edc", "verify", "--db", path]) == 0
+
+
+def test_enter_reads_units_normal_ranges_and_plain_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trialkit.edc import study
+
+    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    path = str(tmp_path / "demo.db")
+    assert run(["edc", "demo", "--db", path, "--subjects", "1"]) == 0
+    capsys.readouterr()
+    subject = ["--db", path, "--protocol", "hem-ismart-c", "--subject", "PAR-0001-U"]
+    enter = ["edc", "enter", *subject, "--user", "research_nurse_par"]
+    args = [*enter, "--form", "organ_function", "--date", "2026-03-01"]
+    assert run([*args, "--value", "lab.alt=80 U/L 0-40"]) == 0
+    with sqlite3.connect(path) as connection:
+        row = connection.execute(
+            "SELECT number, unit, reference_low, reference_high FROM item_value "
+            "WHERE item = 'lab.alt' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert row == (80.0, "U/L", 0.0, 40.0)
+    deviation = [*enter, "--form", "protocol_deviation"]
+    values = ["--value", "date=2026-03-01", "--value", "category=visit_window"]
+    values += ["--value", "description=visit two days late", "--value", "important=no"]
+    assert run([*deviation, *values]) == 0, capsys.readouterr().err

@@ -20,6 +20,7 @@ from trialkit.cli import app
 
 if TYPE_CHECKING:
     from trialkit.edc.database import StudyDatabase
+    from trialkit.edc.values import Entry
 
 __all__ = ["edc_app"]
 
@@ -253,7 +254,7 @@ def enter(
     complete: Annotated[bool, typer.Option("--complete", help="Mark the form complete.")] = False,
 ) -> None:
     """Save values of a form, with its edit checks; prints the queries it opened."""
-    from trialkit.edc.entry import Entry, save_form
+    from trialkit.edc.entry import save_form
     from trialkit.errors import EdcError
 
     values: dict[str, Entry] = {}
@@ -261,8 +262,7 @@ def enter(
         item, sign, text = given.partition("=")
         if not sign or not item:
             raise EdcError(f"--value: {given!r} is not ITEM=VALUE")
-        number, _, unit = text.strip().partition(" ")
-        values[item.strip()] = (number, unit.strip() or None) if unit.strip() else text
+        values[item.strip()] = _entered(text)
     saved = save_form(
         _database(db),
         user,
@@ -282,6 +282,22 @@ def enter(
         typer.echo("the visit's date is outside its window: a protocol deviation")
     for query in saved.queries:
         typer.echo(f"query: {query}")
+
+
+def _entered(text: str) -> Entry:
+    """``80 U/L 0-40`` → value, unit and normal range; ``8 kg`` → value and unit; any other
+    text (``heart failure``) as it is."""
+    parts = text.split()
+    try:
+        float(parts[0].replace(",", "."))
+    except (ValueError, IndexError):
+        return text
+    if len(parts) == 3 and "-" in parts[2]:
+        low, _, high = parts[2].partition("-")
+        return (parts[0], parts[1], low or None, high or None)
+    if len(parts) == 2:
+        return (parts[0], parts[1])
+    return text
 
 
 @edc_app.command("screen")

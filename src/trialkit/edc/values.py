@@ -121,7 +121,7 @@ def _quantity(field: str, key: str, entered: str, unit: str | None) -> Checked:
         raise EdcError(f"{field}: give the unit ({', '.join(item.units)})")
     unit = unit.strip()
     try:
-        check_unit(item, unit, f"{field}: unit")
+        check_unit(item, unit, field)
     except TrialkitInputError as error:
         raise EdcError(str(error)) from None
     value = _number(field, entered)

@@ -30,7 +30,7 @@ def schema() -> Any:
     return ODMSchemaValidator(standard="odm", version="1.3.2").xsd
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("engine_name", ["sqlite"], indirect=True)
 def test_a_subject_captured_by_the_database_exports_to_a_valid_series(
     db: StudyDatabase, clock: Clock, schema: Any
 ) -> None:

@@ -40,7 +40,12 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 _ROW = re.compile(r"^\| *(\d+) *\| *`trialkit\.([a-z_]+)` *\|", re.M)
 _BESIDE_BELOW = ("trialkit.errors",)
 """Modules (besides ``trialkit._*``) below every layer: any module may import them."""
-_BESIDE_ABOVE = ("trialkit.testing", "trialkit.examples", "trialkit.example_cohorts")
+_BESIDE_ABOVE = (
+    "trialkit.testing",
+    "trialkit.examples",
+    "trialkit.example_cohorts",
+    "trialkit.example_study",
+)
 """Modules beside the layers that stand just below ``cli``."""
 
 

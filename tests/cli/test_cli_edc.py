@@ -84,3 +84,62 @@ def test_a_tampered_chain_fails_verify(database: str, capsys: pytest.CaptureFixt
         connection.execute("UPDATE audit_event SET new = 'Q' WHERE seq = 3")
     assert run(["edc", "verify", "--db", database]) == 1
     assert "BROKEN at event 3" in capsys.readouterr().out
+
+
+def test_demo_then_a_subject_through_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trialkit.edc import study
+
+    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    path = str(tmp_path / "demo.db")
+    assert run(["edc", "demo", "--db", path, "--subjects", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("enrolled") == 5
+    db = ["--db", path, "--protocol", "r-hlh"]
+    assert run(["edc", "register", *db, "--user", "research_nurse_par", "--site", "PAR",
+                "--birth-date", "2024-11-10", "--sex", "male"]) == 0  # fmt: skip
+    label = capsys.readouterr().out.strip()
+    assert label == "PAR-0002-S"
+    subject = [*db, "--subject", label]
+    enter = ["edc", "enter", *subject, "--user", "research_nurse_par", "--form", "hlh_diagnosis"]
+    assert run([*enter, "--value", "vital.temperature=60 Cel", "--date", "2026-03-01"]) == 0
+    assert "query: hlh_diagnosis.vital.temperature" in capsys.readouterr().out
+    assert run([*enter, "--value", "lab.ferritin=12 mmol", "--date", "2026-03-01"]) == 2
+    assert "cannot express Ferritin" in capsys.readouterr().err
+    assert run(["edc", "screen", *subject, "--user", "investigator_par"]) == 0
+    assert capsys.readouterr().out.strip() == "undetermined"
+    assert run(["edc", "screen", *subject, "--user", "investigator_lyo"]) == 2
+    assert "may not screen a subject at site PAR" in capsys.readouterr().err
+    assert (
+        run(["edc", "enrol", *subject, "--user", "investigator_par", "--date", "2026-03-01"]) == 2
+    )
+    assert "only an eligible subject enrols" in capsys.readouterr().err
+    assert run(["edc", "decide", *db, "--user", "statistician_par"]) == 2
+    assert "stage-1 subjects enrolled" in capsys.readouterr().err
+    assert run(["edc", "verify", "--db", path]) == 0
+
+
+def test_enter_reads_units_normal_ranges_and_plain_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trialkit.edc import study
+
+    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    path = str(tmp_path / "demo.db")
+    assert run(["edc", "demo", "--db", path, "--subjects", "1"]) == 0
+    capsys.readouterr()
+    subject = ["--db", path, "--protocol", "hem-ismart-c", "--subject", "PAR-0001-U"]
+    enter = ["edc", "enter", *subject, "--user", "research_nurse_par"]
+    args = [*enter, "--form", "organ_function", "--date", "2026-03-01"]
+    assert run([*args, "--value", "lab.alt=80 U/L 0-40"]) == 0
+    with sqlite3.connect(path) as connection:
+        row = connection.execute(
+            "SELECT number, unit, reference_low, reference_high FROM item_value "
+            "WHERE item = 'lab.alt' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert row == (80.0, "U/L", 0.0, 40.0)
+    deviation = [*enter, "--form", "protocol_deviation"]
+    values = ["--value", "date=2026-03-01", "--value", "category=visit_window"]
+    values += ["--value", "description=visit two days late", "--value", "important=no"]
+    assert run([*deviation, *values]) == 0, capsys.readouterr().err

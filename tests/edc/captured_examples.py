@@ -11,7 +11,7 @@ from trialkit.edc._items import ItemValue, decimal_text, item_value
 from trialkit.edc.captured import FORM_STATUSES, CapturedForm, CapturedItem, CapturedSubject
 from trialkit.protocol.model import Protocol
 
-TEXT = 'Free text with <markup> & "quotes"'
+TEXT = 'Free text with <markup> & "quotes",\r\nlines\tand tabs'
 
 
 def sample(value: ItemValue) -> CapturedItem:

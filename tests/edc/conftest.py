@@ -3,6 +3,7 @@ the R-HLH protocol (and others on demand), two sites, one user of each role per 
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,12 +45,12 @@ def protocol_text(protocol_id: str) -> str:
     return _directory().joinpath(f"{protocol_id}.yaml").read_text(encoding="utf-8")
 
 
-def _postgres(url: str) -> Iterator[str]:
+def _postgres(url: str, template: str | None = None) -> Iterator[str]:
     import psycopg
 
     name = f"edc_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
+        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     base = url.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
@@ -59,9 +60,15 @@ def _postgres(url: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.engine)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn: SQLite, and PostgreSQL (an ``engine`` test)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(engine_name: str, tmp_path: Path) -> Iterator[str]:
     """An empty database on each engine."""
-    if request.param == "sqlite":
+    if engine_name == "sqlite":
         yield str(tmp_path / "study.db")
         return
     yield from _postgres(postgres_url())
@@ -95,9 +102,69 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The R-HLH study database built once per engine, copied by each test that uses ``db``
+    (a SQLite file copied; a PostgreSQL database created from it as a template)."""
+    found: dict[str, str] = {}
+    saved = study._SCRYPT
+    study._SCRYPT = (2**4, 8, 1)
+    try:
+        path = tmp_path_factory.mktemp("edc") / "template.db"
+        built = build(str(path), Clock())
+        with built.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        built.dispose()
+        found["sqlite"] = str(path)
+        yield found
+    finally:
+        study._SCRYPT = saved
+
+
+def _postgres_template(found: dict[str, str]) -> str:
+    if "postgresql" not in found:
+        server = postgres_url()
+        maker = _postgres(server)
+        url = next(maker)
+        saved = study._SCRYPT
+        study._SCRYPT = (2**4, 8, 1)
+        try:
+            built = build(url, Clock())
+            built.dispose()
+        finally:
+            study._SCRYPT = saved
+        found["postgresql"] = url.rsplit("/", 1)[1]
+        _MAKERS.append(maker)
+    return found["postgresql"]
+
+
+_MAKERS: list[Iterator[str]] = []
+"""The template databases to drop at the end of the session."""
+
+
 @pytest.fixture
-def db(database_url: str, clock: Clock, fast_passwords: None) -> Iterator[StudyDatabase]:
-    """The R-HLH study database on each engine."""
-    database = build(database_url, clock)
-    yield database
-    database.dispose()
+def db(
+    engine_name: str,
+    templates: dict[str, str],
+    clock: Clock,
+    fast_passwords: None,
+    tmp_path: Path,
+) -> Iterator[StudyDatabase]:
+    """The R-HLH study database on each engine (a copy of the session's template)."""
+    if engine_name == "sqlite":
+        path = tmp_path / "study.db"
+        shutil.copyfile(templates["sqlite"], path)
+        database = StudyDatabase(str(path), clock=clock)
+        yield database
+        database.dispose()
+        return
+    template = _postgres_template(templates)
+    for url in _postgres(postgres_url(), template):
+        database = StudyDatabase(url, clock=clock)
+        yield database
+        database.dispose()
+
+
+def pytest_sessionfinish() -> None:
+    for maker in _MAKERS:
+        next(maker, None)

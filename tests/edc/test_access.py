@@ -10,7 +10,7 @@ import pytest
 
 from edc.conftest import PASSWORD, user_of
 from edc.test_journey import NURSE
-from trialkit.edc import enrolment, entry, review
+from trialkit.edc import enrolment, entry, review, safety
 from trialkit.edc.access import PERMISSIONS, Action, Role
 from trialkit.edc.casebook import casebook
 from trialkit.edc.database import StudyDatabase
@@ -42,10 +42,28 @@ SERVICES: dict[Action, Service] = {
     ),
     Action.LOCK: lambda db, user, label: entry.set_lock(db, user, "r-hlh", label, 1, True),
 }
+"""One service per action; :data:`MORE` holds the other services, by the action they need."""
+
+MORE: list[tuple[Action, Service]] = [
+    (Action.CONSENT, lambda db, u, label: enrolment.withdraw_consent(
+        db, u, "r-hlh", label, "2026-03-10", "moved away")),
+    (Action.ENTER, lambda db, u, label: enrolment.set_anchor(
+        db, u, "r-hlh", label, "day1", "2026-03-10")),
+    (Action.ENTER, lambda db, u, label: entry.complete_form(db, u, "r-hlh", label, 1)),
+    (Action.ENTER, lambda db, u, label: entry.mark_missed(
+        db, u, "r-hlh", label, "inclusion", "sick")),
+    (Action.REPORT_AE, lambda db, u, label: safety.report_adverse_event(
+        db, u, "r-hlh", label, {"term": "ae.anemia", "grade": "1", "onset": "2026-03-09"})),
+    (Action.REPORT_AE, lambda db, u, label: safety.mark_reported(db, u, "r-hlh", label, 1)),
+    (Action.ANSWER_QUERY, lambda db, u, label: review.answer_query(db, u, "r-hlh", 1, "done")),
+    (Action.OPEN_QUERY, lambda db, u, label: review.close_query(db, u, "r-hlh", 1, "ok")),
+    (Action.OPEN_QUERY, lambda db, u, label: review.reopen_query(db, u, "r-hlh", 1, "again")),
+]  # fmt: skip
+CALLS = list(SERVICES.items()) + MORE
 
 
-@pytest.mark.parametrize("action", list(SERVICES))
-def test_every_role_of_the_other_site_is_refused(db: StudyDatabase, action: Action) -> None:
+def subject_with_a_query(db: StudyDatabase) -> str:
+    """A PAR subject with one form (record 1) and one query (1) on it."""
     label = enrolment.register_subject(db, NURSE, "r-hlh", "PAR", "2024-11-10", "male")
     entry.save_form(
         db,
@@ -56,31 +74,35 @@ def test_every_role_of_the_other_site_is_refused(db: StudyDatabase, action: Acti
         {"vital.weight": ("8", "kg")},
         visit_date="2026-03-09",
     )
+    review.open_query(db, user_of("monitor", "PAR"), "r-hlh", label, 1, "check")
+    return label
+
+
+@pytest.mark.parametrize(
+    ("action", "service"), CALLS, ids=[f"{a.name}-{i}" for i, (a, _) in enumerate(CALLS)]
+)
+def test_every_service_refuses_every_role_of_the_other_site(
+    db: StudyDatabase, action: Action, service: Service
+) -> None:
+    label = subject_with_a_query(db)
     for role in Role:
         user = "admin" if role is Role.ADMINISTRATOR else user_of(role, "LYO")
         with pytest.raises(PermissionDeniedError, match="at site PAR"):
-            SERVICES[action](db, user, label)
+            service(db, user, label)
 
 
-@pytest.mark.parametrize("action", list(SERVICES))
-def test_roles_without_the_permission_are_refused_at_their_own_site(
-    db: StudyDatabase, action: Action
+@pytest.mark.parametrize(
+    ("action", "service"), CALLS, ids=[f"{a.name}-{i}" for i, (a, _) in enumerate(CALLS)]
+)
+def test_every_service_refuses_the_roles_without_its_permission(
+    db: StudyDatabase, action: Action, service: Service
 ) -> None:
-    label = enrolment.register_subject(db, NURSE, "r-hlh", "PAR", "2024-11-10", "male")
-    entry.save_form(
-        db,
-        NURSE,
-        "r-hlh",
-        label,
-        "renal_function",
-        {"vital.weight": ("8", "kg")},
-        visit_date="2026-03-09",
-    )
+    label = subject_with_a_query(db)
     for role in Role:
         if role is Role.ADMINISTRATOR or action in PERMISSIONS[role]:
             continue
         with pytest.raises(PermissionDeniedError):
-            SERVICES[action](db, user_of(role, "PAR"), label)
+            service(db, user_of(role, "PAR"), label)
 
 
 def test_the_permission_table_in_the_docs_is_current() -> None:

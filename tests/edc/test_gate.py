@@ -87,7 +87,7 @@ def test_after_futility_every_enrolment_is_refused(db: StudyDatabase, clock: Clo
 
 
 def test_two_connections_enrolling_the_n1th_subject_enrol_exactly_one(
-    db: StudyDatabase, clock: Clock, database_url: str
+    db: StudyDatabase, clock: Clock
 ) -> None:
     for _ in range(5):
         enrolled_subject(db)
@@ -96,7 +96,7 @@ def test_two_connections_enrolling_the_n1th_subject_enrol_exactly_one(
     results: dict[str, object] = {}
 
     def enrol(label: str) -> None:
-        own = StudyDatabase(database_url, clock=clock)
+        own = StudyDatabase(db.url, clock=clock)
         barrier.wait()
         try:
             results[label] = enrolment.enrol(own, INVESTIGATOR_PAR, "r-hlh", label, "2026-03-10")

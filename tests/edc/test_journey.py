@@ -183,3 +183,25 @@ def enrolled_subject(db: StudyDatabase, protocol_id: str = "r-hlh") -> str:
     enrolment.record_consent(db, NURSE, protocol_id, label, "v1", "2026-03-09")
     enrolment.enrol(db, INVESTIGATOR, protocol_id, label, "2026-03-10")
     return label
+
+
+def test_an_implausible_value_opens_a_query_and_screening_still_runs(db: StudyDatabase) -> None:
+    label = enrolment.register_subject(db, NURSE, "r-hlh", "PAR", "2024-11-10", "male")
+    saved = entry.save_form(
+        db,
+        NURSE,
+        "r-hlh",
+        label,
+        "hlh_diagnosis",
+        {"vital.temperature": ("60", "Cel"), "lab.ferritin": ("8450", "ng/mL")},
+        visit_date="2026-03-09",
+    )
+    assert len(saved.queries) == 1 and "vital.temperature" in saved.queries[0]
+    verdict, document = enrolment.screen_subject(db, INVESTIGATOR, "r-hlh", label)
+    assert verdict == "undetermined"
+    ferritin = [
+        e for c in document["criteria"] for e in c["evidence"] if "ferritin" in json.dumps(e)
+    ]
+    assert ferritin  # the plausible value is used, the one awaiting its query is not
+    book = casebook(db, INVESTIGATOR, "r-hlh", label)
+    assert book.data.forms[0].value("vital.temperature") == "60"

@@ -367,3 +367,9 @@ def test_visit_windows_are_compared_only_between_visits_of_one_anchor() -> None:
     assert [p.where for p in check_protocol(parse_protocol(same, "forms.yaml"))] == [
         "schedule visits D0 and D1"
     ]
+
+
+@pytest.mark.parametrize("unit", ["furlongs", "mg/", "mm[Hgg]"])
+def test_a_typed_number_needs_a_valid_ucum_unit(unit: str) -> None:
+    with pytest.raises(ValueError, match="is not valid UCUM"):
+        FormItem(id="dose", type="number", unit=unit)

@@ -20,6 +20,7 @@ from trialkit.cli import app
 
 if TYPE_CHECKING:
     from trialkit.edc.database import StudyDatabase
+    from trialkit.edc.values import Entry
 
 __all__ = ["edc_app"]
 
@@ -204,3 +205,177 @@ def export(
         raise EdcError(f"--out: {out} exists; give a new folder")
     counts = export_subjects(_database(db), user, protocol, out)
     typer.echo(f"exported {counts} subject(s) to {out}")
+
+
+ProtocolOption = Annotated[str, typer.Option("--protocol", help="The protocol id.")]
+SubjectOption = Annotated[str, typer.Option("--subject", help="The subject's study id.")]
+
+
+@edc_app.command("register")
+def register(
+    db: DbOption,
+    user: UserOption,
+    protocol: ProtocolOption,
+    site: Annotated[str, typer.Option("--site", help="The site code.")],
+    birth_date: Annotated[str, typer.Option("--birth-date", help="YYYY-MM-DD.")],
+    sex: Annotated[str, typer.Option("--sex", help="female, male, other or unknown.")],
+) -> None:
+    """Register a subject for screening; prints its study id."""
+    from trialkit.edc.enrolment import register_subject
+
+    typer.echo(register_subject(_database(db), user, protocol, site, birth_date, sex))
+
+
+@edc_app.command("enter")
+def enter(
+    db: DbOption,
+    user: UserOption,
+    protocol: ProtocolOption,
+    subject: SubjectOption,
+    form: Annotated[str, typer.Option("--form", help="The form's id.")],
+    value: Annotated[
+        list[str],
+        typer.Option(
+            "--value", help='ITEM=VALUE, with the unit after a space: "lab.ferritin=1200 ug/L".'
+        ),
+    ],
+    visit: Annotated[str | None, typer.Option("--visit", help="The visit's id.")] = None,
+    cycle: Annotated[int, typer.Option("--cycle", help="The cycle of a cycled visit.")] = 0,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="The visit's date, or the day the values were measured."),
+    ] = None,
+    record: Annotated[
+        int | None, typer.Option("--record", help="The record of a repeating form to change.")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why a saved value changes.")
+    ] = None,
+    complete: Annotated[bool, typer.Option("--complete", help="Mark the form complete.")] = False,
+) -> None:
+    """Save values of a form, with its edit checks; prints the queries it opened."""
+    from trialkit.edc.entry import save_form
+    from trialkit.errors import EdcError
+
+    values: dict[str, Entry] = {}
+    for given in value:
+        item, sign, text = given.partition("=")
+        if not sign or not item:
+            raise EdcError(f"--value: {given!r} is not ITEM=VALUE")
+        values[item.strip()] = _entered(text)
+    saved = save_form(
+        _database(db),
+        user,
+        protocol,
+        subject,
+        form,
+        values,
+        visit=visit,
+        cycle=cycle,
+        visit_date=date,
+        sequence=record,
+        reason=reason,
+        complete=complete,
+    )
+    typer.echo(f"saved {form} record {saved.sequence}: {len(saved.changed)} value(s) changed")
+    if saved.out_of_window:
+        typer.echo("the visit's date is outside its window: a protocol deviation")
+    for query in saved.queries:
+        typer.echo(f"query: {query}")
+
+
+def _entered(text: str) -> Entry:
+    """``80 U/L 0-40`` → value, unit and normal range; ``8 kg`` → value and unit; any other
+    text (``heart failure``) as it is."""
+    parts = text.split()
+    try:
+        float(parts[0].replace(",", "."))
+    except (ValueError, IndexError):
+        return text
+    if len(parts) == 3 and "-" in parts[2]:
+        low, _, high = parts[2].partition("-")
+        return (parts[0], parts[1], low or None, high or None)
+    if len(parts) == 2:
+        return (parts[0], parts[1])
+    return text
+
+
+@edc_app.command("screen")
+def screen_command(
+    db: DbOption,
+    user: UserOption,
+    protocol: ProtocolOption,
+    subject: SubjectOption,
+    bundle: Annotated[
+        Path | None, typer.Option("--bundle", help="Screen this FHIR bundle, not the forms.")
+    ] = None,
+    at: Annotated[str | None, typer.Option("--at", help="The index time (default: now).")] = None,
+) -> None:
+    """Screen a subject and write the screening log; prints the verdict."""
+    from trialkit._files import read_regular
+    from trialkit.edc.enrolment import screen_subject
+    from trialkit.errors import EdcError
+
+    text = None
+    if bundle is not None:
+        text = read_regular(bundle, 64 * 2**20, EdcError).decode("utf-8", errors="replace")
+    verdict, _ = screen_subject(_database(db), user, protocol, subject, bundle=text, at=at)
+    typer.echo(verdict.value)
+
+
+@edc_app.command("consent")
+def consent(
+    db: DbOption,
+    user: UserOption,
+    protocol: ProtocolOption,
+    subject: SubjectOption,
+    version: Annotated[str, typer.Option("--version", help="The consent document's version.")],
+    date: Annotated[str, typer.Option("--date", help="The day it was signed.")],
+) -> None:
+    """Record the subject's informed consent."""
+    from trialkit.edc.enrolment import record_consent
+
+    record_consent(_database(db), user, protocol, subject, version, date)
+    typer.echo("consent recorded")
+
+
+@edc_app.command("enrol")
+def enrol_command(
+    db: DbOption,
+    user: UserOption,
+    protocol: ProtocolOption,
+    subject: SubjectOption,
+    date: Annotated[str, typer.Option("--date", help="The inclusion day (day 0).")],
+    arm: Annotated[str | None, typer.Option("--arm", help="The arm (default: the first).")] = None,
+) -> None:
+    """Enrol an eligible, consented subject under the design's gate."""
+    from trialkit.edc.enrolment import enrol
+
+    number = enrol(_database(db), user, protocol, subject, date, arm)
+    typer.echo(f"enrolled as number {number}")
+
+
+@edc_app.command("decide")
+def decide(db: DbOption, user: UserOption, protocol: ProtocolOption) -> None:
+    """Compute and record the interim decision of the two-stage design."""
+    from trialkit.edc.enrolment import decide_interim
+
+    decision = decide_interim(_database(db), user, protocol)
+    typer.echo(f"{decision.outcome.value}: {decision.reason}")
+
+
+@edc_app.command("demo")
+def demo(
+    db: DbOption,
+    subjects: Annotated[
+        int, typer.Option("--subjects", help="Subjects per protocol.", min=1, max=20)
+    ] = 2,
+) -> None:
+    """Build a demonstration database: the five protocols, two sites, one user per role
+    (password: trialkit-demo), subjects screened, enrolled and through a first visit."""
+    from trialkit.example_study import DEMO_PASSWORD, build_demo
+
+    made = build_demo(_database(db, create=True), subjects_per_protocol=subjects)
+    typer.echo(f"{len(made)} subjects in {db}; every user's password is {DEMO_PASSWORD!r}")
+    for subject in made:
+        typer.echo(f"  {subject.protocol_id:16} {subject.label}  {subject.status}")

@@ -12,9 +12,10 @@ Conventions:
 - A quantity concept is a number stored in the concept's canonical UCUM unit
   (what the study database keeps); the form may show another allowed unit.
   Its range is the vocabulary's plausible range, in the canonical unit.
-- A boolean concept (attestations, findings) and a concept with no value
-  (``value_type: none``: the concept is present or not) are yes/no items.
-- A coded concept is free text: the vocabulary lists no answers for it.
+- Every other concept item is a yes/no item, as the study database stores it
+  (:func:`trialkit.edc.values.check_value`): a boolean concept (attestations,
+  findings), a concept with no value (present or not), a coded concept (the
+  vocabulary lists no answers for one; none is on a form yet).
 - A ``type: concept`` item is a choice among every vocabulary concept of its
   kinds, in the vocabulary's order, each answer with its standard codes.
 """
@@ -48,7 +49,7 @@ _CONCEPT_KINDS: dict[ValueType, ValueKind] = {
     ValueType.QUANTITY: "number",
     ValueType.BOOLEAN: "boolean",
     ValueType.NONE: "boolean",
-    ValueType.CODED: "text",
+    ValueType.CODED: "boolean",
 }
 
 

@@ -23,6 +23,8 @@ class CapturedItem:
     item: str
     value: str
     unit: str | None
+    reference_low: float | None = None
+    reference_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

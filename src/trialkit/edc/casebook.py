@@ -109,7 +109,11 @@ def captured(session: Session, subject: Subject, site: Site) -> CapturedSubject:
         )
         items = tuple(
             CapturedItem(
-                v.item, number_text(v.number) if v.number is not None else v.text or "", v.unit
+                v.item,
+                number_text(v.number) if v.number is not None else v.text or "",
+                v.unit,
+                v.reference_low,
+                v.reference_high,
             )
             for v in values
         )

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -95,7 +95,7 @@ class Change:
     at: datetime
     request_id: str
     head: ChainHead
-    events: list[AuditEvent] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def audit(
         self,
@@ -111,38 +111,30 @@ class Change:
         """Append one audit event for one changed value (None: no value)."""
         seq = self.head.seq + 1
         previous = self.head.hash
-        row = AuditEvent(
-            seq=seq,
-            at=self.at,
-            actor=self.user.username,
-            site=site,
-            entity=entity,
-            entity_id=str(entity_id),
-            field=field_name,
-            old=_text(old),
-            new=_text(new),
-            reason=reason,
-            request_id=self.request_id,
-            previous=previous,
-        )
-        row.hash = event_hash(
-            seq,
-            self.at,
-            row.actor,
-            site,
-            entity,
-            row.entity_id,
-            field_name,
-            row.old,
-            row.new,
-            reason,
-            self.request_id,
-            previous,
-        )
-        self.session.add(row)
+        row: dict[str, Any] = {
+            "seq": seq,
+            "at": self.at,
+            "actor": self.user.username,
+            "site": site,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "field": field_name,
+            "old": _text(old),
+            "new": _text(new),
+            "reason": reason,
+            "request_id": self.request_id,
+            "previous": previous,
+        }
+        row["hash"] = event_hash(**row)
         self.head.seq = seq
-        self.head.hash = row.hash
+        self.head.hash = row["hash"]
         self.events.append(row)
+
+    def write_events(self) -> None:
+        """Insert the events of this transaction (one multi-row INSERT, before the commit)."""
+        if self.events:
+            self.session.execute(insert(AuditEvent), self.events)
+            self.events = []
 
 
 def _text(value: object) -> str | None:
@@ -215,9 +207,11 @@ class StudyDatabase:
                         )
                         if user is None or not user.active:
                             raise EdcError(f"user: no active user {username!r}")
-                        yield Change(
+                        change = Change(
                             session, user, self.clock(), request_id or uuid.uuid4().hex, head
                         )
+                        yield change
+                        change.write_events()
                 except DBAPIError as error:
                     raise EdcError(f"database: {_first_line(error)}") from None
 

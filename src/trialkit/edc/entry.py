@@ -34,7 +34,7 @@ from trialkit.edc.schema import (
     VisitInstance,
 )
 from trialkit.edc.study import current_study, protocol_of
-from trialkit.edc.values import Checked, check_value
+from trialkit.edc.values import Checked, Entry, check_value, number_text
 from trialkit.errors import EdcError
 from trialkit.protocol.forms import Form
 from trialkit.protocol.model import Protocol
@@ -49,9 +49,6 @@ __all__ = [
     "set_lock",
     "void_signatures",
 ]
-
-Entry = str | tuple[str, str | None]
-"""An entered value: its text, or its text and unit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +211,11 @@ def _instance(
     form: Form,
     visit: VisitInstance | None,
     sequence: int | None,
+    observed_on: date | None,
 ) -> FormInstance:
+    """The form record a save writes: of the visit; a repeating form's record ``sequence``
+    (a new one without it); outside a visit, a form's record of the day ``observed_on``
+    (screening data: one record per day)."""
     session = change.session
     where = [FormInstance.subject_id == subject.id, FormInstance.form == form.id]
     where.append(
@@ -222,22 +223,25 @@ def _instance(
         if visit is None
         else FormInstance.visit_instance_id == visit.id
     )
+    top = session.scalar(select(func.max(FormInstance.sequence)).where(*where)) or 0
     if sequence is None:
-        if form.repeating:
-            top = session.scalar(select(func.max(FormInstance.sequence)).where(*where)) or 0
+        if visit is None and not form.repeating and observed_on is not None:
+            same_day = session.scalars(
+                select(FormInstance).where(*where, FormInstance.observed_on == observed_on)
+            ).first()
+            if same_day is not None:
+                return same_day
             sequence = top + 1
         else:
-            sequence = 1
-    elif not form.repeating and sequence != 1:
-        raise EdcError(f"sequence: form {form.id} does not repeat")
+            sequence = top + 1 if form.repeating else 1
+    elif visit is not None and not form.repeating and sequence != 1:
+        raise EdcError(f"sequence: form {form.id} does not repeat within a visit")
     found = session.scalars(
         select(FormInstance).where(*where, FormInstance.sequence == sequence)
     ).one_or_none()
     if found is not None:
         return found
-    if form.repeating and sequence != 1 + (
-        session.scalar(select(func.max(FormInstance.sequence)).where(*where)) or 0
-    ):
+    if sequence != top + 1:
         raise EdcError(f"sequence: form {form.id} has no record {sequence}")
     instance = FormInstance(
         subject_id=subject.id,
@@ -262,13 +266,28 @@ def _checked_all(
         field = f"{form.id}.{name}"
         if item is None:
             raise EdcError(f"{field}: no such item on form {form.id}")
-        text, unit = (entry, None) if isinstance(entry, str) else entry
+        reference: tuple[str | None, str | None] | None = None
+        if isinstance(entry, str):
+            text, unit = entry, None
+        elif len(entry) == 4:
+            text, unit, low, high = entry
+            reference = (low, high)
+        else:
+            text, unit = entry[0], entry[1]
         if not isinstance(text, str) or not text.strip():
             raise EdcError(f"{field}: empty value (leave the item out instead)")
         checked[name] = (
             text,
             unit,
-            check_value(field, item, text, unit, birth=subject.birth_date, today=today),
+            check_value(
+                field,
+                item,
+                text,
+                unit,
+                birth=subject.birth_date,
+                today=today,
+                reference=reference,
+            ),
         )
     return checked
 
@@ -341,7 +360,7 @@ def save_in(
     visit_row = None
     if visit is not None:
         visit_row = _visit(change, subject, protocol, form, visit, cycle, day, site)
-    instance = _instance(change, subject, study, form, visit_row, sequence)
+    instance = _instance(change, subject, study, form, visit_row, sequence, day)
     if instance.status == "locked":
         raise EdcError(f"form {form.id} of {subject.label}: locked (a data manager unlocks it)")
     observed = visit_row.visit_date if visit_row is not None else day
@@ -376,10 +395,17 @@ def save_in(
     queries: list[str] = []
     for name, (text, unit, value) in checked.items():
         row = existing.get(name)
-        if row is not None and (row.number, row.text, row.unit) == (
-            value.number,
-            value.text,
-            value.unit,
+        stored = (value.number, value.text, value.unit, value.reference_low, value.reference_high)
+        if (
+            row is not None
+            and (
+                row.number,
+                row.text,
+                row.unit,
+                row.reference_low,
+                row.reference_high,
+            )
+            == stored
         ):
             continue
         if row is not None and not (reason or "").strip():
@@ -392,6 +418,7 @@ def save_in(
             session.add(row)
         row.entered, row.entered_unit = text.strip(), (unit or None)
         row.number, row.text, row.unit = value.number, value.text, value.unit
+        row.reference_low, row.reference_high = value.reference_low, value.reference_high
         change.audit("item", entity, name, old, _shown(row), site=site.code, reason=reason)
         changed.append(name)
         for query in value.queries:
@@ -413,7 +440,14 @@ def save_in(
 
 
 def _shown(row: ItemValue) -> str:
-    return row.entered + (f" {row.entered_unit}" if row.entered_unit else "")
+    shown = row.entered + (f" {row.entered_unit}" if row.entered_unit else "")
+    if row.reference_low is not None or row.reference_high is not None:
+        low, high = (
+            "" if limit is None else number_text(limit)
+            for limit in (row.reference_low, row.reference_high)
+        )
+        shown += f" (normal {low}–{high} {row.unit})"
+    return shown
 
 
 def _check_day(field: str, day: date, subject: Subject, change: Change) -> None:

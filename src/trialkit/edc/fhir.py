@@ -14,19 +14,24 @@ record entry its ``records`` names; its items are read by role:
   condition, ``grade`` and ``serious`` of an adverse event, ``alteration`` and
   ``protein_change`` of a genomic finding.
 
-The Patient carries the subject's study id (never a name), birth date and sex.
+The Patient carries the subject's study id (never a name), birth date and sex. A
+value outside its concept's plausible range, which data entry accepts with a query,
+is left out: the input profile refuses it (``docs/fhir-input.md``), and screening
+must not rest on a value the site has not confirmed. The CSV and ODM exports carry it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from trialkit.edc.captured import CapturedForm, CapturedSubject
-from trialkit.protocol.forms import RECORD_KINDS, Form
+from trialkit.edc.values import Entry, number_text
+from trialkit.protocol.forms import RECORD_KINDS, Form, FormItem
 from trialkit.protocol.model import Protocol
 from trialkit.record import PatientRecord
 from trialkit.record.bundle import BundleBuilder, JSONObject
+from trialkit.units import Quantity
 from trialkit.vocab import ValueType, vocabulary
 
 __all__ = ["FormEntry", "form_entries", "subject_bundle"]
@@ -57,7 +62,16 @@ def _observations(builder: BundleBuilder, form: Form, captured: CapturedForm) ->
             continue
         concept = vocab[key]
         if concept.value_type is ValueType.QUANTITY and item.unit is not None:
-            builder.quantity(key, float(item.value), item.unit, captured.observed_on)
+            value = float(item.value)
+            bounds = concept.plausible
+            if bounds is not None and not bounds.low <= value <= bounds.high:
+                continue  # accepted with a query; the input profile refuses it (module docstring)
+            reference = (
+                None
+                if item.reference_low is None and item.reference_high is None
+                else (item.reference_low, item.reference_high)
+            )
+            builder.quantity(key, value, item.unit, captured.observed_on, reference=reference)
         elif concept.value_type is ValueType.BOOLEAN:
             builder.flag(key, item.value == "true", captured.observed_on)
 
@@ -118,29 +132,45 @@ class FormEntry:
     """Values for one form, read from a patient record: what :func:`form_entries` gives."""
 
     form_id: str
-    values: dict[str, str | tuple[str, str | None]]
+    values: dict[str, Entry]
     observed_on: date | None = None
 
 
 def form_entries(protocol: Protocol, record: PatientRecord) -> list[FormEntry]:
     """A hospital's record (read from its FHIR bundle) as entries of the protocol's forms:
     the observations of the concepts a form captures, grouped by day (as entered, with the
-    unit sent), and each diagnosis as a record of the condition form. What no form
-    captures is left out (``protocol check`` lists what the forms capture)."""
+    unit sent), each medication, diagnosis, procedure, stay, adverse event and genomic
+    finding as a record of its repeating form, and the death. What no form captures is
+    left out (``protocol check`` lists what the forms capture)."""
     owner: dict[str, str] = {}
     for form in protocol.forms:
         if form.records is None:
             for item in form.items:
                 if item.concept is not None:
                     owner.setdefault(item.concept, form.id)
-    grouped: dict[tuple[str, date], dict[str, str | tuple[str, str | None]]] = {}
+    grouped: dict[tuple[str, date], dict[str, Entry]] = {}
     for key, observations in record.observations.items():
         form_id = owner.get(key)
         if form_id is None:
             continue
         for observation in observations:
-            if observation.quantity is not None:
-                value: str | tuple[str, str | None] = (
+            value: Entry
+            if observation.quantity is not None and (
+                observation.reference_low is not None or observation.reference_high is not None
+            ):
+                # the record keeps the normal range in the canonical unit: so the value
+                value = (
+                    number_text(float(observation.value or 0)),
+                    vocabulary()[key].unit,
+                    None
+                    if observation.reference_low is None
+                    else number_text(observation.reference_low),
+                    None
+                    if observation.reference_high is None
+                    else number_text(observation.reference_high),
+                )
+            elif observation.quantity is not None:
+                value = (
                     f"{observation.quantity.value:.12g}",
                     observation.quantity.unit,
                 )
@@ -150,17 +180,106 @@ def form_entries(protocol: Protocol, record: PatientRecord) -> list[FormEntry]:
                 continue
             grouped.setdefault((form_id, observation.time.date()), {})[key] = value
     entries = [FormEntry(f, values, day) for (f, day), values in sorted(grouped.items())]
-    conditions = next((f for f in protocol.forms if f.records == "condition"), None)
-    if conditions is not None:
-        names = {i.name for i in conditions.items}
-        for condition in record.conditions:
-            values: dict[str, str | tuple[str, str | None]] = {
-                "condition": condition.concept,
-                "onset": condition.onset.date().isoformat(),
-            }
-            if condition.abatement is not None and "abatement" in names:
-                values["abatement"] = condition.abatement.date().isoformat()
-            if "verification" in names:
-                values["verification"] = condition.verification or "confirmed"
-            entries.append(FormEntry(conditions.id, values))
+    for form in protocol.forms:
+        if form.records is not None and form.records != "death":
+            entries.extend(FormEntry(form.id, v) for v in _records(form, record))
+    if record.deceased is not None:
+        death = next((f for f in protocol.forms if f.records == "death"), None)
+        dates = [] if death is None else [i for i in death.items if i.type in ("date", "datetime")]
+        if death is not None and dates:
+            entries.append(FormEntry(death.id, {dates[0].name: _shown(dates[0], record.deceased)}))
     return entries
+
+
+def _shown(item: FormItem, moment: datetime) -> str:
+    """A record's wall-clock time as a form's date or date-time (the record keeps no offset:
+    written as UTC, and read back to the same wall-clock time)."""
+    if item.type == "datetime":
+        return moment.replace(tzinfo=UTC).isoformat()
+    return moment.date().isoformat()
+
+
+def _records(form: Form, record: PatientRecord) -> list[dict[str, Entry]]:
+    """The record's entries of the kind ``form`` records, as its values (the roles of the
+    module docstring, read the other way)."""
+    dates = [i for i in form.items if i.type in ("date", "datetime")]
+    if not dates:
+        return []
+    wanted = set(RECORD_KINDS[form.records or ""])
+    what = next((i for i in form.items if set(i.kinds or ()) & wanted), None)
+    if what is None:
+        return []
+    items = {i.name: i for i in form.items}
+    found: list[dict[str, Entry]] = []
+
+    def entry(
+        key: str,
+        start: datetime,
+        end: datetime | None,
+        **extra: Entry | None,
+    ) -> None:
+        values: dict[str, Entry] = {
+            what.name: key,
+            dates[0].name: _shown(dates[0], start),
+        }
+        if end is not None and len(dates) > 1:
+            values[dates[1].name] = _shown(dates[1], end)
+        for name, value in extra.items():
+            item = items.get(name)
+            if value is None or item is None:
+                continue
+            if item.type == "choice" and value not in {c.code for c in item.choices or ()}:
+                continue
+            values[name] = value
+        found.append(values)
+
+    match form.records:
+        case "medication":
+            for exposure in record.exposures:
+                entry(
+                    exposure.concept,
+                    exposure.start,
+                    exposure.end,
+                    route=exposure.route,
+                    dose=_quantity(exposure.dose),
+                    rate=_quantity(exposure.rate),
+                )
+        case "condition":
+            for condition in record.conditions:
+                entry(
+                    condition.concept,
+                    condition.onset,
+                    condition.abatement,
+                    verification=condition.verification or "confirmed",
+                )
+        case "procedure":
+            for procedure in record.procedures:
+                entry(procedure.concept, procedure.start, procedure.end)
+        case "stay":
+            for stay in record.stays:
+                entry(f"setting.{stay.setting.value}", stay.start, stay.end)
+        case "adverse_event":
+            for event in record.adverse_events:
+                if event.term is not None:
+                    entry(
+                        f"ae.{event.term}",
+                        event.onset,
+                        None,
+                        grade=None if event.grade is None else str(event.grade),
+                        serious=None if event.serious is None else str(event.serious).lower(),
+                    )
+        case "genomic_finding":
+            for finding in record.genomics:
+                for gene in finding.genes:
+                    entry(
+                        gene,
+                        finding.time,
+                        None,
+                        alteration=finding.alteration.value,
+                        protein_change=finding.protein_change,
+                    )
+    return found
+
+
+def _quantity(quantity: Quantity | None) -> tuple[str, str | None] | None:
+    return None if quantity is None else (f"{quantity.value:.12g}", quantity.unit)

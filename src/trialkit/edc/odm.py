@@ -27,7 +27,7 @@ keeps the same OID across exports: ``S.<protocol>``, ``SE.<visit>``,
 ``CL.<form>.<item>`` for a choice item's answers, ``MU.<UCUM unit>`` (characters
 other than letters, digits and ``.`` written ``_`` and two hexadecimal digits:
 ``10*9/L`` is ``MU.10_2A9_2FL``). Names the protocol cannot write start with an
-underscore: ``SE._anytime`` (forms recorded outside visits),
+underscore: ``SE._anytime`` (forms recorded outside a visit),
 ``CL._concepts.<kinds>`` (a choice among vocabulary concepts),
 ``CL._form_status`` and ``CL._flag_type``. The ``MetaDataVersion`` OID is
 ``MDV.<digest>``, a SHA-256 of its content, so that it changes exactly when the
@@ -39,17 +39,20 @@ Conventions:
 - A visit repeated in every cycle is a repeating event; its repeat key is the
   cycle (1, 2, ...). A repeating form is a repeating form; its repeat key is the
   instance (1, 2, ...).
-- Every repeating form and every form on no visit (the death form) is carried by
-  the event ``SE._anytime``, where it is recorded when it is recorded outside a
-  visit. Its type is ``Common``: in ODM, the event of the forms used across
-  encounters, such as an adverse event or concomitant medication log (CDISC ODM
-  v2.0, StudyEventDef, which explains the three types 1.3.2 already has).
+- Every form is carried by the event ``SE._anytime`` too, where it is recorded
+  when it is recorded outside a visit: screening data entered before enrolment,
+  the repeating forms (events at any time), the death form. Its type is
+  ``Common``: in ODM, the event of the forms used across encounters, such as an
+  adverse event or concomitant medication log (CDISC ODM v2.0, StudyEventDef,
+  which explains the three types 1.3.2 already has).
 - A number is stored in its canonical unit (the concept's, or the typed item's):
   the item's first ``MeasurementUnitRef``; a quantity concept shown in another
   unit lists that unit second. Every value with a unit carries it.
-- A typed item's range and a quantity concept's plausible range are hard range
-  checks (``GE`` low, ``LE`` high) in the stored unit; the error message cites
-  the source of the range.
+- A typed item's range and a quantity concept's plausible range are soft range
+  checks (``GE`` low, ``LE`` high) in the stored unit, the error message citing
+  the source of the range: soft because the study database accepts a value
+  outside with a query for the site to confirm (:mod:`trialkit.edc.values`), so
+  the data may hold confirmed values outside.
 - A concept item carries its standard codes as ``Alias`` elements (``Context``:
   the code system's URI); so does each answer of a choice among concepts.
 - A form's status (open, complete, locked) is a ``Flag`` on the form's data
@@ -67,6 +70,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from trialkit._wording import plural
 from trialkit.edc._items import Answer, ItemValue, decimal_text, item_value
@@ -117,8 +121,11 @@ _DATA_TYPES = {
 }
 """The ODM 1.3.2 ``DataType`` of each kind of value (ItemDef)."""
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 _INTEGER = re.compile(r"[+-]?\d+")
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character XML 1.0 cannot hold (its production ``Char``): control characters, surrogates."""
 _STATUS_DISPLAY = {
     "open": "Open: data entry under way",
     "complete": "Complete: data entry finished",
@@ -243,6 +250,8 @@ def clinical_odm(
     )
     labels: set[str] = set()
     for subject in subjects:
+        for field, text in (("label", subject.label), ("site", subject.site)):
+            _check_xml(text, f"subject {subject.label!r}: {field}")
         if subject.label in labels:
             raise TrialkitInputError(f"subject {subject.label}: given twice")
         labels.add(subject.label)
@@ -326,11 +335,6 @@ def _units(values: Iterable[ItemValue]) -> list[str]:
     return list(found)
 
 
-def _anytime_forms(protocol: Protocol) -> list[Form]:
-    on_visits = {f for v in _visits(protocol) for f in v.forms}
-    return [f for f in protocol.forms if f.repeating or f.id not in on_visits]
-
-
 def _visits(protocol: Protocol) -> list[Visit]:
     return protocol.schedule.visits if protocol.schedule is not None else []
 
@@ -338,7 +342,7 @@ def _visits(protocol: Protocol) -> list[Visit]:
 def _metadata(protocol: Protocol, values: dict[tuple[str, str], ItemValue]) -> ET.Element:
     metadata = ET.Element(_q("MetaDataVersion"), {"Name": f"{protocol.title}: case report forms"})
     metadata.set("Description", f"From protocol file {protocol.id} ({protocol.format})")
-    anytime = _anytime_forms(protocol)
+    anytime = protocol.forms
     events = _sub(metadata, "Protocol")
     if protocol.schedule is not None:
         _text(events, "Description", protocol.schedule.reference)
@@ -369,7 +373,12 @@ def _metadata(protocol: Protocol, values: dict[tuple[str, str], ItemValue]) -> E
             metadata, "StudyEventDef", OID=ANYTIME_EVENT, Name="At any time", Repeating="No"
         )
         event.set("Type", "Common")
-        _text(event, "Description", "Forms recorded outside visits: events at any time, death")
+        _text(
+            event,
+            "Description",
+            "Forms recorded outside visits: screening data before enrolment, events at any "
+            "time (adverse events, medication), death",
+        )
         for number, form in enumerate(anytime, start=1):
             _sub(event, "FormRef", FormOID=_form_oid(form.id), OrderNumber=str(number))
             event[-1].set("Mandatory", "No")
@@ -439,7 +448,7 @@ def _item_def(metadata: ET.Element, value: ItemValue) -> None:
         shown = f"{decimal_text(bounds.low)} to {decimal_text(bounds.high)}"
         shown += f" {bounds.unit}" if bounds.unit else ""
         for comparator, limit in (("GE", bounds.low), ("LE", bounds.high)):
-            check = _sub(item, "RangeCheck", Comparator=comparator, SoftHard="Hard")
+            check = _sub(item, "RangeCheck", Comparator=comparator, SoftHard="Soft")
             _plain(check, "CheckValue", decimal_text(limit))
             if bounds.unit:
                 _sub(check, "MeasurementUnitRef", MeasurementUnitOID=unit_oid(bounds.unit))
@@ -491,7 +500,6 @@ def _subject_data(protocol: Protocol, study: _Study, subject: CapturedSubject) -
     _sub(element, "SiteRef", LocationOID=f"LOC.{subject.site}")
     visits = {v.id: (order, v) for order, v in enumerate(_visits(protocol))}
     forms = {f.id: (order, f) for order, f in enumerate(protocol.forms)}
-    anytime = {f.id for f in _anytime_forms(protocol)}
     events: dict[tuple[int, int], tuple[str, str | None, list[tuple[int, int, CapturedForm]]]] = {}
     seen: set[tuple[str | None, int, str, int]] = set()
     for captured in subject.forms:
@@ -513,10 +521,9 @@ def _subject_data(protocol: Protocol, study: _Study, subject: CapturedSubject) -
             raise TrialkitInputError(f"{here}: instance {captured.sequence} given twice")
         seen.add(key)
         if captured.visit_id is None:
-            if captured.form_id not in anytime or captured.cycle != 0:
+            if captured.cycle != 0:
                 raise TrialkitInputError(
-                    f"{here}: recorded outside a visit, but only a repeating form or a form on "
-                    "no visit is, with cycle 0"
+                    f"{here}: cycle {captured.cycle} outside a visit (a cycle is a visit's)"
                 )
             event_key, oid, repeat = (len(visits), 0), ANYTIME_EVENT, None
         else:
@@ -568,25 +575,29 @@ def _form_data(form: Form, study: _Study, captured: CapturedForm, where: str) ->
         if captured_item is None:
             continue
         value = study.values[(form.id, form_item.name)]
-        _check_value(value, captured_item, f"{here}, item {form_item.name}")
-        data = _sub(
-            group, "ItemData", ItemOID=_item_oid(form.id, form_item.name), Value=captured_item.value
-        )
+        text = _checked_value(value, captured_item, f"{here}, item {form_item.name}")
+        data = _sub(group, "ItemData", ItemOID=_item_oid(form.id, form_item.name), Value=text)
         if captured_item.unit is not None:
             _sub(data, "MeasurementUnitRef", MeasurementUnitOID=unit_oid(captured_item.unit))
     return element
 
 
-def _check_value(value: ItemValue, item: CapturedItem, here: str) -> None:
-    """Refuse a value that is not canonical text of its kind, or a unit other than the stored."""
+def _checked_value(value: ItemValue, item: CapturedItem, here: str) -> str:
+    """The value as ODM writes it; refused if not canonical text of its kind, or in a unit other
+    than the stored one. A number in exponent notation (``1e-05``, as a short rendering of a
+    small value may be) is written in plain decimals (``0.00001``): ODM's ``float`` is a decimal
+    without exponent (the schema's ``float`` type restricts ``xs:decimal``)."""
     text = item.value
+    _check_xml(text, here)
     expected_unit = value.unit if value.kind == "number" else None
     if item.unit != expected_unit:
         wanted = f"unit {expected_unit}" if expected_unit else "no unit"
         raise TrialkitInputError(f"{here}: unit {item.unit!r}, expected {wanted}")
     valid = True
     if value.kind == "number":
-        valid = _DECIMAL.fullmatch(text) is not None
+        valid = _NUMBER.fullmatch(text) is not None
+        if valid and _DECIMAL.fullmatch(text) is None:
+            text = format(Decimal(text), "f")
     elif value.kind == "integer":
         valid = _INTEGER.fullmatch(text) is not None
     elif value.kind == "boolean":
@@ -601,13 +612,15 @@ def _check_value(value: ItemValue, item: CapturedItem, here: str) -> None:
         valid = _is_iso(datetime, text) and _DATETIME.fullmatch(text) is not None
     if not valid:
         raise TrialkitInputError(f"{here}: {text!r} is not a {value.kind} value of this item")
-    if value.bounds is not None and value.kind in ("number", "integer"):
-        number = float(text)
-        if not value.bounds.low <= number <= value.bounds.high:
-            raise TrialkitInputError(
-                f"{here}: {text} is outside {decimal_text(value.bounds.low)}"
-                f"-{decimal_text(value.bounds.high)} ({value.bounds.source})"
-            )
+    return text
+
+
+def _check_xml(text: str, here: str) -> None:
+    bad = _NOT_XML.search(text)
+    if bad is not None:
+        raise TrialkitInputError(
+            f"{here}: character U+{ord(bad.group()):04X} cannot be written in XML"
+        )
 
 
 def _is_iso(kind: type[date] | type[datetime], text: str) -> bool:

@@ -19,7 +19,7 @@ from trialkit.edc.schema import FormInstance, Query, QueryMessage, Signature
 from trialkit.edc.study import check_password
 from trialkit.errors import EdcError
 
-__all__ = ["answer_query", "close_query", "open_query", "sign"]
+__all__ = ["answer_query", "close_query", "open_query", "reopen_query", "sign"]
 
 
 def open_query(
@@ -107,6 +107,13 @@ def close_query(
 ) -> None:
     """Close a query (the data manager or the monitor), answered or not."""
     _move(db, username, protocol_id, query_id, text, "close")
+
+
+def reopen_query(
+    db: StudyDatabase, username: str, protocol_id: str, query_id: int, text: str
+) -> None:
+    """Reopen an answered query whose answer does not settle it (data manager or monitor)."""
+    _move(db, username, protocol_id, query_id, text, "reopen")
 
 
 def sign(

@@ -22,11 +22,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from trialkit.edc.access import Action
-from trialkit.edc.casebook import anchors_of, captured, find_subject, record_of
+from trialkit.edc.access import Action, require
+from trialkit.edc.casebook import anchors_of, captured, find_subject, record_of, user_named
 from trialkit.edc.database import StudyDatabase
 from trialkit.edc.entry import Entry, save_in
-from trialkit.edc.schema import AdverseEvent, FormInstance
+from trialkit.edc.schema import AdverseEvent, FormInstance, Site, Subject
 from trialkit.edc.study import current_study, protocol_of
 from trialkit.errors import EdcError
 from trialkit.protocol.forms import Form
@@ -37,8 +37,10 @@ from trialkit.scores.ctcae import assess
 __all__ = [
     "SAE_REPORTING",
     "Reported",
+    "SeriousReport",
     "mark_reported",
     "report_adverse_event",
+    "serious_reports",
     "suggest_grade",
 ]
 
@@ -182,3 +184,42 @@ def mark_reported(
         event.reported_at = change.at
         change.audit("adverse_event", form_instance, "reported_at", None, change.at, site=site.code)
         return change.at <= event.report_due
+
+
+@dataclass(frozen=True, slots=True)
+class SeriousReport:
+    """A serious adverse event's reporting: when it is due, when it was reported."""
+
+    subject: str
+    form_instance: int
+    due: datetime
+    reported_at: datetime | None
+    overdue: bool
+
+
+def serious_reports(db: StudyDatabase, username: str, protocol_id: str) -> list[SeriousReport]:
+    """The serious adverse events of the sites the user may read, the overdue first."""
+    with db.reading() as session:
+        user = user_named(session, username)
+        now = db.clock()
+        rows = session.execute(
+            select(AdverseEvent, Subject, Site)
+            .join(FormInstance, FormInstance.id == AdverseEvent.form_instance_id)
+            .join(Subject, Subject.id == FormInstance.subject_id)
+            .join(Site, Site.id == Subject.site_id)
+            .where(Subject.protocol_id == protocol_id, AdverseEvent.report_due.is_not(None))
+        ).all()
+        found = []
+        for event, subject, site in rows:
+            try:
+                require(session, user, Action.READ, site)
+            except EdcError:
+                continue
+            assert event.report_due is not None
+            late = (event.reported_at or now) > event.report_due
+            found.append(
+                SeriousReport(
+                    subject.label, event.form_instance_id, event.report_due, event.reported_at, late
+                )
+            )
+    return sorted(found, key=lambda r: (not r.overdue, r.due))

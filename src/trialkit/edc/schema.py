@@ -98,7 +98,7 @@ class Study(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     protocol_id: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    protocol: Mapped[str] = mapped_column(Text)
+    protocol: Mapped[str] = mapped_column(Text, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -268,7 +268,8 @@ class FormInstance(Base):
 
 class ItemValue(Base):
     """One item's value: as entered (text and unit) and canonical (number in the canonical
-    unit, or text: a date, a code, a concept key)."""
+    unit, or text: a date, a code, a concept key); for a laboratory value, the reporting
+    laboratory's normal range (LLN, ULN) in the canonical unit when the site gives it."""
 
     __tablename__ = "item_value"
     __table_args__ = (UniqueConstraint("form_instance_id", "item"),)
@@ -281,6 +282,8 @@ class ItemValue(Base):
     number: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(Text)
     unit: Mapped[str | None] = mapped_column(String(32))
+    reference_low: Mapped[float | None] = mapped_column(Float)
+    reference_high: Mapped[float | None] = mapped_column(Float)
 
 
 class AdverseEvent(Base):

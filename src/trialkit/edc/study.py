@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -67,14 +66,17 @@ def _password(password: str) -> str:
     return _hash_password(password)
 
 
-@cache
-def _parsed(text: str, origin: str) -> Protocol:
-    return parse_protocol(text, origin)
+_PARSED: dict[str, Protocol] = {}
+"""Stored protocol files parsed once per process, by their SHA-256."""
 
 
 def protocol_of(study: Study) -> Protocol:
-    """The protocol of a study version, as stored."""
-    return _parsed(study.protocol, f"{study.protocol_id} version {study.version}")
+    """The protocol of a study version, as stored (its text read and parsed once)."""
+    found = _PARSED.get(study.sha256)
+    if found is None:
+        found = parse_protocol(study.protocol, f"{study.protocol_id} version {study.version}")
+        _PARSED[study.sha256] = found
+    return found
 
 
 def current_study(session: Session, protocol_id: str) -> Study:

@@ -18,15 +18,24 @@ queries it raises.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 
 from trialkit.errors import EdcError, TrialkitInputError
 from trialkit.protocol.forms import FormItem
 from trialkit.units import check_unit, commensurable, conversion, convert
 from trialkit.vocab import ValueType, vocabulary
 
-__all__ = ["Checked", "check_value", "number_text"]
+__all__ = ["Checked", "Entry", "check_value", "number_text"]
+
+Entry = str | tuple[str, str | None] | tuple[str, str | None, str | None, str | None]
+"""An entered value: its text; or its text and unit; or, for a laboratory value, its
+text, unit and the laboratory's normal range (LLN, ULN) in that unit."""
+
+MAX_TEXT = 4000
+"""The longest free text an item holds (the ``Length`` the ODM export declares)."""
 
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n"}
@@ -40,6 +49,8 @@ class Checked:
     text: str | None
     unit: str | None
     queries: tuple[str, ...] = ()
+    reference_low: float | None = None
+    reference_high: float | None = None
 
     @property
     def canonical(self) -> str:
@@ -48,8 +59,22 @@ class Checked:
 
 
 def number_text(number: float) -> str:
-    """A number as short decimal text (12 significant digits, no exponent for usual values)."""
+    """A number as plain decimal text, 12 significant digits and never an exponent
+    (``0.00001``, not ``1e-05``: ODM, CSV and FHIR readers all take the plain form)."""
     text = f"{number:.12g}"
+    if "e" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def _printable(field: str, text: str) -> str:
+    for character in text:
+        if character in "\t\n\r":
+            continue
+        if unicodedata.category(character) in ("Cc", "Cs"):
+            raise EdcError(
+                f"{field}: contains the control character U+{ord(character):04X}; remove it"
+            )
     return text
 
 
@@ -70,13 +95,33 @@ def _outside(field: str, value: float, low: float, high: float, unit: str, sourc
     )
 
 
+def _reference(
+    field: str, key: str, unit: str, reference: tuple[str | None, str | None]
+) -> tuple[float | None, float | None]:
+    """The laboratory's normal range, given in the value's unit, in the canonical unit."""
+    item = vocabulary()[key]
+    limits: list[float | None] = []
+    for name, given in zip(("LLN", "ULN"), reference, strict=True):
+        if given is None or not given.strip():
+            limits.append(None)
+            continue
+        limit = _number(f"{field} {name}", given)
+        if limit < 0:
+            raise EdcError(f"{field} {name}: {given!r} is negative")
+        limits.append(convert(limit, unit, item.unit or unit, key))
+    low, high = limits
+    if low is not None and high is not None and low > high:
+        raise EdcError(f"{field}: normal range {reference[0]}–{reference[1]} {unit} is empty")
+    return low, high
+
+
 def _quantity(field: str, key: str, entered: str, unit: str | None) -> Checked:
     item = vocabulary()[key]
     if unit is None or not unit.strip():
         raise EdcError(f"{field}: give the unit ({', '.join(item.units)})")
     unit = unit.strip()
     try:
-        check_unit(item, unit, f"{field}: unit")
+        check_unit(item, unit, field)
     except TrialkitInputError as error:
         raise EdcError(str(error)) from None
     value = _number(field, entered)
@@ -154,12 +199,25 @@ def check_value(
     *,
     birth: date | None,
     today: date,
+    reference: tuple[str | None, str | None] | None = None,
 ) -> Checked:
-    """Check one entered value of ``item`` (``field`` names it in messages: ``form.item``)."""
+    """Check one entered value of ``item`` (``field`` names it in messages: ``form.item``).
+
+    ``reference`` is the reporting laboratory's normal range (LLN, ULN) in the value's
+    unit, for a vocabulary quantity: criteria and CTCAE grades against the ULN read it.
+    """
+    if reference is not None and (
+        item.concept is None or vocabulary()[item.concept].value_type is not ValueType.QUANTITY
+    ):
+        raise EdcError(f"{field}: only a laboratory value takes a normal range")
     if item.concept is not None:
         concept = vocabulary()[item.concept]
         if concept.value_type is ValueType.QUANTITY:
-            return _quantity(field, item.concept, entered, unit or item.shown_unit)
+            checked = _quantity(field, item.concept, entered, unit or item.shown_unit)
+            if reference is None:
+                return checked
+            low, high = _reference(field, item.concept, unit or item.shown_unit or "", reference)
+            return replace(checked, reference_low=low, reference_high=high)
         if unit:
             raise EdcError(f"{field}: takes no unit, got {unit!r}")
         return Checked(None, _boolean(field, entered), None)
@@ -193,4 +251,6 @@ def check_value(
         case _:
             if not text:
                 raise EdcError(f"{field}: empty text")
-            return Checked(None, text, None)
+            if len(text) > MAX_TEXT:
+                raise EdcError(f"{field}: {len(text)} characters; at most {MAX_TEXT}")
+            return Checked(None, _printable(field, text), None)

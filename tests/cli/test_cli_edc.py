@@ -40,6 +40,9 @@ def test_set_up_verify_gate_and_export(
     args = ["--db", database, "--user", "dm", "--protocol", "r-hlh", "--out", str(out)]
     assert run(["edc", "export", *args]) == 0
     assert (out / "forms" / "hlh_diagnosis.csv").read_text().startswith("subject,site,visit")
+    assert (out / "odm" / "study.xml").read_bytes().startswith(b"<?xml")
+    assert (out / "odm" / "clinical.xml").is_file()
+    assert (out / "redcap_dictionary.csv").read_text().startswith("Variable / Field Name,")
 
 
 @pytest.mark.parametrize(

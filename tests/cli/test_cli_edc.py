@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from edc.conftest import CHEAP
 from trialkit.cli import run
 
 
@@ -94,7 +95,7 @@ def test_demo_then_a_subject_through_the_command_line(
 ) -> None:
     from trialkit.edc import study
 
-    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    monkeypatch.setattr(study, "_HASHER", CHEAP)
     path = str(tmp_path / "demo.db")
     assert run(["edc", "demo", "--db", path, "--subjects", "1"]) == 0
     out = capsys.readouterr().out
@@ -128,7 +129,7 @@ def test_enter_reads_units_normal_ranges_and_plain_text(
 ) -> None:
     from trialkit.edc import study
 
-    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    monkeypatch.setattr(study, "_HASHER", CHEAP)
     path = str(tmp_path / "demo.db")
     assert run(["edc", "demo", "--db", path, "--subjects", "1"]) == 0
     capsys.readouterr()

@@ -114,7 +114,7 @@ class Site(Base):
 
 
 class User(Base):
-    """A person who uses the database; the password hash is scrypt (RFC 7914)."""
+    """A person who uses the database; the password hash is argon2id (RFC 9106)."""
 
     __tablename__ = "user_account"
 

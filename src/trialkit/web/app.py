@@ -12,87 +12,29 @@ stack trace or SQL.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
 from trialkit.edc import enrolment, entry
 from trialkit.edc.casebook import casebook, protocols_in, subjects_of
 from trialkit.edc.database import StudyDatabase
-from trialkit.edc.schema import User, WebSession
-from trialkit.edc.sessions import session_of, sign_in, sign_out
+from trialkit.edc.sessions import sign_in, sign_out
 from trialkit.edc.study import current_study, protocol_of
 from trialkit.errors import EdcError, PermissionDeniedError
 from trialkit.protocol.forms import Form as ProtocolForm
 from trialkit.protocol.forms import FormItem
 from trialkit.vocab import ValueType, vocabulary
+from trialkit.web.auth import COOKIE, Who, Writer
+from trialkit.web.render import HEADERS, page
 
 __all__ = ["COOKIE", "create_app"]
-
-COOKIE = "trialkit_session"
-
-_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
-
-_TEMPLATES = Environment(
-    loader=PackageLoader("trialkit.web", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-class _Signed:
-    """The signed-in user of a request and its session."""
-
-    def __init__(self, user: User, session: WebSession) -> None:
-        self.user = user
-        self.session = session
-
-    @property
-    def name(self) -> str:
-        return self.user.username
-
-
-def _signed(request: Request) -> _Signed:
-    """The signed-in user of the request (401, shown as the sign-in page, without one)."""
-    found = session_of(request.app.state.db, request.cookies.get(COOKIE))
-    if found is None:
-        raise HTTPException(401, "sign in first")
-    return _Signed(*found)
-
-
-async def _checked(request: Request, who: Annotated[_Signed, Depends(_signed)]) -> _Signed:
-    """The signed-in user of a write, whose form carries the session's CSRF token."""
-    form = await request.form()
-    token = form.get("csrf")
-    if not isinstance(token, str) or not hmac.compare_digest(token, who.session.csrf):
-        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
-    return who
-
-
-Who = Annotated[_Signed, Depends(_signed)]
-"""A page's signed-in user."""
-
-Writer = Annotated[_Signed, Depends(_checked)]
-"""A write's signed-in user, its CSRF token checked."""
-
 
 def create_app(db: StudyDatabase) -> FastAPI:
     """The web application over the study database ``db``."""
@@ -107,13 +49,9 @@ def create_app(db: StudyDatabase) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        for name, value in _HEADERS.items():
+        for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         return response
-
-    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = _TEMPLATES.get_template(template).render(request=request, **context)
-        return HTMLResponse(html, status_code=status)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException) -> Response:

@@ -25,16 +25,24 @@ from starlette.exceptions import HTTPException
 from trialkit.edc import enrolment, entry
 from trialkit.edc.casebook import casebook, protocols_in, subjects_of
 from trialkit.edc.database import StudyDatabase
-from trialkit.edc.sessions import sign_in, sign_out
+from trialkit.edc.sessions import session_of, sign_in, sign_out
 from trialkit.edc.study import current_study, protocol_of
 from trialkit.errors import EdcError, PermissionDeniedError
 from trialkit.protocol.forms import Form as ProtocolForm
 from trialkit.protocol.forms import FormItem
 from trialkit.vocab import ValueType, vocabulary
-from trialkit.web.auth import COOKIE, Who, Writer
+from trialkit.web.auth import COOKIE, Signed, Who, Writer
 from trialkit.web.render import HEADERS, page
+from trialkit.web.subjects import router
 
 __all__ = ["COOKIE", "create_app"]
+
+
+def _who(request: Request) -> Signed | None:
+    """The signed-in user of a refused request, if any (for the page's header)."""
+    found = session_of(request.app.state.db, request.cookies.get(COOKIE))
+    return None if found is None else Signed(*found)
+
 
 def create_app(db: StudyDatabase) -> FastAPI:
     """The web application over the study database ``db``."""
@@ -57,15 +65,23 @@ def create_app(db: StudyDatabase) -> FastAPI:
     async def _http_error(request: Request, error: HTTPException) -> Response:
         if error.status_code == 401:
             return RedirectResponse("/login", status_code=303)
-        return page(request, "error.html.j2", error.status_code, message=str(error.detail))
+        return page(
+            request,
+            "error.html.j2",
+            error.status_code,
+            message=str(error.detail),
+            who=_who(request),
+        )
 
     @app.exception_handler(PermissionDeniedError)
     async def _denied(request: Request, error: PermissionDeniedError) -> Response:
-        return page(request, "error.html.j2", 403, message=str(error))
+        return page(request, "error.html.j2", 403, message=str(error), who=_who(request))
 
     @app.exception_handler(EdcError)
     async def _refused(request: Request, error: EdcError) -> Response:
-        return page(request, "error.html.j2", 400, message=str(error))
+        return page(request, "error.html.j2", 400, message=str(error), who=_who(request))
+
+    app.include_router(router)
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request) -> HTMLResponse:
@@ -103,13 +119,14 @@ def create_app(db: StudyDatabase) -> FastAPI:
     def dashboard(request: Request, who: Who) -> HTMLResponse:
         subjects = subjects_of(db, who.name)
         gates = {p: enrolment.gate_status(db, p) for p in protocols_in(db)}
-        return page(request, "dashboard.html.j2", who=who, subjects=subjects, gates=gates)
-
-    @app.get("/p/{protocol_id}/s/{label}", response_class=HTMLResponse)
-    def subject_page(request: Request, protocol_id: str, label: str, who: Who) -> HTMLResponse:
-        book = casebook(db, who.name, protocol_id, label)
-        protocol = _protocol(protocol_id)
-        return page(request, "subject.html.j2", who=who, book=book, protocol=protocol)
+        return page(
+            request,
+            "dashboard.html.j2",
+            who=who,
+            subjects=subjects,
+            gates=gates,
+            today=db.clock().date().isoformat(),
+        )
 
     @app.get("/p/{protocol_id}/s/{label}/forms/{form_id}", response_class=HTMLResponse)
     def form_page(

@@ -139,3 +139,20 @@ def test_a_user_of_another_site_gets_403_for_every_page_of_a_subject(
     )
     assert post.status_code == 403
     assert "Traceback" not in post.text and "SELECT" not in post.text
+
+
+def test_the_audit_trail_page_shows_who_changed_what_and_why(db: StudyDatabase) -> None:
+    label = enrolment.register_subject(db, NURSE, "r-hlh", "PAR", "2024-11-10", "male")
+    for weight, reason in (("8", None), ("8.4", "reweighed on a calibrated scale")):
+        entry.save_form(
+            db, NURSE, "r-hlh", label, "renal_function", {"vital.weight": (weight, "kg")},
+            visit_date="2026-03-09", reason=reason,
+        )  # fmt: skip
+    web, _ = signed_in(db, "monitor_par")
+    page = web.get(f"/p/r-hlh/s/{label}/history")
+    assert page.status_code == 200
+    row = re.search(
+        r"<tr><td>[^<]+</td><td>research_nurse_par</td><td>item [^<]+</td><td>vital.weight</td><td>8 kg</td><td>8.4 kg</td><td>reweighed on a calibrated scale</td></tr>",
+        page.text,
+    )
+    assert row is not None, page.text

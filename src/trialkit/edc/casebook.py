@@ -4,7 +4,7 @@ as plain values, its anchors and visits, its FHIR record."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,11 +35,13 @@ from trialkit.record.fhir import record_from_bundle
 
 __all__ = [
     "Casebook",
+    "Change",
     "SubjectLine",
     "anchors_of",
     "captured",
     "casebook",
     "find_subject",
+    "history",
     "protocols_in",
     "record_of",
     "subject_study",
@@ -231,3 +233,39 @@ def protocols_in(db: StudyDatabase) -> list[str]:
     """The protocol ids the database holds."""
     with db.reading() as session:
         return sorted(set(session.scalars(select(Study.protocol_id))))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One audit event of a subject: who changed what, when, from what to what, and why."""
+
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: str
+    field: str
+    old: str | None
+    new: str | None
+    reason: str | None
+
+
+def history(db: StudyDatabase, username: str, protocol_id: str, label: str) -> list[Change]:
+    """The audit trail of a subject (its registration, screenings, consent, enrolment, forms
+    and values, anchors, visits), oldest first; the subject's site must be the user's."""
+    from trialkit.edc.schema import AuditEvent
+
+    with db.reading() as session:
+        user = user_named(session, username)
+        subject, _ = find_subject(session, user, protocol_id, label)
+        rows = session.scalars(
+            select(AuditEvent)
+            .where(
+                (AuditEvent.entity_id == subject.label)
+                | AuditEvent.entity_id.startswith(f"{subject.label}/")
+            )
+            .order_by(AuditEvent.seq)
+        )
+        return [
+            Change(e.at, e.actor, e.entity, e.entity_id, e.field, e.old, e.new, e.reason)
+            for e in rows
+        ]

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trialkit.edc import enrolment, review, safety
-from trialkit.edc.casebook import casebook
+from trialkit.edc.casebook import casebook, history
 from trialkit.edc.database import StudyDatabase
 from trialkit.edc.study import current_study, protocol_of
 from trialkit.errors import EdcError, PermissionDeniedError
@@ -91,6 +91,15 @@ def _acted(request: Request, who: Who, protocol_id: str, label: str, action: obj
     except EdcError as error:
         return subject_page(request, who, protocol_id, label, message=str(error), status=422)
     return RedirectResponse(_home(protocol_id, label), status_code=303)
+
+
+@router.get("/p/{protocol_id}/s/{label}/history", response_class=HTMLResponse)
+def audit_history(request: Request, protocol_id: str, label: str, who: Who) -> HTMLResponse:
+    """The subject's audit trail: who changed what, when, old → new, and why."""
+    changes = history(_db(request), who.name, protocol_id, label)
+    return page(
+        request, "history.html.j2", who=who, protocol_id=protocol_id, label=label, changes=changes
+    )
 
 
 @router.post("/p/{protocol_id}/register")

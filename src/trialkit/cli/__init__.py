@@ -60,7 +60,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "edc": ("trialkit.cli.edc", "The study database: set up, audit, gate, export."),
     "serve": (
         "trialkit.cli.serve",
-        "Serve the trial's web application; --demo builds the demo study first.",
+        "Serve the web application; ``--demo`` builds the demo study first and prints the logins.",
     ),
 }
 

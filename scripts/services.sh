@@ -3,6 +3,7 @@
 # itself (CI runs on a fresh machine of this image):
 #   - PostgreSQL: a throw-away cluster owned by the postgres user, on 127.0.0.1;
 #   - a Java runtime for PySpark's local mode;
+#   - Debian's Chromium, which Playwright drives in the web application's browser tests;
 #   - Pango for WeasyPrint (`trialkit analyse --out report.pdf`) and poppler-utils
 #     (pdftoppm, pdftotext) for the tests that read the PDF's pages.
 # Idempotent. Prints the environment for the tests, to be evaluated by the caller:
@@ -14,6 +15,7 @@ need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || need+=(libharfbuzz-subset0)
 if [ ${#need[@]} -gt 0 ]; then

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from edc.conftest import CHEAP
 from trialkit.cli import run
 
 
@@ -40,6 +41,9 @@ def test_set_up_verify_gate_and_export(
     args = ["--db", database, "--user", "dm", "--protocol", "r-hlh", "--out", str(out)]
     assert run(["edc", "export", *args]) == 0
     assert (out / "forms" / "hlh_diagnosis.csv").read_text().startswith("subject,site,visit")
+    assert (out / "odm" / "study.xml").read_bytes().startswith(b"<?xml")
+    assert (out / "odm" / "clinical.xml").is_file()
+    assert (out / "redcap_dictionary.csv").read_text().startswith("Variable / Field Name,")
 
 
 @pytest.mark.parametrize(
@@ -91,7 +95,7 @@ def test_demo_then_a_subject_through_the_command_line(
 ) -> None:
     from trialkit.edc import study
 
-    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    monkeypatch.setattr(study, "_HASHER", CHEAP)
     path = str(tmp_path / "demo.db")
     assert run(["edc", "demo", "--db", path, "--subjects", "1"]) == 0
     out = capsys.readouterr().out
@@ -125,7 +129,7 @@ def test_enter_reads_units_normal_ranges_and_plain_text(
 ) -> None:
     from trialkit.edc import study
 
-    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    monkeypatch.setattr(study, "_HASHER", CHEAP)
     path = str(tmp_path / "demo.db")
     assert run(["edc", "demo", "--db", path, "--subjects", "1"]) == 0
     capsys.readouterr()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from sql.engines import postgres_url
 from trialkit.edc import study
@@ -19,6 +20,8 @@ from trialkit.edc.database import StudyDatabase
 from trialkit.protocol.files import _directory
 
 PASSWORD = "correct horse"
+CHEAP = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+"""argon2id at a test cost (the study module's hasher is swapped for it)."""
 SITES = ("PAR", "LYO")
 INVESTIGATOR_PAR = "investigator_par"
 
@@ -77,7 +80,7 @@ def database_url(engine_name: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     """scrypt at a test cost (each hash records its own parameters, so checks still work)."""
-    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    monkeypatch.setattr(study, "_HASHER", CHEAP)
 
 
 def build(url: str, clock: Clock, protocols: tuple[str, ...] = ("r-hlh",)) -> StudyDatabase:
@@ -107,8 +110,8 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     """The R-HLH study database built once per engine, copied by each test that uses ``db``
     (a SQLite file copied; a PostgreSQL database created from it as a template)."""
     found: dict[str, str] = {}
-    saved = study._SCRYPT
-    study._SCRYPT = (2**4, 8, 1)
+    saved = study._HASHER
+    study._HASHER = CHEAP
     try:
         path = tmp_path_factory.mktemp("edc") / "template.db"
         built = build(str(path), Clock())
@@ -118,7 +121,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         found["sqlite"] = str(path)
         yield found
     finally:
-        study._SCRYPT = saved
+        study._HASHER = saved
 
 
 def _postgres_template(found: dict[str, str]) -> str:
@@ -126,13 +129,13 @@ def _postgres_template(found: dict[str, str]) -> str:
         server = postgres_url()
         maker = _postgres(server)
         url = next(maker)
-        saved = study._SCRYPT
-        study._SCRYPT = (2**4, 8, 1)
+        saved = study._HASHER
+        study._HASHER = CHEAP
         try:
             built = build(url, Clock())
             built.dispose()
         finally:
-            study._SCRYPT = saved
+            study._HASHER = saved
         found["postgresql"] = url.rsplit("/", 1)[1]
         _MAKERS.append(maker)
     return found["postgresql"]

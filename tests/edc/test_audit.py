@@ -99,3 +99,16 @@ def test_each_call_writes_one_request_and_a_refused_call_none(
         )
     assert chain(db) == head
     assert verify(audit_rows(db), chain(db)).intact
+
+
+def test_a_change_of_one_value_writes_exactly_one_event(db: StudyDatabase) -> None:
+    label = subject_with_value(db)
+    before = len(audit_rows(db))
+    entry.save_form(
+        db, NURSE, "r-hlh", label, "renal_function", {"vital.weight": ("8.5", "kg")},
+        visit_date="2026-03-09", reason="reweighed",
+    )  # fmt: skip
+    new = audit_rows(db)[before:]
+    assert [(e.entity, e.field, e.old, e.new, e.reason) for e in new] == [
+        (new[0].entity, "vital.weight", "8 kg", "8.5 kg", "reweighed")
+    ]

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from edc.conftest import Clock, build
+from edc.conftest import CHEAP, Clock, build
 from trialkit.edc import enrolment, entry, study
 from trialkit.edc.database import StudyDatabase
 from trialkit.edc.schema import InterimDecision
@@ -84,7 +84,7 @@ def numbers(given: int | str) -> list[int]:
 def test_gate_scenario(
     scenario: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(study, "_SCRYPT", (2**4, 8, 1))
+    monkeypatch.setattr(study, "_HASHER", CHEAP)
     clock = Clock()
     db = build(str(tmp_path / "study.db"), clock)
     clock.advance(days=120)  # every dated event of the scenarios is in the past

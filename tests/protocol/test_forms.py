@@ -370,6 +370,11 @@ def test_visit_windows_are_compared_only_between_visits_of_one_anchor() -> None:
 
 
 @pytest.mark.parametrize("unit", ["furlongs", "mg/", "mm[Hgg]"])
-def test_a_typed_number_needs_a_valid_ucum_unit(unit: str) -> None:
-    with pytest.raises(ValueError, match="is not valid UCUM"):
-        FormItem(id="dose", type="number", unit=unit)
+def test_protocol_check_refuses_a_typed_number_without_a_valid_ucum_unit(unit: str) -> None:
+    protocol = builtin_protocol("r-hlh")
+    form = Form(id="dosing", name="Dosing", items=[FormItem(id="dose", type="number", unit=unit)])
+    broken = protocol.model_copy(update={"forms": [*protocol.forms, form]})
+    problems = [p for p in check_protocol(broken) if p.level == "error"]
+    assert [(p.where, p.message) for p in problems] == [
+        ("form dosing: item dose", f"unit {unit!r} is not valid UCUM")
+    ]

@@ -58,6 +58,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "synth": ("trialkit.cli.synth", "Synthetic data sets."),
     "edc": ("trialkit.cli.edc", "The study database: set up, audit, gate, export."),
+    "serve": (
+        "trialkit.cli.serve",
+        "Serve the web application; ``--demo`` builds the demo study first and prints the logins.",
+    ),
 }
 
 

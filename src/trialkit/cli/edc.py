@@ -195,8 +195,9 @@ def export(
     protocol: Annotated[str, typer.Option("--protocol", help="The protocol id.")],
     out: Annotated[Path, typer.Option("--out", help="A new folder for the export.")],
 ) -> None:
-    """Export the subjects the user may read: one FHIR bundle per subject (the input
-    profile of ``trialkit screen``) and one CSV per form."""
+    """Export the subjects of the sites where the user may export: one FHIR bundle per
+    subject (the input profile of ``trialkit screen``), one CSV per form, the CDISC ODM
+    1.3.2 study and clinical documents, and the REDCap data dictionary."""
     from trialkit.edc.export import export_subjects
 
     if out.exists():

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from trialkit.edc.schema import RoleAssignment, Site, User
 from trialkit.errors import PermissionDeniedError
 
-__all__ = ["PERMISSIONS", "Action", "Role", "permission_table", "require"]
+__all__ = ["PERMISSIONS", "Action", "Role", "permission_table", "readable_sites", "require"]
 
 
 class Role(StrEnum):
@@ -111,6 +111,15 @@ def require(session: Session, user: User, action: Action, site: Site | None = No
             return
     where = "" if site is None else f" at site {site.code}"
     raise PermissionDeniedError(f"user {user.username}: may not {action.value}{where}")
+
+
+def readable_sites(session: Session, user: User) -> set[int]:
+    """The ids of the sites where ``user`` may read subject data."""
+    return {
+        site_id
+        for site_id, role in _roles(session, user)
+        if site_id is not None and Action.READ in PERMISSIONS[role]
+    }
 
 
 def permission_table() -> str:

@@ -4,7 +4,7 @@ as plain values, its anchors and visits, its FHIR record."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,12 +35,17 @@ from trialkit.record.fhir import record_from_bundle
 
 __all__ = [
     "Casebook",
+    "Change",
+    "SubjectLine",
     "anchors_of",
     "captured",
     "casebook",
     "find_subject",
+    "history",
+    "protocols_in",
     "record_of",
     "subject_study",
+    "subjects_of",
     "user_named",
     "visits_of",
 ]
@@ -184,3 +189,83 @@ def casebook(db: StudyDatabase, username: str, protocol_id: str, label: str) -> 
             captured(session, subject, site),
             tuple(visits_of(session, subject, protocol, today)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectLine:
+    """One subject in a list: study id, site, status, latest screening verdict."""
+
+    protocol_id: str
+    label: str
+    site: str
+    status: str
+    verdict: str | None
+
+
+def subjects_of(db: StudyDatabase, username: str) -> list[SubjectLine]:
+    """The subjects of every protocol at the sites where ``username`` may read data."""
+    from trialkit.edc.access import readable_sites
+    from trialkit.edc.schema import ScreeningEntry
+
+    with db.reading() as session:
+        user = user_named(session, username)
+        sites = readable_sites(session, user)
+        rows = session.execute(
+            select(Subject, Site)
+            .join(Site, Site.id == Subject.site_id)
+            .where(Subject.site_id.in_(sites))
+            .order_by(Subject.protocol_id, Subject.label)
+        ).all()
+        found = []
+        for subject, site in rows:
+            verdict = session.scalars(
+                select(ScreeningEntry.verdict)
+                .where(ScreeningEntry.subject_id == subject.id)
+                .order_by(ScreeningEntry.id.desc())
+            ).first()
+            found.append(
+                SubjectLine(subject.protocol_id, subject.label, site.code, subject.status, verdict)
+            )
+        return found
+
+
+def protocols_in(db: StudyDatabase) -> list[str]:
+    """The protocol ids the database holds."""
+    with db.reading() as session:
+        return sorted(set(session.scalars(select(Study.protocol_id))))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One audit event of a subject: who changed what, when, from what to what, and why."""
+
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: str
+    field: str
+    old: str | None
+    new: str | None
+    reason: str | None
+
+
+def history(db: StudyDatabase, username: str, protocol_id: str, label: str) -> list[Change]:
+    """The audit trail of a subject (its registration, screenings, consent, enrolment, forms
+    and values, anchors, visits), oldest first; the subject's site must be the user's."""
+    from trialkit.edc.schema import AuditEvent
+
+    with db.reading() as session:
+        user = user_named(session, username)
+        subject, _ = find_subject(session, user, protocol_id, label)
+        rows = session.scalars(
+            select(AuditEvent)
+            .where(
+                (AuditEvent.entity_id == subject.label)
+                | AuditEvent.entity_id.startswith(f"{subject.label}/")
+            )
+            .order_by(AuditEvent.seq)
+        )
+        return [
+            Change(e.at, e.actor, e.entity, e.entity_id, e.field, e.old, e.new, e.reason)
+            for e in rows
+        ]

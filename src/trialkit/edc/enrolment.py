@@ -52,6 +52,7 @@ __all__ = [
     "decide_interim",
     "enrol",
     "gate_status",
+    "latest_screening",
     "record_consent",
     "register_subject",
     "screen_subject",
@@ -520,3 +521,21 @@ def screening_log(db: StudyDatabase, username: str, protocol_id: str) -> list[di
                 }
             )
         return log
+
+
+def latest_screening(
+    db: StudyDatabase, username: str, protocol_id: str, label: str
+) -> dict[str, object] | None:
+    """The subject's latest screening as ``trialkit screen --json`` wrote it, or None."""
+    with db.reading() as session:
+        user = user_named(session, username)
+        subject, _ = find_subject(session, user, protocol_id, label)
+        entry = session.scalars(
+            select(ScreeningEntry)
+            .where(ScreeningEntry.subject_id == subject.id)
+            .order_by(ScreeningEntry.id.desc())
+        ).first()
+        if entry is None:
+            return None
+        document: dict[str, object] = json.loads(entry.snapshot)
+        return document

@@ -1,6 +1,8 @@
-"""Exports of the study database: one FHIR R4 bundle per subject (trialkit's input
-profile, so ``trialkit screen``, ``scores`` and ``analyse`` run on captured data) and
-one CSV per form (a row per form record, canonical values, units in the header)."""
+"""Exports of the study database, in one folder: one FHIR R4 bundle per subject
+(trialkit's input profile, so ``trialkit screen``, ``scores`` and ``analyse`` run on
+captured data), one CSV per form (a row per form record, canonical values, units in
+the header), the CDISC ODM 1.3.2 study and clinical documents (``odm/``), and the
+REDCap data dictionary of the forms."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from trialkit.edc.access import Action, require
 from trialkit.edc.captured import CapturedSubject
 from trialkit.edc.casebook import captured, record_of, user_named
 from trialkit.edc.database import StudyDatabase
+from trialkit.edc.odm import clinical_odm, study_odm
+from trialkit.edc.redcap import redcap_dictionary
 from trialkit.edc.schema import Site, Subject
 from trialkit.edc.study import current_study, protocol_of
 from trialkit.errors import EdcError
@@ -84,4 +88,8 @@ def export_subjects(db: StudyDatabase, username: str, protocol_id: str, out: Pat
     for form_id, table in form_rows(protocol, subjects).items():
         with (out / "forms" / f"{form_id}.csv").open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerows(table)
+    (out / "odm").mkdir()
+    (out / "odm" / "study.xml").write_bytes(study_odm(protocol))
+    (out / "odm" / "clinical.xml").write_bytes(clinical_odm(protocol, subjects))
+    (out / "redcap_dictionary.csv").write_text(redcap_dictionary(protocol), encoding="utf-8")
     return len(subjects)

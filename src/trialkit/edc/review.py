@@ -10,16 +10,27 @@ reason (:func:`trialkit.edc.entry.void_signatures`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 
 from trialkit.edc.access import Action, require
-from trialkit.edc.casebook import find_subject
+from trialkit.edc.casebook import find_subject, user_named
 from trialkit.edc.database import StudyDatabase
-from trialkit.edc.schema import FormInstance, Query, QueryMessage, Signature
+from trialkit.edc.schema import FormInstance, Query, QueryMessage, Signature, User
 from trialkit.edc.study import check_password
 from trialkit.errors import EdcError
 
-__all__ = ["answer_query", "close_query", "open_query", "reopen_query", "sign"]
+__all__ = [
+    "QueryThread",
+    "answer_query",
+    "close_query",
+    "open_query",
+    "queries_of",
+    "reopen_query",
+    "sign",
+]
 
 
 def open_query(
@@ -162,3 +173,58 @@ def sign(
         what = "casebook" if form_instance is None else f"form {form_instance}"
         change.audit("signature", signature.id, what, None, meaning.strip(), site=site.code)
         return signature.id
+
+
+@dataclass(frozen=True, slots=True)
+class QueryThread:
+    """A query with its thread: on which form record and item, its status, its messages."""
+
+    id: int
+    form: str
+    form_instance: int
+    item: str | None
+    status: str
+    automatic: bool
+    messages: tuple[tuple[str, str, str, datetime], ...]
+    """(who, action, text, when); who is ``automatic`` for an edit check."""
+
+
+def queries_of(db: StudyDatabase, username: str, protocol_id: str, label: str) -> list[QueryThread]:
+    """The queries on a subject's forms, oldest first (the subject's site must be the user's)."""
+    with db.reading() as session:
+        user = user_named(session, username)
+        subject, _ = find_subject(session, user, protocol_id, label)
+        rows = session.execute(
+            select(Query, FormInstance)
+            .join(FormInstance, FormInstance.id == Query.form_instance_id)
+            .where(FormInstance.subject_id == subject.id)
+            .order_by(Query.id)
+        ).all()
+        names = {row[0]: row[1] for row in session.execute(select(User.id, User.username))}
+        found = []
+        for query, instance in rows:
+            messages = session.scalars(
+                select(QueryMessage)
+                .where(QueryMessage.query_id == query.id)
+                .order_by(QueryMessage.id)
+            )
+            found.append(
+                QueryThread(
+                    query.id,
+                    instance.form,
+                    instance.id,
+                    query.item,
+                    query.status,
+                    query.automatic,
+                    tuple(
+                        (
+                            names.get(m.by_user_id, "automatic") if m.by_user_id else "automatic",
+                            m.action,
+                            m.text,
+                            m.at,
+                        )
+                        for m in messages
+                    ),
+                )
+            )
+        return found

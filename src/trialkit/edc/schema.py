@@ -40,6 +40,7 @@ __all__ = [
     "FormInstance",
     "InterimDecision",
     "ItemValue",
+    "LoginFailure",
     "Query",
     "QueryMessage",
     "RoleAssignment",
@@ -50,6 +51,7 @@ __all__ = [
     "Subject",
     "User",
     "VisitInstance",
+    "WebSession",
 ]
 
 
@@ -114,7 +116,7 @@ class Site(Base):
 
 
 class User(Base):
-    """A person who uses the database; the password hash is scrypt (RFC 7914)."""
+    """A person who uses the database; the password hash is argon2id (RFC 9106)."""
 
     __tablename__ = "user_account"
 
@@ -385,3 +387,27 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class WebSession(Base):
+    """A signed-in browser or program: the SHA-256 of its token (the token itself is only in
+    the cookie), the user, its CSRF token, and when it expires."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LoginFailure(Base):
+    """A failed sign-in (for the lockout after repeated failures)."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -19,6 +19,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any, Literal
 
+from trialkit.errors import TrialkitInputError
 from trialkit.protocol.criteria import (
     Age,
     AllOf,
@@ -260,6 +261,18 @@ def _contradictions(where: str, leaves: list[Node]) -> list[Problem]:
     return found
 
 
+def _ucum(unit: str) -> bool:
+    """Whether ``unit`` is valid UCUM (checked here, not when a protocol loads: screening
+    a patient must not load the unit registry)."""
+    from trialkit.units import parse_unit
+
+    try:
+        parse_unit(unit)
+    except TrialkitInputError:
+        return False
+    return True
+
+
 def _form_problems(protocol: Protocol) -> list[Problem]:
     """What the criteria and endpoints read that no form captures; items with no unit to show."""
     if not protocol.forms:
@@ -277,6 +290,14 @@ def _form_problems(protocol: Protocol) -> list[Problem]:
         for item in form.items
         if item.concept is not None
         for message in unit_problems(item, concept(item.concept))
+    ]
+    found += [
+        Problem(
+            "error", f"form {form.id}: item {item.name}", f"unit {item.unit!r} is not valid UCUM"
+        )
+        for form in protocol.forms
+        for item in form.items
+        if item.type == "number" and item.unit is not None and not _ucum(item.unit)
     ]
     missing: dict[str, list[str]] = {}
     for read in protocol_reads(protocol):

@@ -15,7 +15,8 @@
     │   ├── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
     │   └── EdcError                    a study-database action refused: bad input or a rule of the
     │       │                           trial (the gate closed, an edit without reason); nothing changes
-    │       └── PermissionDeniedError        the user has no role at the subject's site that allows it
+    │       ├── PermissionDeniedError   the user has no role at the subject's site that allows it
+    │       └── UnknownEntityError      no such protocol, subject or form in the database
     ├── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
     │                                   a bug in trialkit, never the user's fault
     └── NotCompiledError (NotImplementedError) criteria the SQL compiler cannot translate
@@ -44,6 +45,7 @@ __all__ = [
     "TrialkitError",
     "TrialkitInputError",
     "UnitError",
+    "UnknownEntityError",
     "VocabularyError",
 ]
 
@@ -109,6 +111,10 @@ class EdcError(TrialkitInputError):
 
 class PermissionDeniedError(EdcError):
     """The user has no role, at the site of the subject, whose permissions allow the action."""
+
+
+class UnknownEntityError(EdcError):
+    """No such protocol, subject or form in the study database (a web request's 404)."""
 
 
 class DefinitionError(TrialkitError):

@@ -27,7 +27,7 @@ from trialkit.edc.schema import (
 )
 from trialkit.edc.study import protocol_of
 from trialkit.edc.values import number_text
-from trialkit.errors import EdcError
+from trialkit.errors import EdcError, UnknownEntityError
 from trialkit.protocol.model import Protocol
 from trialkit.record import PatientRecord
 from trialkit.record.bundle import JSONObject
@@ -74,7 +74,7 @@ def find_subject(
     if site is not None:
         require(session, user, action, site)
     if subject is None or site is None or subject.site_id != site.id:
-        raise EdcError(f"subject: no subject {text} in {protocol_id}")
+        raise UnknownEntityError(f"subject: no subject {text} in {protocol_id}")
     return subject, site
 
 

@@ -27,10 +27,11 @@ from trialkit.edc.casebook import casebook, protocols_in, subjects_of
 from trialkit.edc.database import StudyDatabase
 from trialkit.edc.sessions import session_of, sign_in, sign_out
 from trialkit.edc.study import current_study, protocol_of
-from trialkit.errors import EdcError, PermissionDeniedError
+from trialkit.errors import EdcError, PermissionDeniedError, UnknownEntityError
 from trialkit.protocol.forms import Form as ProtocolForm
 from trialkit.protocol.forms import FormItem
 from trialkit.vocab import ValueType, vocabulary
+from trialkit.web.api import create_api
 from trialkit.web.auth import COOKIE, Signed, Who, Writer
 from trialkit.web.render import HEADERS, page
 from trialkit.web.subjects import router
@@ -77,11 +78,16 @@ def create_app(db: StudyDatabase) -> FastAPI:
     async def _denied(request: Request, error: PermissionDeniedError) -> Response:
         return page(request, "error.html.j2", 403, message=str(error), who=_who(request))
 
+    @app.exception_handler(UnknownEntityError)
+    async def _unknown(request: Request, error: UnknownEntityError) -> Response:
+        return page(request, "error.html.j2", 404, message=str(error), who=_who(request))
+
     @app.exception_handler(EdcError)
     async def _refused(request: Request, error: EdcError) -> Response:
         return page(request, "error.html.j2", 400, message=str(error), who=_who(request))
 
     app.include_router(router)
+    app.mount("/api/v1", create_api(db))
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request) -> HTMLResponse:

@@ -16,7 +16,8 @@
     │   └── EdcError                    a study-database action refused: bad input or a rule of the
     │       │                           trial (the gate closed, an edit without reason); nothing changes
     │       ├── PermissionDeniedError   the user has no role at the subject's site that allows it
-    │       └── UnknownEntityError      no such protocol, subject or form in the database
+    │       ├── UnknownEntityError      no such protocol, subject or form in the database
+    │       └── SignInError             a sign-in refused (wrong name or password; a locked user)
     ├── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
     │                                   a bug in trialkit, never the user's fault
     └── NotCompiledError (NotImplementedError) criteria the SQL compiler cannot translate
@@ -42,6 +43,7 @@ __all__ = [
     "PermissionDeniedError",
     "PlausibilityError",
     "ProtocolError",
+    "SignInError",
     "TrialkitError",
     "TrialkitInputError",
     "UnitError",
@@ -115,6 +117,15 @@ class PermissionDeniedError(EdcError):
 
 class UnknownEntityError(EdcError):
     """No such protocol, subject or form in the study database (a web request's 404)."""
+
+
+class SignInError(EdcError):
+    """A sign-in refused: the same message for an unknown user and a wrong password;
+    ``locked`` when the user is locked after repeated failures."""
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
 
 
 class DefinitionError(TrialkitError):

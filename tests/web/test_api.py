@@ -92,7 +92,7 @@ def test_refusals_are_problem_documents_and_change_nothing(db: StudyDatabase) ->
         (client.get("protocols/r-hlh/subjects/PAR-0009-E"), 404, "no subject"),
         (client.post(f"protocols/r-hlh/subjects/{label}/forms/nope", json=good), 404, "not a form"),
         (client.get("protocols/x-trial/gate"), 404, "not in this database"),
-        (client.post("tokens", json={"username": NURSE, "password": "wrong"}), 400, "wrong username or password"),
+        (client.post("tokens", json={"username": NURSE, "password": "wrong"}), 401, "wrong username or password"),
     ]  # fmt: skip
     for response, status, detail in cases:
         assert response.status_code == status, (status, response.text)

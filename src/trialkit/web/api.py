@@ -27,9 +27,9 @@ from trialkit.edc.casebook import casebook, subjects_of
 from trialkit.edc.database import StudyDatabase
 from trialkit.edc.schema import User
 from trialkit.edc.sessions import session_of, sign_in
-from trialkit.errors import EdcError, PermissionDeniedError, UnknownEntityError
+from trialkit.errors import EdcError, PermissionDeniedError, SignInError, UnknownEntityError
 
-__all__ = ["API_VERSION", "create_api"]
+__all__ = ["API_VERSION", "create_api", "problem"]
 
 API_VERSION = "1"
 
@@ -187,19 +187,27 @@ def _caller(request: Request) -> _Caller:
 
 
 Caller = Annotated[_Caller, Depends(_caller)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": text}
-    for code, text in (
-        (400, "Refused: the detail names the field and the rule; nothing changed."),
-        (401, "No valid bearer token."),
-        (403, "The user has no role at the subject's site that allows it."),
-        (404, "No such protocol, subject or form."),
-        (422, "The request body is not the documented shape."),
-    )
-}
 
 
-def _problem(status: int, title: str, detail: str) -> JSONResponse:
+def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The documented problem responses ``codes`` (RFC 9457 documents)."""
+    texts = {
+        400: "Refused: the detail names the field and the rule; nothing changed.",
+        401: "No valid bearer token (for /tokens: a wrong username or password).",
+        403: "The user has no role at the subject's site that allows it.",
+        404: "No such protocol, subject or form.",
+        422: "The request is not the documented shape.",
+        429: "The user is locked after repeated failed sign-ins.",
+    }
+    schema = Problem.model_json_schema()
+    return {
+        code: {"description": texts[code], "content": {_PROBLEM: {"schema": schema}}}
+        for code in codes
+    }
+
+
+def problem(status: int, title: str, detail: str) -> JSONResponse:
+    """An RFC 9457 problem document as a response."""
     body = Problem(title=title, status=status, detail=detail).model_dump()
     return JSONResponse(body, status_code=status, media_type=_PROBLEM)
 
@@ -212,39 +220,45 @@ def create_api(db: StudyDatabase) -> FastAPI:
         description=__doc__,
         docs_url=None,
         redoc_url=None,
-        responses=_ERRORS,
+        responses=_problems(400, 401, 403, 404, 422),
     )
     api.state.db = db
 
     @api.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> JSONResponse:
-        titles = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
-        return _problem(
-            error.status_code, titles.get(error.status_code, "Error"), str(error.detail)
-        )
+        titles = {
+            401: "Unauthorized",
+            404: "Not Found",
+            405: "Method Not Allowed",
+            429: "Too Many Requests",
+        }
+        return problem(error.status_code, titles.get(error.status_code, "Error"), str(error.detail))
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return _problem(422, "Unprocessable Content", f"{where}: {first.get('msg', 'invalid')}")
+        return problem(422, "Unprocessable Content", f"{where}: {first.get('msg', 'invalid')}")
 
     @api.exception_handler(PermissionDeniedError)
     async def _denied(request: Request, error: PermissionDeniedError) -> JSONResponse:
-        return _problem(403, "Forbidden", str(error))
+        return problem(403, "Forbidden", str(error))
 
     @api.exception_handler(UnknownEntityError)
     async def _unknown(request: Request, error: UnknownEntityError) -> JSONResponse:
-        return _problem(404, "Not Found", str(error))
+        return problem(404, "Not Found", str(error))
 
     @api.exception_handler(EdcError)
     async def _refused(request: Request, error: EdcError) -> JSONResponse:
-        return _problem(400, "Bad Request", str(error))
+        return problem(400, "Bad Request", str(error))
 
-    @api.post("/tokens", status_code=201)
+    @api.post("/tokens", status_code=201, responses=_problems(429))
     def token(credentials: Credentials) -> Token:
         """A bearer token for a user (5 failed attempts in 15 minutes lock the user)."""
-        made, _ = sign_in(db, credentials.username, credentials.password)
+        try:
+            made, _ = sign_in(db, credentials.username, credentials.password)
+        except SignInError as error:
+            raise HTTPException(429 if error.locked else 401, str(error)) from None
         found = session_of(db, made)
         assert found is not None
         return Token(token=made, expires_at=found[1].expires_at)

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -31,7 +32,7 @@ from trialkit.errors import EdcError, PermissionDeniedError, UnknownEntityError
 from trialkit.protocol.forms import Form as ProtocolForm
 from trialkit.protocol.forms import FormItem
 from trialkit.vocab import ValueType, vocabulary
-from trialkit.web.api import create_api
+from trialkit.web.api import create_api, problem
 from trialkit.web.auth import COOKIE, Signed, Who, Writer
 from trialkit.web.render import HEADERS, page
 from trialkit.web.subjects import router
@@ -64,6 +65,9 @@ def create_app(db: StudyDatabase) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            # a path the API's mount cannot take (a newline in it): still a problem document
+            return problem(error.status_code, "Not Found", str(error.detail))
         if error.status_code == 401:
             return RedirectResponse("/login", status_code=303)
         return page(
@@ -73,6 +77,13 @@ def create_app(db: StudyDatabase) -> FastAPI:
             message=str(error.detail),
             who=_who(request),
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where or 'request'}: {first.get('msg', 'not a valid request')}"
+        return page(request, "error.html.j2", 422, message=message, who=_who(request))
 
     @app.exception_handler(PermissionDeniedError)
     async def _denied(request: Request, error: PermissionDeniedError) -> Response:

@@ -58,6 +58,11 @@ def sign_in(db: StudyDatabase, username: str, password: str) -> tuple[str, str]:
     name = username.strip()[:64]
     if not name or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
         raise SignInError(_REFUSED)  # no user has such a name (and a database cannot store it)
+    # the password is verified before the writing transaction: argon2id takes tens of
+    # milliseconds, which every other writer would otherwise wait for
+    with db.reading() as reading:
+        known = reading.scalars(select(User).where(User.username == name)).one_or_none()
+    verified = known is not None and known.active and check_password(known, password)
     with db.writing(f"sign-in:{name}", bootstrap=True) as change:
         session = change.session
         since = change.at - LOCKOUT_WINDOW
@@ -76,7 +81,13 @@ def sign_in(db: StudyDatabase, username: str, password: str) -> tuple[str, str]:
                 locked=True,
             )
         user = session.scalars(select(User).where(User.username == name)).one_or_none()
-        if user is None or not user.active or not check_password(user, password):
+        if (
+            user is None
+            or known is None
+            or not user.active
+            or not verified
+            or user.password != known.password
+        ):
             session.add(LoginFailure(username=name, at=change.at))
             if failures + 1 >= LOCKOUT_FAILURES:
                 change.audit("user", name, "locked", None, change.at, reason="failed sign-ins")

@@ -15,7 +15,9 @@
     │   ├── OmopError                   OMOP CDM data that cannot be loaded or written (table, column)
     │   └── EdcError                    a study-database action refused: bad input or a rule of the
     │       │                           trial (the gate closed, an edit without reason); nothing changes
-    │       └── PermissionDeniedError        the user has no role at the subject's site that allows it
+    │       ├── PermissionDeniedError   the user has no role at the subject's site that allows it
+    │       ├── UnknownEntityError      no such protocol, subject or form in the database
+    │       └── SignInError             a sign-in refused (wrong name or password; a locked user)
     ├── DefinitionError                 a packaged data file (vocabulary, tables) is invalid:
     │                                   a bug in trialkit, never the user's fault
     └── NotCompiledError (NotImplementedError) criteria the SQL compiler cannot translate
@@ -41,9 +43,11 @@ __all__ = [
     "PermissionDeniedError",
     "PlausibilityError",
     "ProtocolError",
+    "SignInError",
     "TrialkitError",
     "TrialkitInputError",
     "UnitError",
+    "UnknownEntityError",
     "VocabularyError",
 ]
 
@@ -109,6 +113,19 @@ class EdcError(TrialkitInputError):
 
 class PermissionDeniedError(EdcError):
     """The user has no role, at the site of the subject, whose permissions allow the action."""
+
+
+class UnknownEntityError(EdcError):
+    """No such protocol, subject or form in the study database (a web request's 404)."""
+
+
+class SignInError(EdcError):
+    """A sign-in refused: the same message for an unknown user and a wrong password;
+    ``locked`` when the user is locked after repeated failures."""
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
 
 
 class DefinitionError(TrialkitError):

@@ -156,3 +156,19 @@ def test_the_audit_trail_page_shows_who_changed_what_and_why(db: StudyDatabase) 
         page.text,
     )
     assert row is not None, page.text
+
+
+@pytest.mark.parametrize("name", ["nurse\x00", "a\nb", "\x1b[31m"])
+def test_a_username_no_user_can_have_is_refused_like_a_wrong_password(
+    db: StudyDatabase, name: str
+) -> None:
+    response = client(db).post("/login", data={"username": name, "password": "x"})
+    assert response.status_code == 400
+    assert "wrong username or password" in response.text
+
+
+def test_a_malformed_form_gets_a_page_naming_the_field(db: StudyDatabase) -> None:
+    response = client(db).post("/login", data={"password": "x"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "username: Field required" in response.text

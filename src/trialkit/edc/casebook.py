@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trialkit.edc.access import Action, require
@@ -27,7 +27,7 @@ from trialkit.edc.schema import (
 )
 from trialkit.edc.study import protocol_of
 from trialkit.edc.values import number_text
-from trialkit.errors import EdcError
+from trialkit.errors import EdcError, UnknownEntityError
 from trialkit.protocol.model import Protocol
 from trialkit.record import PatientRecord
 from trialkit.record.bundle import JSONObject
@@ -74,7 +74,7 @@ def find_subject(
     if site is not None:
         require(session, user, action, site)
     if subject is None or site is None or subject.site_id != site.id:
-        raise EdcError(f"subject: no subject {text} in {protocol_id}")
+        raise UnknownEntityError(f"subject: no subject {text} in {protocol_id}")
     return subject, site
 
 
@@ -210,23 +210,23 @@ def subjects_of(db: StudyDatabase, username: str) -> list[SubjectLine]:
     with db.reading() as session:
         user = user_named(session, username)
         sites = readable_sites(session, user)
+        latest = (
+            select(ScreeningEntry.subject_id, func.max(ScreeningEntry.id).label("last"))
+            .group_by(ScreeningEntry.subject_id)
+            .subquery()
+        )
         rows = session.execute(
-            select(Subject, Site)
+            select(Subject, Site, ScreeningEntry.verdict)
             .join(Site, Site.id == Subject.site_id)
+            .outerjoin(latest, latest.c.subject_id == Subject.id)
+            .outerjoin(ScreeningEntry, ScreeningEntry.id == latest.c.last)
             .where(Subject.site_id.in_(sites))
             .order_by(Subject.protocol_id, Subject.label)
         ).all()
-        found = []
-        for subject, site in rows:
-            verdict = session.scalars(
-                select(ScreeningEntry.verdict)
-                .where(ScreeningEntry.subject_id == subject.id)
-                .order_by(ScreeningEntry.id.desc())
-            ).first()
-            found.append(
-                SubjectLine(subject.protocol_id, subject.label, site.code, subject.status, verdict)
-            )
-        return found
+        return [
+            SubjectLine(subject.protocol_id, subject.label, site.code, subject.status, verdict)
+            for subject, site, verdict in rows
+        ]
 
 
 def protocols_in(db: StudyDatabase) -> list[str]:

@@ -35,7 +35,7 @@ from trialkit.edc.schema import (
 )
 from trialkit.edc.study import current_study, protocol_of
 from trialkit.edc.values import Checked, Entry, check_value, number_text
-from trialkit.errors import EdcError
+from trialkit.errors import EdcError, UnknownEntityError
 from trialkit.protocol.forms import Form
 from trialkit.protocol.model import Protocol
 
@@ -68,7 +68,7 @@ def _form(protocol: Protocol, form_id: str) -> Form:
         if form.id == form_id:
             return form
     known = ", ".join(f.id for f in protocol.forms)
-    raise EdcError(f"form: {form_id!r} is not a form of {protocol.id} ({known})")
+    raise UnknownEntityError(f"form: {form_id!r} is not a form of {protocol.id} ({known})")
 
 
 def _visit(

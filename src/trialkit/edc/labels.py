@@ -15,7 +15,7 @@ import re
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_37_36
 
-from trialkit.errors import EdcError
+from trialkit.errors import UnknownEntityError
 
 __all__ = ["SITE_CODE", "check_label", "label_for"]
 
@@ -32,16 +32,19 @@ def label_for(site: str, number: int) -> str:
 
 
 def check_label(label: str, field: str = "subject") -> str:
-    """``label`` when it is a well-formed study id with the right check character."""
+    """``label`` when it is a well-formed study id with the right check character; else no
+    subject can have it (:class:`UnknownEntityError`, a web request's 404)."""
     text = label.strip().upper()
     match = _LABEL.match(text)
     if match is None:
-        raise EdcError(f"{field}: {label!r} is not a study id (SITE-NNNN-C, e.g. PAR-0007-K)")
+        raise UnknownEntityError(
+            f"{field}: {label!r} is not a study id (SITE-NNNN-C, e.g. PAR-0007-K)"
+        )
     site, number, check = match.groups()
     try:
         mod_37_36.validate(site + number + check)
     except ValidationError:
-        raise EdcError(
+        raise UnknownEntityError(
             f"{field}: {label!r} has a wrong check character (mistyped?): "
             f"ISO/IEC 7064 MOD 37-36 gives {mod_37_36.calc_check_digit(site + number)}"
         ) from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
@@ -22,7 +23,7 @@ from sqlalchemy import delete, func, select
 from trialkit.edc.database import StudyDatabase
 from trialkit.edc.schema import LoginFailure, User, WebSession
 from trialkit.edc.study import check_password
-from trialkit.errors import EdcError
+from trialkit.errors import SignInError
 
 __all__ = [
     "LOCKOUT_FAILURES",
@@ -55,6 +56,13 @@ def sign_in(db: StudyDatabase, username: str, password: str) -> tuple[str, str]:
     refused even with the right password.
     """
     name = username.strip()[:64]
+    if not name or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        raise SignInError(_REFUSED)  # no user has such a name (and a database cannot store it)
+    # the password is verified before the writing transaction: argon2id takes tens of
+    # milliseconds, which every other writer would otherwise wait for
+    with db.reading() as reading:
+        known = reading.scalars(select(User).where(User.username == name)).one_or_none()
+    verified = known is not None and known.active and check_password(known, password)
     with db.writing(f"sign-in:{name}", bootstrap=True) as change:
         session = change.session
         since = change.at - LOCKOUT_WINDOW
@@ -67,12 +75,19 @@ def sign_in(db: StudyDatabase, username: str, password: str) -> tuple[str, str]:
             or 0
         )
         if failures >= LOCKOUT_FAILURES:
-            raise EdcError(
+            raise SignInError(
                 f"sign-in: {name} is locked after {LOCKOUT_FAILURES} failed attempts; "
-                f"try again in {int(LOCKOUT_WINDOW.total_seconds() // 60)} minutes"
+                f"try again in {int(LOCKOUT_WINDOW.total_seconds() // 60)} minutes",
+                locked=True,
             )
         user = session.scalars(select(User).where(User.username == name)).one_or_none()
-        if user is None or not user.active or not check_password(user, password):
+        if (
+            user is None
+            or known is None
+            or not user.active
+            or not verified
+            or user.password != known.password
+        ):
             session.add(LoginFailure(username=name, at=change.at))
             if failures + 1 >= LOCKOUT_FAILURES:
                 change.audit("user", name, "locked", None, change.at, reason="failed sign-ins")
@@ -94,7 +109,7 @@ def sign_in(db: StudyDatabase, username: str, password: str) -> tuple[str, str]:
             session.execute(delete(LoginFailure).where(LoginFailure.username == name))
             change.audit("user", name, "signed_in", None, change.at)
     if failed:
-        raise EdcError(_REFUSED)
+        raise SignInError(_REFUSED)
     return token, csrf
 
 

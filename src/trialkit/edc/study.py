@@ -20,7 +20,7 @@ from trialkit.edc.access import Action, Role, require
 from trialkit.edc.database import Change, StudyDatabase
 from trialkit.edc.labels import SITE_CODE
 from trialkit.edc.schema import RoleAssignment, Site, Study, User
-from trialkit.errors import EdcError, ProtocolError
+from trialkit.errors import EdcError, ProtocolError, UnknownEntityError
 from trialkit.protocol.files import parse_protocol
 from trialkit.protocol.model import Protocol
 
@@ -75,7 +75,9 @@ def current_study(session: Session, protocol_id: str) -> Study:
     ).first()
     if study is None:
         known = ", ".join(session.scalars(select(Study.protocol_id).distinct())) or "none"
-        raise EdcError(f"protocol: {protocol_id!r} is not in this database (it holds: {known})")
+        raise UnknownEntityError(
+            f"protocol: {protocol_id!r} is not in this database (it holds: {known})"
+        )
     return study
 
 

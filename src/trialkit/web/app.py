@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -27,10 +28,11 @@ from trialkit.edc.casebook import casebook, protocols_in, subjects_of
 from trialkit.edc.database import StudyDatabase
 from trialkit.edc.sessions import session_of, sign_in, sign_out
 from trialkit.edc.study import current_study, protocol_of
-from trialkit.errors import EdcError, PermissionDeniedError
+from trialkit.errors import EdcError, PermissionDeniedError, UnknownEntityError
 from trialkit.protocol.forms import Form as ProtocolForm
 from trialkit.protocol.forms import FormItem
 from trialkit.vocab import ValueType, vocabulary
+from trialkit.web.api import create_api, problem
 from trialkit.web.auth import COOKIE, Signed, Who, Writer
 from trialkit.web.render import HEADERS, page
 from trialkit.web.subjects import router
@@ -63,6 +65,9 @@ def create_app(db: StudyDatabase) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            # a path the API's mount cannot take (a newline in it): still a problem document
+            return problem(error.status_code, "Not Found", str(error.detail))
         if error.status_code == 401:
             return RedirectResponse("/login", status_code=303)
         return page(
@@ -73,15 +78,27 @@ def create_app(db: StudyDatabase) -> FastAPI:
             who=_who(request),
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where or 'request'}: {first.get('msg', 'not a valid request')}"
+        return page(request, "error.html.j2", 422, message=message, who=_who(request))
+
     @app.exception_handler(PermissionDeniedError)
     async def _denied(request: Request, error: PermissionDeniedError) -> Response:
         return page(request, "error.html.j2", 403, message=str(error), who=_who(request))
+
+    @app.exception_handler(UnknownEntityError)
+    async def _unknown(request: Request, error: UnknownEntityError) -> Response:
+        return page(request, "error.html.j2", 404, message=str(error), who=_who(request))
 
     @app.exception_handler(EdcError)
     async def _refused(request: Request, error: EdcError) -> Response:
         return page(request, "error.html.j2", 400, message=str(error), who=_who(request))
 
     app.include_router(router)
+    app.mount("/api/v1", create_api(db))
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request) -> HTMLResponse:

@@ -27,6 +27,22 @@ __all__ = ["GENESIS", "ChainCheck", "event_hash", "verify"]
 GENESIS = "0" * 64
 """The ``previous`` of the first audit event."""
 
+HASHED = (
+    "seq",
+    "at",
+    "actor",
+    "site",
+    "entity",
+    "entity_id",
+    "field",
+    "old",
+    "new",
+    "reason",
+    "request_id",
+    "previous",
+)
+"""The fields of an audit event its hash covers, in the hash's order (:func:`event_hash`)."""
+
 
 def event_hash(
     seq: int,
@@ -62,20 +78,7 @@ def event_hash(
 
 
 def _hash_of(event: AuditEvent) -> str:
-    return event_hash(
-        event.seq,
-        event.at,
-        event.actor,
-        event.site,
-        event.entity,
-        event.entity_id,
-        event.field,
-        event.old,
-        event.new,
-        event.reason,
-        event.request_id,
-        event.previous,
-    )
+    return event_hash(**{name: getattr(event, name) for name in HASHED})
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from trialkit.edc.schema import (
     User,
     VisitInstance,
 )
-from trialkit.edc.study import protocol_of
+from trialkit.edc.study import current_study, protocol_of
 from trialkit.edc.values import number_text
 from trialkit.errors import EdcError, UnknownEntityError
 from trialkit.protocol.model import Protocol
@@ -44,7 +44,6 @@ __all__ = [
     "history",
     "protocols_in",
     "record_of",
-    "subject_study",
     "subjects_of",
     "user_named",
     "visits_of",
@@ -76,14 +75,6 @@ def find_subject(
     if subject is None or site is None or subject.site_id != site.id:
         raise UnknownEntityError(f"subject: no subject {text} in {protocol_id}")
     return subject, site
-
-
-def subject_study(session: Session, subject: Subject) -> Study:
-    """The protocol version a subject's data are captured under (its screening's version,
-    else the newest)."""
-    from trialkit.edc.study import current_study
-
-    return current_study(session, subject.protocol_id)
 
 
 def anchors_of(session: Session, subject: Subject) -> dict[str, date]:
@@ -177,7 +168,7 @@ def casebook(db: StudyDatabase, username: str, protocol_id: str, label: str) -> 
     with db.reading() as session:
         user = user_named(session, username)
         subject, site = find_subject(session, user, protocol_id, label)
-        study = subject_study(session, subject)
+        study = current_study(session, subject.protocol_id)
         protocol = protocol_of(study)
         today = db.clock().date()
         return Casebook(

@@ -44,7 +44,7 @@ from trialkit.eligibility.export import screening_json
 from trialkit.endpoints import Subject as TrialSubject
 from trialkit.endpoints import design_response, evaluate_endpoint
 from trialkit.errors import EdcError, TrialkitInputError
-from trialkit.protocol.model import FixedDesign, Protocol, SimonDesignSpec
+from trialkit.protocol.model import Protocol, SimonDesignSpec
 from trialkit.record.fhir import parse_bundle
 
 __all__ = [
@@ -261,8 +261,7 @@ def _gate(session: Session, protocol: Protocol) -> GateStatus:
     count = _enrolled(session, protocol.id)
     design = _design(protocol)
     if design is None:
-        limit = protocol.design.n if isinstance(protocol.design, FixedDesign) else None
-        limit = limit if limit is not None else getattr(protocol.design, "n", None)
+        limit = protocol.design.n  # a single-stage or observational design's planned size
         if limit is not None and count >= limit:
             return GateStatus(
                 count, False, f"the planned {limit} subjects are enrolled", None, None
@@ -491,36 +490,6 @@ def decide_interim(db: StudyDatabase, username: str, protocol_id: str) -> Decisi
         )
         change.audit("interim", protocol_id, "outcome", None, decision.outcome.value)
         return decision
-
-
-def screening_log(db: StudyDatabase, username: str, protocol_id: str) -> list[dict[str, object]]:
-    """The screening log of the sites the user may read: subject, verdict, who, when."""
-    with db.reading() as session:
-        user = user_named(session, username)
-        rows = session.execute(
-            select(ScreeningEntry, Subject, Site)
-            .join(Subject, Subject.id == ScreeningEntry.subject_id)
-            .join(Site, Site.id == Subject.site_id)
-            .where(Subject.protocol_id == protocol_id)
-            .order_by(ScreeningEntry.id)
-        ).all()
-        log = []
-        for entry, subject, site in rows:
-            try:
-                require(session, user, Action.READ, site)
-            except EdcError:
-                continue
-            log.append(
-                {
-                    "subject": subject.label,
-                    "site": site.code,
-                    "verdict": entry.verdict,
-                    "source": entry.source,
-                    "at": entry.at.isoformat(),
-                    "screening": json.loads(entry.snapshot),
-                }
-            )
-        return log
 
 
 def latest_screening(

@@ -8,6 +8,7 @@ its reason, and nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -80,12 +81,13 @@ def show(request: Request, protocol_id: str, label: str, who: Who) -> HTMLRespon
     return subject_page(request, who, protocol_id, label)
 
 
-def _acted(request: Request, who: Who, protocol_id: str, label: str, action: object) -> Response:
+def _acted(
+    request: Request, who: Who, protocol_id: str, label: str, action: Callable[[], object]
+) -> Response:
     """Run ``action`` (a call of a service); back to the subject's page, with the refusal
     shown when it is refused."""
     try:
-        if callable(action):
-            action()
+        action()
     except PermissionDeniedError:
         raise
     except EdcError as error:
